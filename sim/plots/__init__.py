@@ -1,0 +1,1 @@
+"""Figures for reports, one function a figure."""

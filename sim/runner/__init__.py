@@ -1,0 +1,1 @@
+"""Running batches: chunking, the run directory, and (later) parallel backends."""

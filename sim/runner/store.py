@@ -1,0 +1,123 @@
+"""The run directory: manifest, chunk files written atomically, and the final tables.
+
+This is the contract between running and analysing (docs/results.md): nothing else
+writes results, and a table is only ever seen whole.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from ruamel.yaml import YAML
+
+MANIFEST = "manifest.json"
+REPLICATIONS = "replications.parquet"
+EVENTS = "events.parquet"
+SCENARIO_AS_RUN = "scenario.yaml"
+CHUNKS = "chunks"
+OWNED = (MANIFEST, REPLICATIONS, EVENTS, SCENARIO_AS_RUN, CHUNKS, "report.md", "report.html", "plots")
+
+
+class RunDirectoryError(Exception):
+    """A run directory that cannot be used as asked (a user's mistake, not a bug)."""
+
+
+def prepare_run_directory(path: Path, scenario_hash: str) -> None:
+    """Create `path`, or clear an earlier run of the same scenario there; refuse anything else."""
+    if path.exists() and not path.is_dir():
+        raise RunDirectoryError(f"{path}: exists and is not a directory")
+    if path.is_dir() and any(path.iterdir()):
+        manifest = read_manifest(path) if (path / MANIFEST).is_file() else None
+        if manifest is None or manifest.get("scenario_hash") != scenario_hash:
+            raise RunDirectoryError(
+                f"{path}: directory exists and is not a run of this scenario; choose another --out or remove it"
+            )
+        for name in OWNED:
+            target = path / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    (path / CHUNKS).mkdir(parents=True, exist_ok=True)
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RunDirectoryError(f"{path}: not a run directory (no {MANIFEST})") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RunDirectoryError(f"{path / MANIFEST}: unreadable manifest ({exc})") from None
+    if not isinstance(data, dict):
+        raise RunDirectoryError(f"{path / MANIFEST}: unreadable manifest (not a JSON object)")
+    return data
+
+
+def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    _atomic_write_bytes(path / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
+
+
+def write_scenario_as_run(path: Path, data: dict[str, Any]) -> None:
+    """The scenario as it ran (bases merged), loadable again with `wargame run`."""
+    buffer = io.StringIO()
+    buffer.write("# The scenario exactly as this run used it (bases merged in).\n")
+    YAML(typ="safe", pure=True).dump(data, buffer)
+    _atomic_write_bytes(path / SCENARIO_AS_RUN, buffer.getvalue().encode())
+
+
+def write_chunk(path: Path, chunk_index: int, replications: pa.Table, events: pa.Table) -> None:
+    """Write one finished chunk's two tables, each atomically (write, then rename)."""
+    _atomic_write_table(path / CHUNKS / f"replications-{chunk_index:06d}.parquet", replications)
+    _atomic_write_table(path / CHUNKS / f"events-{chunk_index:06d}.parquet", events)
+
+
+def finish_tables(path: Path, chunk_count: int, replications_schema: pa.Schema, events_schema: pa.Schema) -> None:
+    """Concatenate chunk files in chunk order into the final tables, streaming, then drop the chunks."""
+    for name, prefix, schema in ((REPLICATIONS, "replications", replications_schema), (EVENTS, "events", events_schema)):
+        with _atomic(path / name) as partial, pq.ParquetWriter(partial, schema) as writer:
+            for index in range(chunk_count):
+                writer.write_table(pq.read_table(path / CHUNKS / f"{prefix}-{index:06d}.parquet", schema=schema))
+    shutil.rmtree(path / CHUNKS)
+
+
+def atomic_write_text(target: Path, text: str) -> None:
+    _atomic_write_bytes(target, text.encode("utf-8"))
+
+
+def atomic_write_figure(target: Path, figure: Any) -> None:
+    """Save a matplotlib Figure; the format follows the file's suffix."""
+    with _atomic(target) as partial:
+        figure.savefig(partial, format=target.suffix.lstrip("."))
+
+
+def _atomic_write_table(target: Path, table: pa.Table) -> None:
+    with _atomic(target) as partial:
+        pq.write_table(table, partial)
+
+
+def _atomic_write_bytes(target: Path, data: bytes) -> None:
+    with _atomic(target) as partial:
+        partial.write_bytes(data)
+
+
+@contextmanager
+def _atomic(target: Path) -> Iterator[Path]:
+    """A temporary path beside `target` that replaces it only if the block completes."""
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False) as handle:
+        partial = Path(handle.name)
+    try:
+        yield partial
+        os.chmod(partial, 0o644)  # temporary files are created private; results are shared
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)

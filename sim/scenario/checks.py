@@ -1,0 +1,95 @@
+"""Checks that span fields: references resolve, dates fit the horizon, weights add up.
+
+Single-field rules (ranges, low <= mode <= high) live on the models themselves; these
+need the whole scenario. Each returns (field path, message) pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sim.scenario.distributions import Mixture, WEIGHT_TOLERANCE
+from sim.scenario.schema import Scenario
+from sim.scenario.yaml_source import FieldPath
+
+Finding = tuple[FieldPath, str]
+
+
+def check_scenario(scenario: Scenario) -> list[Finding]:
+    """Every cross-field problem in a scenario (empty if it is sound)."""
+    return [
+        *_check_dates(scenario),
+        *_check_hypotheses(scenario),
+        *_check_parameters(scenario),
+        *_check_claim_references(scenario),
+    ]
+
+
+def _check_dates(scenario: Scenario) -> Iterator[Finding]:
+    if scenario.horizon <= scenario.start:
+        yield ("horizon",), f"must be after start ({scenario.start})"
+    for name, entry in scenario.calendar.items():
+        if not scenario.start <= entry.date <= scenario.horizon:
+            yield ("calendar", name, "date"), (
+                f"{entry.date} is outside the simulated period [{scenario.start}, {scenario.horizon}]"
+            )
+
+
+def _check_hypotheses(scenario: Scenario) -> Iterator[Finding]:
+    if not scenario.hypotheses:
+        yield ("hypotheses",), "at least one hypothesis is needed"
+        return
+    total = sum(h.weight for h in scenario.hypotheses.values())
+    if abs(total - 1.0) > WEIGHT_TOLERANCE:
+        yield ("hypotheses",), f"hypothesis weights must sum to 1 (they sum to {total:g})"
+    for name, hypothesis in scenario.hypotheses.items():
+        if not (hypothesis.source or hypothesis.assumption):
+            yield ("hypotheses", name), "needs a source (a claim id) or an assumption"
+        for param, override in hypothesis.overrides.items():
+            at = ("hypotheses", name, "overrides", param)
+            base = scenario.parameters.get(param)
+            if base is None:
+                yield at, f"overrides unknown parameter {param!r}"
+                continue
+            if override.kind != base.kind:
+                yield at, f"is a {override.kind} but parameter {param!r} is a {base.kind}"
+            if not override.has_provenance():
+                yield at, "needs a source (a claim id) or an assumption"
+            if override.weight is not None:
+                yield (*at, "weight"), "weight belongs only to the components of a mixture"
+
+
+def _check_parameters(scenario: Scenario) -> Iterator[Finding]:
+    for name, dist in scenario.parameters.items():
+        if not dist.has_provenance():
+            yield ("parameters", name), "needs a source (a claim id) or an assumption"
+        if dist.weight is not None:
+            yield ("parameters", name, "weight"), "weight belongs only to the components of a mixture"
+
+
+def _check_claim_references(scenario: Scenario) -> Iterator[Finding]:
+    for at, claim_id in _cited_claims(scenario):
+        if claim_id not in scenario.claims:
+            known = ", ".join(sorted(scenario.claims)) or "none"
+            yield at, f"cites unknown claim {claim_id!r} (claims: {known})"
+
+
+def _cited_claims(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
+    def of_distribution(at: FieldPath, dist: object) -> Iterator[tuple[FieldPath, str]]:
+        source = getattr(dist, "source", None)
+        if source:
+            yield (*at, "source"), source
+        if isinstance(dist, Mixture):
+            for index, component in enumerate(dist.components):
+                yield from of_distribution((*at, "components", index), component)
+
+    for name, entry in scenario.calendar.items():
+        if entry.source:
+            yield ("calendar", name, "source"), entry.source
+    for name, dist in scenario.parameters.items():
+        yield from of_distribution(("parameters", name), dist)
+    for name, hypothesis in scenario.hypotheses.items():
+        if hypothesis.source:
+            yield ("hypotheses", name, "source"), hypothesis.source
+        for param, override in hypothesis.overrides.items():
+            yield from of_distribution(("hypotheses", name, "overrides", param), override)

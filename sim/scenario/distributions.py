@@ -1,0 +1,326 @@
+"""The distributions a scenario parameter may take, each validated and able to draw.
+
+Every distribution is a frozen pydantic model chosen by its `dist:` field. Drawing
+takes an explicit `numpy.random.Generator` (never global state); definitions of each
+family are in docs/scenarios.md#distributions.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy import special
+
+Value = float | bool | str
+
+WEIGHT_TOLERANCE = 1e-6
+
+
+class DistributionBase(BaseModel):
+    """Fields every distribution shares: provenance and, inside a mixture, a weight."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    description: str | None = None
+    source: str | None = Field(None, description="id of the claim this number rests on")
+    assumption: str | None = Field(None, description="the author's reason, where no claim gives the number")
+    weight: float | None = Field(None, ge=0, le=1, description="only inside a mixture: the component's weight")
+
+    @property
+    def kind(self) -> str:
+        """What a draw is: "number", "bool" or "category"."""
+        return "number"
+
+    def has_provenance(self) -> bool:
+        return bool(self.source or self.assumption)
+
+    def claims_cited(self) -> list[str]:
+        return [self.source] if self.source else []
+
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value a draw can take (numeric distributions)."""
+        raise NotImplementedError
+
+    def categories(self) -> frozenset[str]:
+        """Values a categorical draw can take (empty for numeric distributions)."""
+        return frozenset()
+
+    def quantile(self, u: float) -> Value:
+        """The value at cumulative probability `u` in [0, 1): the inverse CDF.
+
+        Every draw is `quantile` of one uniform number, so two scenarios fed the same
+        stream get the same quantiles (common random numbers), and a design over the
+        unit cube (Latin hypercube, Sobol) maps straight onto parameter values.
+        """
+        raise NotImplementedError
+
+    def sample(self, rng: np.random.Generator) -> Value:
+        return self.quantile(float(rng.random()))
+
+
+class Fixed(DistributionBase):
+    """A known value: a number, a yes/no, or a category name."""
+
+    dist: Literal["fixed"]
+    value: float | bool | str
+
+    @property
+    def kind(self) -> str:
+        return "bool" if isinstance(self.value, bool) else "category" if isinstance(self.value, str) else "number"
+
+    def support(self) -> tuple[float, float]:
+        value = float(self.value) if not isinstance(self.value, str) else math.nan
+        return (value, value)
+
+    def categories(self) -> frozenset[str]:
+        return frozenset([self.value]) if isinstance(self.value, str) else frozenset()
+
+    def quantile(self, u: float) -> Value:
+        return self.value
+
+
+class Uniform(DistributionBase):
+    """Every value in [low, high] equally likely."""
+
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low:g}) must be less than high ({self.high:g})")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+    def quantile(self, u: float) -> float:
+        return self.low + (self.high - self.low) * u
+
+
+class Triangular(DistributionBase):
+    """Linear rise from low to mode, linear fall to high."""
+
+    dist: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        _check_low_mode_high(self.low, self.mode, self.high)
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+    def quantile(self, u: float) -> float:
+        span = self.high - self.low
+        split = (self.mode - self.low) / span
+        if u < split:
+            return self.low + math.sqrt(u * span * (self.mode - self.low))
+        return self.high - math.sqrt((1 - u) * span * (self.high - self.mode))
+
+
+class Pert(DistributionBase):
+    """Beta-PERT: a smooth three-point estimate, mode weighted by `lambda_` (4 is classic PERT)."""
+
+    dist: Literal["pert"]
+    low: float
+    mode: float
+    high: float
+    lambda_: float = Field(4.0, alias="lambda", gt=0)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Pert:
+        _check_low_mode_high(self.low, self.mode, self.high)
+        return self
+
+    def beta_shape(self) -> tuple[float, float]:
+        span = self.high - self.low
+        return (
+            1 + self.lambda_ * (self.mode - self.low) / span,
+            1 + self.lambda_ * (self.high - self.mode) / span,
+        )
+
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+    def quantile(self, u: float) -> float:
+        a, b = self.beta_shape()
+        return float(self.low + (self.high - self.low) * special.betaincinv(a, b, u))
+
+
+class Normal(DistributionBase):
+    """Gaussian with mean and sd, optionally truncated to [low, high]."""
+
+    dist: Literal["normal"]
+    mean: float
+    sd: float = Field(gt=0)
+    low: float | None = None
+    high: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Normal:
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            raise ValueError(f"low ({self.low:g}) must be less than high ({self.high:g})")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return (-math.inf if self.low is None else self.low, math.inf if self.high is None else self.high)
+
+    def quantile(self, u: float) -> float:
+        lo, hi = self.support()
+        p_lo = special.ndtr((lo - self.mean) / self.sd)
+        p_hi = special.ndtr((hi - self.mean) / self.sd)
+        value = self.mean + self.sd * special.ndtri(p_lo + u * (p_hi - p_lo))
+        return float(min(max(value, lo), hi))
+
+
+class LogNormal(DistributionBase):
+    """Positive and right-skewed: log(X) is normal with median `median` and sd `sigma`."""
+
+    dist: Literal["lognormal"]
+    median: float = Field(gt=0)
+    sigma: float = Field(gt=0, description="standard deviation of log(X)")
+
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
+    def quantile(self, u: float) -> float:
+        return float(self.median * math.exp(self.sigma * special.ndtri(u)))
+
+
+class Beta(DistributionBase):
+    """Beta(alpha, beta) on [0, 1], the usual prior for an uncertain probability."""
+
+    dist: Literal["beta"]
+    alpha: float = Field(gt=0)
+    beta: float = Field(gt=0)
+
+    def support(self) -> tuple[float, float]:
+        return (0.0, 1.0)
+
+    def quantile(self, u: float) -> float:
+        return float(special.betaincinv(self.alpha, self.beta, u))
+
+
+class Bernoulli(DistributionBase):
+    """Yes with probability p."""
+
+    dist: Literal["bernoulli"]
+    p: float = Field(ge=0, le=1)
+
+    @property
+    def kind(self) -> str:
+        return "bool"
+
+    def support(self) -> tuple[float, float]:
+        return (0.0, 1.0)
+
+    def quantile(self, u: float) -> bool:
+        return u < self.p
+
+
+class Categorical(DistributionBase):
+    """One of several named outcomes, with weights that sum to 1."""
+
+    dist: Literal["categorical"]
+    weights: dict[str, Annotated[float, Field(ge=0, le=1)]]
+
+    @property
+    def kind(self) -> str:
+        return "category"
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> Categorical:
+        if not self.weights:
+            raise ValueError("needs at least one category")
+        _check_sums_to_one(self.weights.values(), "category weights")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return (math.nan, math.nan)
+
+    def categories(self) -> frozenset[str]:
+        return frozenset(self.weights)
+
+    def quantile(self, u: float) -> str:
+        names = list(self.weights)
+        index, _ = pick_share(list(self.weights.values()), u)
+        return names[index]
+
+
+class Mixture(DistributionBase):
+    """Weighted components, e.g. two sources' troop estimates weighted by credibility."""
+
+    dist: Literal["mixture"]
+    components: list[Annotated[Union[Fixed, Uniform, Triangular, Pert, Normal, LogNormal, Beta], Field(discriminator="dist")]]
+
+    @model_validator(mode="after")
+    def _weighted(self) -> Mixture:
+        if len(self.components) < 2:
+            raise ValueError("a mixture needs at least two components")
+        missing = [i for i, c in enumerate(self.components) if c.weight is None]
+        if missing:
+            raise ValueError(f"components {missing} have no weight")
+        _check_sums_to_one([c.weight or 0.0 for c in self.components], "component weights")
+        if any(c.kind != "number" for c in self.components):
+            raise ValueError("mixture components must be numeric")
+        return self
+
+    def has_provenance(self) -> bool:
+        return super().has_provenance() or all(c.has_provenance() for c in self.components)
+
+    def claims_cited(self) -> list[str]:
+        return super().claims_cited() + [s for c in self.components for s in c.claims_cited()]
+
+    def support(self) -> tuple[float, float]:
+        bounds = [c.support() for c in self.components]
+        return (min(b[0] for b in bounds), max(b[1] for b in bounds))
+
+    def quantile(self, u: float) -> Value:
+        # Choose the component by u, then reuse u's position inside that component's share:
+        # one uniform per draw, as for every other family.
+        index, within = pick_share([c.weight or 0.0 for c in self.components], u)
+        return self.components[index].quantile(within)
+
+
+Distribution = Annotated[
+    Union[Fixed, Uniform, Triangular, Pert, Normal, LogNormal, Beta, Bernoulli, Categorical, Mixture],
+    Field(discriminator="dist"),
+]
+
+DISTRIBUTION_NAMES = ("fixed", "uniform", "triangular", "pert", "normal", "lognormal", "beta", "bernoulli", "categorical", "mixture")
+
+
+def pick_share(weights: list[float], u: float) -> tuple[int, float]:
+    """The index whose share of [0, 1) holds `u`, and u rescaled to [0, 1) within that share."""
+    total = sum(weights)
+    lower = 0.0
+    for index, weight in enumerate(weights):
+        upper = lower + weight / total
+        if u < upper and weight > 0:
+            return index, (u - lower) / (upper - lower)
+        lower = upper
+    last = max(i for i, w in enumerate(weights) if w > 0)
+    return last, 1.0 - 1e-12
+
+
+def _check_low_mode_high(low: float, mode: float, high: float) -> None:
+    if not low < high:
+        raise ValueError(f"low ({low:g}) must be less than high ({high:g})")
+    if not low <= mode <= high:
+        raise ValueError(f"mode ({mode:g}) must lie between low ({low:g}) and high ({high:g})")
+
+
+def _check_sums_to_one(weights: Any, what: str) -> None:
+    total = float(sum(weights))
+    if abs(total - 1.0) > WEIGHT_TOLERANCE:
+        raise ValueError(f"{what} must sum to 1 (they sum to {total:g})")

@@ -1,0 +1,105 @@
+"""The scenario language, version 1: what a scenario file may say, validated once and frozen.
+
+Field reference for authors: docs/scenarios.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
+
+from sim.scenario.distributions import Distribution
+from sim.scenario.errors import Position, Problem
+from sim.scenario.yaml_source import FieldPath, PositionMap, locate
+
+SCHEMA_VERSION = 1
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+ClaimId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Claim(_Frozen):
+    """A statement of the source report that parameters can cite with `source:`."""
+
+    quote: str = Field(description="the words of the report, verbatim")
+    by: str = Field(description="who said it, as the report attributes it")
+    note: str | None = None
+
+
+class CalendarDate(_Frozen):
+    """A dated event the model keys on (the summit, the exercise's active phase...)."""
+
+    date: dt.date
+    description: str | None = None
+    source: str | None = None
+    assumption: str | None = None
+
+
+class Hypothesis(_Frozen):
+    """A competing explanation of intent, drawn once per replication with its prior weight.
+
+    `overrides` replaces the distribution of any parameter while this hypothesis holds.
+    """
+
+    weight: float = Field(ge=0, le=1)
+    description: str
+    source: str | None = None
+    assumption: str | None = None
+    overrides: dict[str, Distribution] = Field(default_factory=dict)
+
+
+class Scenario(_Frozen):
+    """A whole scenario after `extends` has been applied."""
+
+    schema_version: Literal[1] = Field(description="version of the scenario language; 1 for now")
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")] = Field(
+        description="short name, used for the results folder"
+    )
+    title: str
+    description: str = ""
+    extends: str | None = Field(None, description="path of a base scenario, relative to this file")
+    start: dt.date = Field(description="first day simulated")
+    horizon: dt.date = Field(description="last day simulated")
+    claims: dict[ClaimId, Claim] = Field(default_factory=dict)
+    calendar: dict[Identifier, CalendarDate] = Field(default_factory=dict)
+    hypotheses: dict[Identifier, Hypothesis]
+    parameters: dict[Identifier, Distribution]
+
+    _positions: PositionMap = PrivateAttr(default_factory=dict)
+    _files: tuple[str, ...] = PrivateAttr(default=())
+
+    def located(self, at: FieldPath, message: str) -> Problem:
+        """A problem at field path `at`, placed at the line it came from."""
+        field = ".".join(str(part) for part in at)
+        position: Position | None = locate(self._positions, at)
+        return Problem(position, field, message)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The scenario file and every base it extends, the file itself first."""
+        return self._files
+
+    def as_data(self) -> dict:
+        """The scenario as plain JSON-ready data, as it runs (bases merged in)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"extends"})
+
+    def content_hash(self) -> str:
+        """SHA-256 of the scenario as it runs: equal hashes, equal inputs."""
+        canonical = json.dumps(self.as_data(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def date_of(self, day: float) -> dt.date:
+        """The calendar date of model time `day` (days since `start`)."""
+        return self.start + dt.timedelta(days=int(day))
+
+    def day_of(self, date: dt.date) -> float:
+        """Model time (days since `start`) of a calendar date."""
+        return float((date - self.start).days)
