@@ -18,7 +18,7 @@ from typing import NoReturn
 import sim
 from sim.engine import compile_scenario
 from sim.runner.batch import BatchRequest, new_seed, run_batch
-from sim.runner.store import RunDirectoryError
+from sim.runner.store import RunDirectoryError, check_run_directory
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.json_schema import scenario_json_schema
 
@@ -93,6 +93,7 @@ def _run(args: argparse.Namespace) -> int:
     compiled = compile_scenario(load_scenario(args.scenario))
     seed = new_seed() if args.seed is None else args.seed
     out = args.out or _default_run_dir(compiled.scenario.name)
+    check_run_directory(out, compiled.scenario.content_hash())
     request = BatchRequest(compiled=compiled, replications=args.runs, seed=seed, out=out)
     print(f"running {args.runs} replications of {compiled.scenario.name!r}, seed {seed}", file=sys.stderr)
     with _progress_bar(args.runs) as progress:

@@ -18,6 +18,7 @@ from sim.model.contract import check_contract
 from sim.model.intent import draw_hypothesis
 from sim.model.world import Outcome, Signals, World
 from sim.scenario import Scenario, ScenarioError
+from sim.scenario.errors import sorted_problems
 from sim.scenario.distributions import DistributionBase, Value
 
 PARAMETER_STREAM = 0  # hypothesis and parameter draws
@@ -50,7 +51,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     """Check the scenario against what the model reads; raise ScenarioError if it falls short."""
     problems = check_contract(scenario, model.PARAMETERS, model.CALENDAR)
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(sorted_problems(problems))
     names = tuple(sorted(scenario.parameters))
     distributions = {
         hypothesis_name: {name: hypothesis.overrides.get(name, scenario.parameters[name]) for name in names}

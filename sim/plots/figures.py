@@ -39,12 +39,13 @@ def troop_distribution(table: pd.DataFrame) -> Figure:
     """Histogram of troops in the exercise, and of those positioned toward Ukraine's north."""
     figure = _figure()
     axes = figure.add_subplot()
-    for column, colour, label in (
-        ("exercise_troops", OKABE_ITO[0], "all participants"),
-        ("northern_troops", OKABE_ITO[1], "toward the northern border"),
-    ):
-        values = table[column].dropna().to_numpy(dtype=float) / 1000
-        axes.hist(values, bins=60, color=colour, alpha=0.6, label=label)
+    series = {
+        "all participants": table["exercise_troops"].dropna().to_numpy(dtype=float) / 1000,
+        "toward the northern border": table["northern_troops"].dropna().to_numpy(dtype=float) / 1000,
+    }
+    edges = np.histogram_bin_edges(np.concatenate(list(series.values())), bins=80)
+    for colour, (label, values) in zip(OKABE_ITO, series.items()):
+        axes.hist(values, bins=edges, color=colour, alpha=0.6, label=label)
     axes.set_xlabel("troops (thousands)")
     axes.set_ylabel("replications")
     axes.set_title("Troops in Zapad-2025 across replications")

@@ -39,7 +39,7 @@ class BatchRequest:
 
 def new_seed() -> int:
     """A fresh root seed from the operating system, for runs that did not name one."""
-    return int(np.random.SeedSequence().entropy % (2**63))
+    return int(np.random.SeedSequence().entropy % (2**32))
 
 
 def chunk_ranges(replications: int, chunk_size: int) -> list[range]:

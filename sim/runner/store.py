@@ -32,8 +32,8 @@ class RunDirectoryError(Exception):
     """A run directory that cannot be used as asked (a user's mistake, not a bug)."""
 
 
-def prepare_run_directory(path: Path, scenario_hash: str) -> None:
-    """Create `path`, or clear an earlier run of the same scenario there; refuse anything else."""
+def check_run_directory(path: Path, scenario_hash: str) -> None:
+    """Refuse `path` unless it is absent, empty, or an earlier run of the same scenario."""
     if path.exists() and not path.is_dir():
         raise RunDirectoryError(f"{path}: exists and is not a directory")
     if path.is_dir() and any(path.iterdir()):
@@ -42,6 +42,12 @@ def prepare_run_directory(path: Path, scenario_hash: str) -> None:
             raise RunDirectoryError(
                 f"{path}: directory exists and is not a run of this scenario; choose another --out or remove it"
             )
+
+
+def prepare_run_directory(path: Path, scenario_hash: str) -> None:
+    """Create `path`, or clear an earlier run of the same scenario there; refuse anything else."""
+    check_run_directory(path, scenario_hash)
+    if path.is_dir():
         for name in OWNED:
             target = path / name
             if target.is_dir():

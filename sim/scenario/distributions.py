@@ -11,7 +11,7 @@ import math
 from typing import Annotated, Any, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from scipy import special
 
 Value = float | bool | str
@@ -238,12 +238,13 @@ class Categorical(DistributionBase):
     def kind(self) -> str:
         return "category"
 
-    @model_validator(mode="after")
-    def _sums_to_one(self) -> Categorical:
-        if not self.weights:
+    @field_validator("weights")
+    @classmethod
+    def _sums_to_one(cls, weights: dict[str, float]) -> dict[str, float]:
+        if not weights:
             raise ValueError("needs at least one category")
-        _check_sums_to_one(self.weights.values(), "category weights")
-        return self
+        _check_sums_to_one(weights.values(), "category weights")
+        return weights
 
     def support(self) -> tuple[float, float]:
         return (math.nan, math.nan)

@@ -38,3 +38,14 @@ class ScenarioError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+def sorted_problems(problems: list[Problem]) -> list[Problem]:
+    """Problems in reading order: by file, then line, then column."""
+
+    def key(problem: Problem) -> tuple[str, int, int]:
+        if problem.position is None:
+            return (str(problem.file or ""), 0, 0)
+        return (str(problem.position.file), problem.position.line, problem.position.col)
+
+    return sorted(problems, key=key)

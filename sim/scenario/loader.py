@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.checks import check_scenario
-from sim.scenario.errors import Problem, ScenarioError
+from sim.scenario.errors import Problem, ScenarioError, sorted_problems
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import FieldPath, PositionMap, locate, read_yaml
 
@@ -27,12 +27,12 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_problems_from_pydantic(exc, data, positions)) from None
+        raise ScenarioError(sorted_problems(_problems_from_pydantic(exc, data, positions))) from None
     scenario._positions = positions
     scenario._files = tuple(str(f) for f in files)
     findings = check_scenario(scenario)
     if findings:
-        raise ScenarioError([scenario.located(at, message) for at, message in findings])
+        raise ScenarioError(sorted_problems([scenario.located(at, message) for at, message in findings]))
     return scenario
 
 
@@ -87,6 +87,8 @@ def _problems_from_pydantic(exc: ValidationError, data: dict[str, Any], position
     for error in exc.errors():
         loc = tuple(error["loc"])
         field_path = _data_path(loc, data)
+        if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            field_path = (*field_path, "dist")
         message = _message(error, field_path)
         position = locate(positions, field_path)
         problems.append(Problem(position, ".".join(str(p) for p in field_path), message))
@@ -97,18 +99,18 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> FieldPath:
     """pydantic's error location with union tags dropped, so it matches the file's keys."""
     path: list[str | int] = []
     node = data
-    for index, element in enumerate(loc):
-        last = index == len(loc) - 1
+    for element in loc:
         if isinstance(node, dict) and element in node:
             path.append(element)
             node = node[element]
         elif isinstance(node, list) and isinstance(element, int) and element < len(node):
             path.append(element)
             node = node[element]
-        elif last or not isinstance(element, str) or element.startswith("function-"):
-            if last:
-                path.append(element)
-        # otherwise a union tag such as 'uniform' that names the branch, not a key
+        elif isinstance(node, dict) and element == node.get("dist"):
+            continue  # pydantic names the union branch ('uniform'); the file has no such key
+        else:
+            path.append(element)  # a missing or unknown field: name it
+            node = None
     return tuple(path)
 
 
@@ -121,7 +123,7 @@ def _message(error: dict[str, Any], field_path: FieldPath) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "union_tag_invalid":
-        return f"unknown distribution {error['input']!r}; expected one of {error['ctx']['expected_tags']}"
+        return f"unknown distribution {error['ctx']['tag']!r}; expected one of {error['ctx']['expected_tags']}"
     if kind == "union_tag_not_found":
         return "a distribution needs a `dist:` field (fixed, uniform, triangular, pert, normal, lognormal, beta, bernoulli, categorical or mixture)"
     message = str(error["msg"])

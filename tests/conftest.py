@@ -1,0 +1,63 @@
+"""Shared fixtures: the repository's paths, and scenarios built as small variants of the baseline."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from sim.engine import CompiledScenario, compile_scenario
+from sim.scenario import load_scenario
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = REPO / "scenarios"
+BASELINE = SCENARIOS / "baseline.yaml"
+
+
+def fixed(value: Any) -> dict[str, Any]:
+    """A parameter pinned to one value, for tests that need the model without noise."""
+    return {"dist": "fixed", "value": value, "assumption": "pinned by a test"}
+
+
+@pytest.fixture
+def variant(tmp_path: Path) -> Callable[..., CompiledScenario]:
+    """Build a compiled scenario that extends the baseline with the given overrides."""
+    counter = itertools.count()
+
+    def build(**overrides: Any) -> CompiledScenario:
+        path = tmp_path / f"variant-{next(counter)}.yaml"
+        with path.open("w") as handle:
+            YAML(typ="safe", pure=True).dump({"extends": str(BASELINE), "name": "test-variant", **overrides}, handle)
+        return compile_scenario(load_scenario(path))
+
+    return build
+
+
+def pinned_hypothesis() -> dict[str, Any]:
+    """Hypotheses that always draw 'pinned', a hypothesis with no overrides."""
+    return {
+        "routine": {"weight": 0},
+        "coercion": {"weight": 0},
+        "offensive": {"weight": 0},
+        "pinned": {"weight": 1, "description": "no overrides", "assumption": "test"},
+    }
+
+
+# Parameter values under which an offensive is launched: strong intent, a large force, no talks.
+LAUNCH_READY = {
+    "summit_outcome": "no_deal",
+    "sanctions_probability": 0.0,
+    "exercise_troops": 120_000,
+    "northern_share": 0.5,
+    "retained_share": 1.0,
+    "buildup_troops": 40_000,
+    "offensive_intent_probability": 1.0,
+    "belarus_joins_probability": 0.0,
+    "defender_troops": 30_000,
+    "force_ratio_threshold": 2.0,
+    "time_to_ready_days": 10,
+}
