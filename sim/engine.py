@@ -24,6 +24,8 @@ from sim.scenario.distributions import DistributionBase, Value
 PARAMETER_STREAM = 0  # hypothesis and parameter draws
 EVENT_STREAM = 1  # chance events inside the model
 
+SMALLEST_UNIFORM = 2.0**-54
+
 EventRow = tuple[int, dt.date, str, str, str]
 
 
@@ -83,6 +85,7 @@ def draw_inputs(compiled: CompiledScenario, uniforms: np.ndarray) -> tuple[str, 
 def run_replication(compiled: CompiledScenario, seed: int, index: int) -> Replication:
     """Run replication `index` of a batch seeded with `seed`."""
     uniforms = replication_stream(seed, index, PARAMETER_STREAM).random(1 + len(compiled.parameter_names))
+    uniforms = np.maximum(uniforms, SMALLEST_UNIFORM)  # quantile(0) is -inf for unbounded families
     hypothesis, params = draw_inputs(compiled, uniforms)
     env = simpy.Environment()
     world = World(

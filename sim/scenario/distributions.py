@@ -177,10 +177,18 @@ class Normal(DistributionBase):
 
     def quantile(self, u: float) -> float:
         lo, hi = self.support()
-        p_lo = special.ndtr((lo - self.mean) / self.sd)
-        p_hi = special.ndtr((hi - self.mean) / self.sd)
-        value = self.mean + self.sd * special.ndtri(p_lo + u * (p_hi - p_lo))
-        return float(min(max(value, lo), hi))
+        a, b = (lo - self.mean) / self.sd, (hi - self.mean) / self.sd
+        if a > 0:  # upper tail: mirror it, where the normal CDF keeps its precision
+            z = -_standard_normal_between(-b, -a, 1.0 - u)
+        else:
+            z = _standard_normal_between(a, b, u)
+        return float(min(max(self.mean + self.sd * z, lo), hi))
+
+
+def _standard_normal_between(a: float, b: float, u: float) -> float:
+    """Quantile u of a standard normal truncated to [a, b] (a <= 0 keeps ndtr precise)."""
+    p_a, p_b = special.ndtr(a), special.ndtr(b)
+    return float(special.ndtri(p_a + u * (p_b - p_a)))
 
 
 class LogNormal(DistributionBase):
@@ -288,7 +296,9 @@ class Mixture(DistributionBase):
 
     def quantile(self, u: float) -> Value:
         # Choose the component by u, then reuse u's position inside that component's share:
-        # one uniform per draw, as for every other family.
+        # one uniform per draw, as for every other family. The draws follow the mixture
+        # exactly; the map is monotone in u (a true inverse CDF) only when the components
+        # are listed in increasing order and do not overlap, as the troop estimates are.
         index, within = pick_share([c.weight or 0.0 for c in self.components], u)
         return self.components[index].quantile(within)
 
