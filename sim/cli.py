@@ -61,7 +61,9 @@ def _build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a batch of replications of a scenario and write its report")
     run.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")
     run.add_argument("--runs", type=_positive_int, default=10_000, help="replications to run (default 10000)")
-    run.add_argument("--seed", type=_non_negative_int, help="root seed (default: a fresh one, recorded in the manifest)")
+    run.add_argument(
+        "--seed", type=_non_negative_int, help="root seed (default: a fresh one, recorded in the manifest)"
+    )
     run.add_argument("--out", type=Path, help="run directory (default results/<scenario>/<run-id>/)")
     run.add_argument("--no-report", action="store_true", help="write the tables only, no report")
     run.set_defaults(handler=_run)
@@ -119,7 +121,7 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _default_run_dir(scenario_name: str) -> Path:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     base = Path("results") / scenario_name / stamp
     candidate, suffix = base, 1
     while candidate.exists():
@@ -136,7 +138,13 @@ def _progress_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as bar:
         task = bar.add_task("replications", total=total)
         yield lambda done, _total: bar.update(task, completed=done)
 

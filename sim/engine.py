@@ -18,8 +18,8 @@ from sim.model.contract import check_contract
 from sim.model.intent import draw_hypothesis
 from sim.model.world import Outcome, Signals, World
 from sim.scenario import Scenario, ScenarioError
-from sim.scenario.errors import sorted_problems
 from sim.scenario.distributions import DistributionBase, Value
+from sim.scenario.errors import sorted_problems
 
 PARAMETER_STREAM = 0  # hypothesis and parameter draws
 EVENT_STREAM = 1  # chance events inside the model
@@ -78,7 +78,10 @@ def draw_inputs(compiled: CompiledScenario, uniforms: np.ndarray) -> tuple[str, 
     """Hypothesis and parameter values from uniforms: [0] picks the hypothesis, [1+k] parameter k."""
     hypothesis = draw_hypothesis(float(uniforms[0]), compiled.hypothesis_weights)
     distributions = compiled.distributions[hypothesis]
-    params = {name: distributions[name].quantile(float(u)) for name, u in zip(compiled.parameter_names, uniforms[1:])}
+    params = {
+        name: distributions[name].quantile(float(u))
+        for name, u in zip(compiled.parameter_names, uniforms[1:], strict=True)
+    }
     return hypothesis, params
 
 
@@ -98,9 +101,10 @@ def run_replication(compiled: CompiledScenario, seed: int, index: int) -> Replic
         signals=Signals.fresh(env),
         outcome=Outcome(hypothesis=hypothesis),
     )
-    for component in model.COMPONENTS:
-        env.process(component.run(world))
-    env.run(until=compiled.horizon_day + 1)
+    for process in model.PROCESSES:
+        env.process(process(world))
+    env.run(until=world.end_day)
+    world.close()
     row: dict[str, Any] = {"replication": index, **asdict(world.outcome)}
     row.update({f"param.{name}": value for name, value in params.items()})
     events = [(index, world.date(day), component, event, detail) for day, component, event, detail in world.events]

@@ -47,7 +47,8 @@ def pinned_hypothesis() -> dict[str, Any]:
     }
 
 
-# Parameter values under which an offensive is launched: strong intent, a large force, no talks.
+# Parameter values under which an offensive is launched 26 September: strong intent, a large
+# force, no talks, no Ukrainian reserves, no ceasefire collapse.
 LAUNCH_READY = {
     "summit_outcome": "no_deal",
     "sanctions_probability": 0.0,
@@ -60,4 +61,8 @@ LAUNCH_READY = {
     "defender_troops": 30_000,
     "force_ratio_threshold": 2.0,
     "time_to_ready_days": 10,
+    "reserve_troops": 0,
+    "ceasefire_collapse_scale_days": 100_000,
+    "sanctions_escalation_multiplier": 1.0,
+    "detection_spread": 0.0,
 }

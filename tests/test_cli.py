@@ -28,7 +28,7 @@ def two_runs(tmp_path_factory):
 
 def test_run_prints_the_run_directory_last(two_runs):
     root, results = two_runs
-    for name, result in zip("AB", results):
+    for name, result in zip("AB", results, strict=True):
         assert result.returncode == 0, result.stderr
         lines = result.stdout.strip().splitlines()
         assert lines[-1] == str(root / name)

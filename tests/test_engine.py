@@ -40,7 +40,9 @@ def test_replication_does_not_depend_on_what_ran_before(baseline):
 def test_table_does_not_depend_on_chunk_size(baseline, tmp_path):
     tables = []
     for chunk_size in (7, 100, 1000):
-        out = run_batch(BatchRequest(baseline, replications=150, seed=11, out=tmp_path / f"c{chunk_size}", chunk_size=chunk_size))
+        out = run_batch(
+            BatchRequest(baseline, replications=150, seed=11, out=tmp_path / f"c{chunk_size}", chunk_size=chunk_size)
+        )
         tables.append((pq.read_table(out / "replications.parquet"), pq.read_table(out / "events.parquet")))
     for replications, events in tables[1:]:
         assert replications.equals(tables[0][0])

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 from conftest import LAUNCH_READY, fixed, pinned_hypothesis
-from scipy.integrate import solve_ivp
 
 from sim.engine import run_replication
-from sim.model.lanchester import Engagement
+from sim.model.nato import alert_level
+from sim.model.strategic import DAYS_PER_MONTH
 
 
 def run_pinned(variant, seed: int = 0, index: int = 0, **values):
@@ -19,11 +19,46 @@ def run_pinned(variant, seed: int = 0, index: int = 0, **values):
     return run_replication(compiled, seed, index)
 
 
-def test_ceasefire_at_summit_is_dated_on_the_summit(variant):
-    row = run_pinned(variant, summit_outcome="ceasefire").row
+def batch_pinned(variant, n: int, **values):
+    compiled = variant(hypotheses=pinned_hypothesis(), parameters={k: fixed(v) for k, v in values.items()})
+    return [run_replication(compiled, 99, i).row for i in range(n)]
+
+
+def events_of(replication, component: str) -> list[tuple[dt.date, str, str]]:
+    return [(date, event, detail) for _, date, comp, event, detail in replication.events if comp == component]
+
+
+# Diplomacy
+
+
+def test_ceasefire_at_summit_is_dated_on_the_summit_and_holds(variant):
+    row = run_pinned(variant, summit_outcome="ceasefire", ceasefire_collapse_scale_days=100_000).row
     assert row["ceasefire"] and row["ceasefire_in_force_at_horizon"]
     assert row["ceasefire_date"] == dt.date(2025, 8, 15)
     assert not row["sanctions"]
+
+
+def test_ceasefire_collapses_after_its_weibull_holding_time(variant):
+    # Shape 1000 makes the Weibull holding time the scale to within 0.5%: 60 days after 15 August.
+    replication = run_pinned(
+        variant, summit_outcome="ceasefire", ceasefire_collapse_shape=1000, ceasefire_collapse_scale_days=60
+    )
+    assert replication.row["ceasefire"] and not replication.row["ceasefire_in_force_at_horizon"]
+    collapsed = [date for date, event, _ in events_of(replication, "diplomacy") if event == "ceasefire_collapsed"]
+    assert collapsed and abs((collapsed[0] - dt.date(2025, 10, 14)).days) <= 1
+
+
+def test_ceasefire_holding_time_follows_the_weibull(variant):
+    """Share of ceasefires collapsed by the horizon (138 days) = 1 - exp(-(138/s)^k).
+
+    n = 400; 4 binomial standard errors (0.1 at most) separate a right answer from a
+    wrong law (exponential instead of Weibull here differs by 0.2)."""
+    rows = batch_pinned(
+        variant, 400, summit_outcome="ceasefire", ceasefire_collapse_shape=2.0, ceasefire_collapse_scale_days=120
+    )
+    collapsed = np.mean([not row["ceasefire_in_force_at_horizon"] for row in rows])
+    expected = 1 - math.exp(-((139 / 120) ** 2))
+    assert abs(collapsed - expected) < 4 * math.sqrt(expected * (1 - expected) / 400)
 
 
 def test_no_deal_brings_sanctions_after_their_delay(variant):
@@ -44,6 +79,27 @@ def test_progress_leads_to_a_second_summit_that_can_agree_a_ceasefire(variant):
     assert row["ceasefire_date"] == dt.date(2025, 9, 4)
 
 
+def test_sanctions_scale_the_propensity_to_attack(variant):
+    """Intent 0.5 doubled by sanctions is certain: all 30 replications launch. Without the
+    multiplier about half would (the chance all 30 launch is 1e-9)."""
+    values = {
+        **LAUNCH_READY,
+        "offensive_intent_probability": 0.5,
+        "sanctions_probability": 1.0,
+        "sanctions_delay_days": 5,
+    }
+    assert all(
+        row["offensive"] for row in batch_pinned(variant, 30, **{**values, "sanctions_escalation_multiplier": 2.0})
+    )
+    launched = [
+        row["offensive"] for row in batch_pinned(variant, 30, **{**values, "sanctions_escalation_multiplier": 1.0})
+    ]
+    assert 0 < sum(launched) < 30
+
+
+# Exercise and offensive decision
+
+
 def test_exercise_splits_troops_into_northern_and_retained(variant):
     row = run_pinned(variant, exercise_troops=100_000, northern_share=0.3, retained_share=0.5).row
     assert (row["exercise_troops"], row["northern_troops"], row["troops_retained"]) == (100_000, 30_000, 15_000)
@@ -59,32 +115,113 @@ def test_offensive_launches_when_ready_and_strong_enough(variant):
 
 def test_ceasefire_in_force_blocks_launch(variant):
     row = run_pinned(variant, **{**LAUNCH_READY, "summit_outcome": "ceasefire"}).row
-    assert row["ceasefire"]
+    assert row["ceasefire"] and row["ceasefire_in_force_at_horizon"]
     assert not row["offensive"] and row["offensive_date"] is None and row["combat_days"] == 0
 
 
+def test_launch_follows_the_collapse_of_a_ceasefire(variant):
+    # Ready 26 September, held by the ceasefire until it collapses about 15 October (61 days after the summit).
+    values = {
+        **LAUNCH_READY,
+        "summit_outcome": "ceasefire",
+        "ceasefire_collapse_shape": 1000,
+        "ceasefire_collapse_scale_days": 61,
+    }
+    row = run_pinned(variant, **values).row
+    assert row["offensive"] and abs((row["offensive_date"] - dt.date(2025, 10, 15)).days) <= 1
+
+
 def test_force_ratio_below_threshold_blocks_launch(variant):
-    row = run_pinned(variant, **{**LAUNCH_READY, "force_ratio_threshold": 4.0}).row
-    assert not row["offensive"]
+    assert not run_pinned(variant, **{**LAUNCH_READY, "force_ratio_threshold": 4.0}).row["offensive"]
 
 
 def test_no_order_to_attack_means_no_launch(variant):
-    row = run_pinned(variant, **{**LAUNCH_READY, "offensive_intent_probability": 0.0}).row
-    assert not row["offensive"]
+    assert not run_pinned(variant, **{**LAUNCH_READY, "offensive_intent_probability": 0.0}).row["offensive"]
 
 
 def test_option_lapses_when_readiness_comes_after_the_deadline(variant):
     # Exercise ends 16 September; the deadline is 20 December (95 days later).
-    row = run_pinned(variant, **{**LAUNCH_READY, "time_to_ready_days": 96}).row
-    assert not row["offensive"]
-    row = run_pinned(variant, **{**LAUNCH_READY, "time_to_ready_days": 94}).row
-    assert row["offensive"]
+    assert not run_pinned(variant, **{**LAUNCH_READY, "time_to_ready_days": 96}).row["offensive"]
+    assert run_pinned(variant, **{**LAUNCH_READY, "time_to_ready_days": 94}).row["offensive"]
 
 
 def test_belarus_joining_adds_its_troops_to_the_attack(variant):
-    row = run_pinned(variant, **{**LAUNCH_READY, "belarus_joins_probability": 1.0, "belarus_troops_committed": 15_000}).row
+    row = run_pinned(
+        variant, **{**LAUNCH_READY, "belarus_joins_probability": 1.0, "belarus_troops_committed": 15_000}
+    ).row
     assert row["belarus_joins"]
     assert row["force_ratio"] == pytest.approx((60_000 + 40_000 + 15_000) / 30_000)
+
+
+# Warning and response
+
+
+def test_detection_takes_the_median_for_a_reference_force(variant):
+    # Force = 60,000 retained + 40,000 built up = 2 x the 50,000 reference; elasticity 1 halves 10 days.
+    values = {
+        **LAUNCH_READY,
+        "detection_median_days": 10,
+        "detection_reference_troops": 50_000,
+        "detection_force_elasticity": 1.0,
+    }
+    row = run_pinned(variant, **{**values, "time_to_ready_days": 30}).row
+    assert row["detection_date"] == dt.date(2025, 9, 21)  # 16 September + 5 days
+    assert row["warning_days"] == pytest.approx(25.0)  # launch 16 October
+
+
+def test_a_larger_force_is_detected_sooner(variant):
+    base = {
+        **LAUNCH_READY,
+        "detection_median_days": 20,
+        "detection_force_elasticity": 1.0,
+        "offensive_intent_probability": 0.0,
+    }
+    small = run_pinned(variant, **{**base, "buildup_troops": 0}).row["detection_date"]
+    large = run_pinned(variant, **{**base, "buildup_troops": 140_000}).row["detection_date"]
+    assert large < small
+
+
+def test_an_attack_before_detection_gives_no_warning(variant):
+    values = {**LAUNCH_READY, "detection_median_days": 500, "time_to_ready_days": 10}
+    row = run_pinned(variant, **values).row
+    assert row["offensive"] and row["detection_date"] == row["offensive_date"] and row["warning_days"] == 0
+
+
+def test_reserves_move_north_after_detection_and_deter_a_launch(variant):
+    # Detected 21 September, reserves of 30,000 in place 7 days later: defenders 60,000, ratio 100/60 < 2.
+    values = {
+        **LAUNCH_READY,
+        "detection_median_days": 10,
+        "detection_force_elasticity": 1.0,
+        "reserve_troops": 30_000,
+        "reserve_move_delay_days": 7,
+        "time_to_ready_days": 20,
+    }
+    row = run_pinned(variant, **values).row
+    assert row["reserves_moved"] == 30_000
+    assert row["force_ratio"] == pytest.approx(100_000 / 60_000)
+    assert not row["offensive"]
+
+
+def test_reserves_arriving_during_combat_reinforce_the_defence(variant):
+    values = {
+        **LAUNCH_READY,
+        "detection_median_days": 500,  # detected only when the attack starts, 26 September
+        "reserve_troops": 20_000,
+        "reserve_move_delay_days": 3,
+        "objective_km": 10_000,
+        "advance_rate_km_per_day": 1.0,
+        "culmination_loss_fraction": 0.9,
+        "culmination_force_ratio": 0.5,
+    }
+    replication = run_pinned(variant, **values)
+    assert "reinforced" in [event for _, event, _ in events_of(replication, "combat")]
+    row = replication.row
+    assert row["reserves_moved"] == 20_000
+    assert 0 < row["defender_losses"] < 30_000 + 20_000
+
+
+# Combat
 
 
 def test_ceasefire_during_combat_stops_it(variant):
@@ -101,59 +238,74 @@ def test_ceasefire_during_combat_stops_it(variant):
         "objective_km": 1000,
     }
     row = run_pinned(variant, **values).row
-    assert row["offensive"] and row["ceasefire"]
+    assert row["offensive"] and row["ceasefire"] and row["combat_end"] == "ceasefire"
     assert row["combat_days"] == pytest.approx(5.0)
     assert not row["objective_reached"]
 
 
-def test_combat_reproduces_lanchester_square_law(variant):
-    """Strengths match an independent numerical solution of dA/dt = -bD, dD/dt = -aA.
-
-    Tolerance: relative 1e-6, far below any modelling effect and well above the ODE
-    solver's error at rtol=1e-10; a wrong sign or swapped coefficient is off by percent.
-    """
-    engagement = Engagement(
-        attackers=90_000,
-        defenders=40_000,
-        attacker_effectiveness=0.004,
-        defender_effectiveness=0.0096,
-        advance_rate_km_per_day=20,
-        objective_km=100,
-        culmination_force_ratio=1.2,
-        culmination_loss_fraction=0.2,
-    )
-    days = np.linspace(0, 20, 41)
-    solution = solve_ivp(
-        lambda t, y: [-0.0096 * y[1], -0.004 * y[0]], (0, 20), [90_000, 40_000], t_eval=days, rtol=1e-10, atol=1e-6
-    )
-    attackers, defenders = engagement.strengths(days)
-    np.testing.assert_allclose(attackers, solution.y[0], rtol=1e-6)
-    np.testing.assert_allclose(defenders, solution.y[1], rtol=1e-6)
-    # The square law's invariant: a*A^2 - b*D^2 is constant.
-    invariant = 0.004 * attackers**2 - 0.0096 * defenders**2
-    np.testing.assert_allclose(invariant, invariant[0], rtol=1e-9)
+def test_combat_still_going_at_the_horizon_is_recorded_there(variant):
+    values = {
+        **LAUNCH_READY,
+        "culmination_loss_fraction": 0.99,
+        "culmination_force_ratio": 0.0,
+        "objective_km": 100_000,
+        "attacker_effectiveness": 0.0,
+        "defender_effectiveness": 0.0,
+    }
+    row = run_pinned(variant, **values).row
+    # 26 September to the end of 31 December: 97 days.
+    assert row["combat_end"] == "horizon" and row["combat_days"] == pytest.approx(97.0)
 
 
-def test_engagement_ends_at_culmination_when_losses_reach_the_limit():
-    engagement = Engagement(50_000, 40_000, 0.002, 0.01, 20, 1_000, 0.0, 0.2)
-    result = engagement.resolve(max_days=100)
-    assert result.reason == "culmination"
-    attackers, _, _ = result.state_at(result.end_day)
-    # Culmination is found on a 0.25-day grid: the overshoot is at most one step's losses
-    # at the opening rate (b * D0 = 400 a day), i.e. 100 troops.
-    assert 40_000 - 100 <= attackers <= 40_000
+@pytest.mark.parametrize("law", ["square", "linear", "mixed"])
+def test_every_attrition_law_runs_in_the_model(variant, law):
+    row = run_pinned(variant, **{**LAUNCH_READY, "attrition_law": law}).row
+    assert row["offensive"] and row["combat_end"] in ("objective", "culmination") and row["attacker_losses"] > 0
 
 
-def test_engagement_reaches_objective_at_an_overwhelming_ratio():
-    engagement = Engagement(200_000, 20_000, 0.004, 0.004, 20, 50, 1.0, 0.5)
-    result = engagement.resolve(max_days=100)
-    assert result.reason == "objective"
-    assert result.state_at(result.end_day)[2] == pytest.approx(50)
-    # Rate is near 20 * (1 - 1/10) = 18 km/day, so about three days.
-    assert 2.5 < result.end_day < 3.5
+# Strategic systems and NATO
 
 
-def test_advance_rate_is_zero_at_parity_or_worse():
-    engagement = Engagement(1, 1, 0, 0, 20, 50, 1.0, 0.5)
-    rates = engagement.advance_rate(np.array([10.0, 10.0, 30.0]), np.array([20.0, 10.0, 10.0]))
-    assert rates[0] == 0 and rates[1] == 0 and math.isclose(rates[2], 20 * (1 - 1 / 3))
+def test_oreshnik_becomes_operational_after_its_delay(variant):
+    row = run_pinned(variant, oreshnik_days_to_operational=30).row
+    assert row["oreshnik_operational"] and row["oreshnik_date"] == dt.date(2025, 10, 12)
+    row = run_pinned(variant, oreshnik_days_to_operational=200).row
+    assert not row["oreshnik_operational"] and row["oreshnik_date"] is None
+
+
+def test_warheads_present_follows_its_parameter(variant):
+    assert run_pinned(variant, warheads_present=True).row["warheads_present"]
+    assert not run_pinned(variant, warheads_present=False).row["warheads_present"]
+
+
+def test_nuclear_signals_are_poisson_with_a_crisis_rate(variant):
+    """Mean count = rate x (calm days + multiplier x crisis days). Only the exercise's active
+    phase (12-16 September, 4 days) is a crisis here: no sanctions, no offensive.
+
+    n = 300 replications; the mean is within 4 standard errors (sqrt(mean / n)). A model
+    ignoring the crisis would miss by 7 SE."""
+    values = {
+        "summit_outcome": "progress",
+        "second_summit_probability": 0.0,
+        "offensive_intent_probability": 0.0,
+        "nuclear_signal_rate_per_month": 3.0,
+        "crisis_signal_multiplier": 20.0,
+    }
+    counts = [row["nuclear_signals"] for row in batch_pinned(variant, 300, **values)]
+    days = (dt.date(2026, 1, 1) - dt.date(2025, 8, 14)).days
+    expected = 3.0 / DAYS_PER_MONTH * ((days - 4) + 20.0 * 4)
+    assert abs(np.mean(counts) - expected) < 4 * math.sqrt(expected / 300)
+
+
+def test_nato_incidents_are_poisson_over_the_exercise_period(variant):
+    """1 September to 16 September + 14 days of draw-down = 29 days at 2 a week.
+    n = 300; within 4 standard errors of the mean."""
+    counts = [
+        row["nato_incidents"] for row in batch_pinned(variant, 300, nato_incident_rate_per_week=2.0, drawdown_days=14)
+    ]
+    expected = 2.0 / 7 * 29
+    assert abs(np.mean(counts) - expected) < 4 * math.sqrt(expected / 300)
+
+
+def test_nato_alert_level_rises_with_incidents():
+    assert [alert_level(n, 3) for n in (0, 1, 2, 3, 7)] == [0, 1, 1, 2, 2]

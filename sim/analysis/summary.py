@@ -48,7 +48,14 @@ def probability_table(table: pd.DataFrame) -> pd.DataFrame:
         successes, trials = int(table[name].sum()), int(table[name].count())
         low, high = wilson_interval(successes, trials)
         rows.append(
-            {"outcome": name, "count": successes, "replications": trials, "probability": successes / trials if trials else np.nan, "ci_low": low, "ci_high": high}
+            {
+                "outcome": name,
+                "count": successes,
+                "replications": trials,
+                "probability": successes / trials if trials else np.nan,
+                "ci_low": low,
+                "ci_high": high,
+            }
         )
     return pd.DataFrame(rows, columns=["outcome", "count", "replications", "probability", "ci_low", "ci_high"])
 
@@ -58,8 +65,13 @@ def numeric_table(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for name in outcome_columns(table, "number"):
         values = table[name].dropna().to_numpy(dtype=float)
-        row: dict[str, object] = {"outcome": name, "replications": len(values), "mean": values.mean() if len(values) else np.nan}
-        for q, value in zip(PERCENTILES, np.percentile(values, PERCENTILES) if len(values) else [np.nan] * len(PERCENTILES)):
+        row: dict[str, object] = {
+            "outcome": name,
+            "replications": len(values),
+            "mean": values.mean() if len(values) else np.nan,
+        }
+        quantiles = np.percentile(values, PERCENTILES) if len(values) else [np.nan] * len(PERCENTILES)
+        for q, value in zip(PERCENTILES, quantiles, strict=True):
             row[f"p{q}"] = float(value)
         rows.append(row)
     return pd.DataFrame(rows, columns=["outcome", "replications", "mean", *(f"p{q}" for q in PERCENTILES)])

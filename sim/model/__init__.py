@@ -1,11 +1,23 @@
 """The model: one module per component, each a SimPy process with the parameters it reads.
 
-`COMPONENTS` is the order processes are started in; the engine needs nothing else.
+`PROCESSES` are started in this order for every replication; `PARAMETERS` and
+`CALENDAR` are everything a scenario must give the model.
 """
 
-from sim.model import combat, diplomacy, exercise, offensive
+from sim.model import combat, diplomacy, exercise, nato, offensive, strategic, warning
 
-COMPONENTS = (diplomacy, exercise, offensive, combat)
+COMPONENTS = (diplomacy, exercise, offensive, warning, combat, strategic, nato)
+
+PROCESSES = (
+    diplomacy.run,
+    exercise.run,
+    offensive.run,
+    warning.run,
+    combat.run,
+    strategic.oreshnik,
+    strategic.nuclear_signalling,
+    nato.run,
+)
 
 PARAMETERS = {name: spec for component in COMPONENTS for name, spec in component.PARAMETERS.items()}
 CALENDAR = {name: meaning for component in COMPONENTS for name, meaning in component.CALENDAR.items()}

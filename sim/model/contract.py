@@ -18,7 +18,7 @@ from sim.scenario.distributions import DistributionBase
 Domain = tuple[float, float]
 PROBABILITY: Domain = (0.0, 1.0)
 NON_NEGATIVE: Domain = (0.0, math.inf)
-POSITIVE: Domain = (1e-12, math.inf)
+POSITIVE: Domain = (0.0, math.inf)  # a zero-width chance of exactly 0, as for a lognormal, is allowed
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,8 @@ def _mismatch(dist: DistributionBase, spec: ParameterSpec) -> Iterator[str]:
     if spec.kind == "number":
         low, high = dist.support()
         if low < spec.domain[0] or high > spec.domain[1]:
-            yield f"values must lie in [{spec.domain[0]:g}, {spec.domain[1]:g}] but this distribution spans [{low:g}, {high:g}]"
+            allowed = f"[{spec.domain[0]:g}, {spec.domain[1]:g}]"
+            yield f"values must lie in {allowed} but this distribution spans [{low:g}, {high:g}]"
     if spec.kind == "category" and not dist.categories() <= spec.categories:
         unknown = sorted(dist.categories() - spec.categories)
         yield f"unknown categories {unknown}; expected some of {sorted(spec.categories)}"

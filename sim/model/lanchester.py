@@ -1,7 +1,15 @@
-"""Lanchester attrition solved in closed form, and the advance it allows (docs/model.md#combat).
+"""Lanchester attrition in closed form, and the advance it allows (docs/model.md#combat).
 
-Pure functions of numbers: no SimPy, no randomness. The combat component asks when an
-engagement ends and what the forces are at any moment; between events nothing is stepped.
+Pure functions of numbers: no SimPy, no randomness. Three laws, each with its exact
+solution, so combat is evaluated at any moment without stepping through days:
+
+- square (aimed fire both ways):   dA/dt = -b D,        dD/dt = -a A
+- linear (area fire both ways):    dA/dt = -b A D / A0, dD/dt = -a A D / D0
+- mixed (aimed fire on the attacker in the open, area fire on a defender under cover):
+                                   dA/dt = -b D,        dD/dt = -a A D / D0
+
+a and b are casualties per enemy soldier per day at the opening strengths A0, D0, so the
+three laws agree on the first day's losses and differ in how losses evolve.
 """
 
 from __future__ import annotations
@@ -11,77 +19,147 @@ from dataclasses import dataclass
 
 import numpy as np
 
+LAWS = ("square", "linear", "mixed")
 GRID_STEP_DAYS = 0.25  # resolution at which the advance is integrated and end times found
 
 
 @dataclass(frozen=True)
-class Engagement:
-    """An offensive's opening forces and rates. Rates are casualties per enemy soldier per day."""
+class Attrition:
+    """One attrition law with its coefficients, normalised by the battle's opening strengths."""
 
-    attackers: float
-    defenders: float
-    attacker_effectiveness: float  # defenders put out of action per attacker per day
-    defender_effectiveness: float  # attackers put out of action per defender per day, fortification included
-    advance_rate_km_per_day: float  # advance at an overwhelming force ratio
-    objective_km: float
-    culmination_force_ratio: float  # the attack culminates when attackers/defenders falls below this
-    culmination_loss_fraction: float  # ... or when it has lost this share of its strength
+    law: str
+    attacker_effectiveness: float  # a: defenders put out of action per attacker per day, at the opening
+    defender_effectiveness: float  # b: attackers put out of action per defender per day, at the opening
+    opening_attackers: float
+    opening_defenders: float
 
-    def strengths(self, days: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-        """Square-law strengths (attackers, defenders) after `days` of fighting, floored at 0.
-
-        dA/dt = -b D, dD/dt = -a A  =>  A(t) = A0 cosh(gt) - sqrt(b/a) D0 sinh(gt), g = sqrt(ab).
-        """
-        a, b = self.attacker_effectiveness, self.defender_effectiveness
+    def strengths(self, attackers: float, defenders: float, days: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+        """(A, D) after `days` of fighting from strengths (attackers, defenders), floored at zero."""
         t = np.asarray(days, dtype=float)
-        if a == 0 or b == 0:
-            return (
-                np.maximum(self.attackers - b * self.defenders * t, 0.0),
-                np.maximum(self.defenders - a * self.attackers * t, 0.0),
+        if self.law == "square":
+            a_t, d_t = _square(attackers, defenders, self.attacker_effectiveness, self.defender_effectiveness, t)
+        elif self.law == "linear":
+            a_t, d_t = _linear(
+                attackers,
+                defenders,
+                self.attacker_effectiveness / self.opening_defenders,
+                self.defender_effectiveness / self.opening_attackers,
+                t,
             )
-        g = math.sqrt(a * b)
-        cosh, sinh = np.cosh(g * t), np.sinh(g * t)
-        attackers = self.attackers * cosh - math.sqrt(b / a) * self.defenders * sinh
-        defenders = self.defenders * cosh - math.sqrt(a / b) * self.attackers * sinh
-        return np.maximum(attackers, 0.0), np.maximum(defenders, 0.0)
+        elif self.law == "mixed":
+            a_t, d_t = _mixed(
+                attackers,
+                defenders,
+                self.attacker_effectiveness / self.opening_defenders,
+                self.defender_effectiveness,
+                t,
+            )
+        else:
+            raise ValueError(f"unknown attrition law {self.law!r}; expected one of {LAWS}")
+        return np.maximum(a_t, 0.0), np.maximum(d_t, 0.0)
 
-    def advance_rate(self, attackers: np.ndarray, defenders: np.ndarray) -> np.ndarray:
-        """km/day: zero at parity or worse, rising toward the maximum as the ratio grows."""
-        ratio = attackers / np.maximum(defenders, 1.0)
-        return self.advance_rate_km_per_day * np.clip(1.0 - 1.0 / np.maximum(ratio, 1e-9), 0.0, 1.0)
 
-    def resolve(self, max_days: float) -> EngagementResult:
-        """When the engagement ends on its own (culmination or objective), within `max_days`."""
-        steps = max(1, math.ceil(max_days / GRID_STEP_DAYS))
-        t = np.linspace(0.0, max_days, steps + 1)
-        attackers, defenders = self.strengths(t)
-        rate = self.advance_rate(attackers, defenders)
-        advance = np.concatenate(([0.0], np.cumsum((rate[1:] + rate[:-1]) * 0.5 * np.diff(t))))
-        culminated = (attackers < self.culmination_force_ratio * defenders) | (
-            attackers <= (1.0 - self.culmination_loss_fraction) * self.attackers
-        )
-        arrived = advance >= self.objective_km
-        ended = culminated | arrived
-        end_index = int(np.argmax(ended)) if ended.any() else len(t) - 1
-        reason = "objective" if arrived[end_index] else "culmination" if culminated[end_index] else "time"
-        end_day = float(t[end_index])
-        if reason == "objective" and end_index > 0:
-            end_day = float(np.interp(self.objective_km, advance[end_index - 1 : end_index + 1], t[end_index - 1 : end_index + 1]))
-        return EngagementResult(self, t, advance, end_day, reason)
+def _square(a0: float, d0: float, a: float, b: float, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A(t) = A0 cosh(gt) - sqrt(b/a) D0 sinh(gt), D(t) = D0 cosh(gt) - sqrt(a/b) A0 sinh(gt), g = sqrt(ab)."""
+    if a == 0 or b == 0:
+        return a0 - b * d0 * t, d0 - a * a0 * t
+    g = math.sqrt(a * b)
+    cosh, sinh = np.cosh(g * t), np.sinh(g * t)
+    return a0 * cosh - math.sqrt(b / a) * d0 * sinh, d0 * cosh - math.sqrt(a / b) * a0 * sinh
+
+
+def _linear(a0: float, d0: float, alpha: float, beta: float, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """dA/dt = -beta A D, dD/dt = -alpha A D. alpha A - beta D = c is constant, so A is logistic:
+
+    A(t) = A0 / (alpha A0 (1 - e^{-ct}) / c + e^{-ct}), D = (alpha A - c) / beta.
+    """
+    if alpha == 0 or beta == 0:
+        return a0 * np.exp(-beta * d0 * t), d0 * np.exp(-alpha * a0 * t)
+    c = alpha * a0 - beta * d0
+    decay = np.exp(-c * t)
+    growth = t if abs(c) < 1e-15 else -np.expm1(-c * t) / c  # (1 - e^{-ct}) / c, exact as c -> 0
+    attackers = a0 / (alpha * a0 * growth + decay)
+    return attackers, (alpha * attackers - c) / beta
+
+
+def _mixed(a0: float, d0: float, alpha: float, b: float, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """dA/dt = -b D, dD/dt = -alpha A D. Then D = D0 + alpha (A^2 - A0^2) / (2b), and
+    dA/dt = -k (A^2 - m2) with k = alpha / 2, m2 = A0^2 - 2 b D0 / alpha: a Riccati equation.
+    """
+    if alpha == 0 or b == 0:
+        return a0 - b * d0 * t, d0 * np.exp(-alpha * a0 * t)
+    k = alpha / 2
+    m2 = a0 * a0 - 2 * b * d0 / alpha
+    if m2 > 0:  # the defender is worn down toward zero while A falls toward m
+        m = math.sqrt(m2)
+        th = np.tanh(k * m * t)
+        attackers = m * (a0 + m * th) / (m + a0 * th)
+    elif m2 < 0:  # the attacker is destroyed at t = atan(A0 / n) / (k n)
+        n = math.sqrt(-m2)
+        phase = np.minimum(k * n * t, math.atan(a0 / n))
+        attackers = n * np.tan(math.atan(a0 / n) - phase)
+    else:
+        attackers = a0 / (1 + k * a0 * t)
+    return attackers, d0 + alpha * (attackers**2 - a0 * a0) / (2 * b)
 
 
 @dataclass(frozen=True)
-class EngagementResult:
-    """The solved engagement: its natural end, and the state at any earlier moment."""
+class Advance:
+    """How fast the attack moves and when it stops of itself."""
 
-    engagement: Engagement
+    rate_km_per_day: float  # at an overwhelming force ratio
+    culmination_force_ratio: float  # the attack stalls when attackers / defenders falls below this
+    culmination_strength: float  # ... or when attackers fall to this many
+
+    def rate(self, attackers: np.ndarray, defenders: np.ndarray) -> np.ndarray:
+        """km/day: zero at parity or worse, rising toward the maximum as the ratio grows: v (1 - 1/r)."""
+        ratio = attackers / np.maximum(defenders, 1.0)
+        return self.rate_km_per_day * np.clip(1.0 - 1.0 / np.maximum(ratio, 1e-9), 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Fighting between two events, solved once: when it ends of itself, and the state at any moment."""
+
+    attrition: Attrition
+    advance: Advance
     grid_days: np.ndarray
+    grid_attackers: np.ndarray
+    grid_defenders: np.ndarray
     grid_advance_km: np.ndarray
     end_day: float
-    reason: str  # "objective", "culmination" or "time"
+    reason: str  # "objective", "culmination" or "horizon"
 
     def state_at(self, day: float) -> tuple[float, float, float]:
-        """(attackers, defenders, advance_km) after `day` days of fighting."""
-        attackers, defenders = self.engagement.strengths(day)
+        """(attackers, defenders, km advanced in this segment) after `day` days of it."""
+        attackers, defenders = self.attrition.strengths(
+            float(self.grid_attackers[0]), float(self.grid_defenders[0]), day
+        )
         advance = float(np.interp(day, self.grid_days, self.grid_advance_km))
-        return float(attackers), float(defenders), min(advance, self.engagement.objective_km)
+        return float(attackers), float(defenders), advance
+
+
+def fight(
+    attrition: Attrition,
+    advance: Advance,
+    attackers: float,
+    defenders: float,
+    objective_remaining_km: float,
+    max_days: float,
+) -> Segment:
+    """Solve fighting from (attackers, defenders) for up to `max_days`: its natural end and its path."""
+    steps = max(1, math.ceil(max_days / GRID_STEP_DAYS))
+    t = np.linspace(0.0, max(max_days, 0.0), steps + 1)
+    a_t, d_t = attrition.strengths(attackers, defenders, t)
+    rate = advance.rate(a_t, d_t)
+    km = np.concatenate(([0.0], np.cumsum((rate[1:] + rate[:-1]) * 0.5 * np.diff(t))))
+    culminated = (a_t < advance.culmination_force_ratio * d_t) | (a_t <= advance.culmination_strength)
+    arrived = km >= objective_remaining_km
+    ended = culminated | arrived
+    end_index = int(np.argmax(ended)) if ended.any() else len(t) - 1
+    reason = "objective" if arrived[end_index] else "culmination" if culminated[end_index] else "horizon"
+    end_day = float(t[end_index])
+    if reason == "objective" and end_index > 0:
+        window = slice(end_index - 1, end_index + 1)
+        end_day = float(np.interp(objective_remaining_km, km[window], t[window]))
+    return Segment(attrition, advance, t, a_t, d_t, km, end_day, reason)

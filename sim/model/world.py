@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import simpy
@@ -18,17 +18,25 @@ from sim.scenario.distributions import Value
 
 @dataclass
 class Signals:
-    """Events one component fires and others wait for. Each carries its day as value."""
+    """Events one component fires and others wait for; each carries a value (see fields)."""
 
-    summit_held: simpy.Event
-    ceasefire: simpy.Event
-    sanctions: simpy.Event
-    exercise_ended: simpy.Event
-    offensive_launched: simpy.Event
+    summit_held: simpy.Event  # summit outcome
+    ceasefire: simpy.Event  # day agreed
+    ceasefire_collapsed: simpy.Event  # day it collapsed
+    sanctions: simpy.Event  # day imposed
+    exercise_started: simpy.Event  # troops in the exercise
+    exercise_ended: simpy.Event  # troops retained in Belarus
+    preparations_started: simpy.Event  # troops assembling toward the northern border
+    detected: simpy.Event  # day Ukraine detected the preparations
+    reserves_arrived: simpy.Event  # Ukrainian reserve troops now on the northern axis
+    offensive_launched: simpy.Event  # a Launch
 
     @classmethod
     def fresh(cls, env: simpy.Environment) -> Signals:
-        return cls(*(env.event() for _ in range(5)))
+        return cls(*(env.event() for _ in fields(cls)))
+
+    def ceasefire_in_force(self) -> bool:
+        return self.ceasefire.triggered and not self.ceasefire_collapsed.triggered
 
 
 @dataclass
@@ -50,11 +58,21 @@ class Outcome:
     force_ratio: float | None = None
     offensive: bool = False
     offensive_date: dt.date | None = None
+    detection_date: dt.date | None = None
+    warning_days: float | None = None
+    reserves_moved: int = 0
     combat_days: float = 0.0
+    combat_end: str | None = None
     advance_km: float = 0.0
     objective_reached: bool = False
     attacker_losses: int = 0
     defender_losses: int = 0
+    oreshnik_operational: bool = False
+    oreshnik_date: dt.date | None = None
+    warheads_present: bool = False
+    nuclear_signals: int = 0
+    nato_incidents: int = 0
+    nato_alert_level: int = 0
 
 
 @dataclass
@@ -77,9 +95,9 @@ class World:
     def flag(self, name: str) -> bool:
         return bool(self.params[name])
 
-    def chance(self, probability_parameter: str) -> bool:
-        """Whether an event happens this replication, with the named parameter's probability."""
-        return bool(self.rng.random() < self.number(probability_parameter))
+    def chance(self, probability: float) -> bool:
+        """Whether an event of this probability happens, drawn from the replication's event stream."""
+        return bool(self.rng.random() < probability)
 
     def category(self, name: str) -> str:
         return str(self.params[name])
@@ -90,6 +108,15 @@ class World:
 
     def log(self, component: str, event: str, detail: str = "") -> None:
         self.events.append((self.env.now, component, event, detail))
+
+    @property
+    def end_day(self) -> float:
+        """The end of the horizon's last day: the run stops here."""
+        return self.horizon_day + 1.0
+
+    def close(self) -> None:
+        """Record what is measured at the horizon, once the run has stopped."""
+        self.outcome.ceasefire_in_force_at_horizon = self.signals.ceasefire_in_force()
 
     def wait_until(self, day: float) -> simpy.Event:
         """A timeout that fires on model day `day` (at once if it has passed)."""

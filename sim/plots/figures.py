@@ -44,7 +44,7 @@ def troop_distribution(table: pd.DataFrame) -> Figure:
         "toward the northern border": table["northern_troops"].dropna().to_numpy(dtype=float) / 1000,
     }
     edges = np.histogram_bin_edges(np.concatenate(list(series.values())), bins=80)
-    for colour, (label, values) in zip(OKABE_ITO, series.items()):
+    for colour, (label, values) in zip(OKABE_ITO, series.items(), strict=False):
         axes.hist(values, bins=edges, color=colour, alpha=0.6, label=label)
     axes.set_xlabel("troops (thousands)")
     axes.set_ylabel("replications")

@@ -16,7 +16,9 @@ def write_report(run_dir: Path) -> Path:
     """Write the report files of a complete run into its directory; return the HTML path."""
     manifest = store.read_manifest(run_dir)
     if manifest.get("status") != "complete":
-        raise store.RunDirectoryError(f"{run_dir}: run is {manifest.get('status', 'unknown')}, not complete; no report written")
+        raise store.RunDirectoryError(
+            f"{run_dir}: run is {manifest.get('status', 'unknown')}, not complete; no report written"
+        )
     table = pq.read_table(run_dir / store.REPLICATIONS).to_pandas()
     report = build_report(manifest, table)
     plots = run_dir / "plots"

@@ -61,13 +61,15 @@ def build_report(manifest: dict[str, Any], table: pd.DataFrame) -> Report:
         ReportFigure(
             "troop_distribution",
             "Troops in the exercise",
-            "Histogram of Zapad-2025 troop numbers across replications, all participants and those toward Ukraine's northern border",
+            "Histogram of Zapad-2025 troop numbers across replications, all participants and those "
+            "toward Ukraine's northern border",
             figures.troop_distribution(table),
         ),
         ReportFigure(
             "offensive_timeline",
             "When an offensive starts",
-            f"Step curve of the cumulative probability that an offensive from Belarus has started, from {start} to {horizon}, "
+            "Step curve of the cumulative probability that an offensive from Belarus has started, "
+            f"from {start} to {horizon}, "
             f"ending at {offensive_curve['probability'].iloc[-1]:.1%}",
             figures.cumulative_timeline(offensive_curve, "offensive"),
         ),

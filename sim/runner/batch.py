@@ -66,8 +66,13 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> Path:
         "seed": request.seed,
         "replications": request.replications,
         "chunk_size": request.chunk_size,
-        "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "versions": {"sim": sim.__version__, "python": platform.python_version(), "numpy": np.__version__, "simpy": simpy.__version__},
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "versions": {
+            "sim": sim.__version__,
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "simpy": simpy.__version__,
+        },
         "scenario_as_run": scenario.as_data(),
     }
     store.write_manifest(out, manifest)
@@ -95,7 +100,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> Path:
     elapsed = time.perf_counter() - started
     manifest.update(
         status="complete",
-        finished_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        finished_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         elapsed_seconds=round(elapsed, 3),
         replications_per_second=round(request.replications / elapsed, 1) if elapsed > 0 else None,
     )

@@ -89,7 +89,10 @@ def write_chunk(path: Path, chunk_index: int, replications: pa.Table, events: pa
 
 def finish_tables(path: Path, chunk_count: int, replications_schema: pa.Schema, events_schema: pa.Schema) -> None:
     """Concatenate chunk files in chunk order into the final tables, streaming, then drop the chunks."""
-    for name, prefix, schema in ((REPLICATIONS, "replications", replications_schema), (EVENTS, "events", events_schema)):
+    for name, prefix, schema in (
+        (REPLICATIONS, "replications", replications_schema),
+        (EVENTS, "events", events_schema),
+    ):
         with _atomic(path / name) as partial, pq.ParquetWriter(partial, schema) as writer:
             for index in range(chunk_count):
                 writer.write_table(pq.read_table(path / CHUNKS / f"{prefix}-{index:06d}.parquet", schema=schema))

@@ -49,8 +49,10 @@ def replications_table(rows: Sequence[dict], schema: pa.Schema) -> pa.Table:
 
 
 def events_table(events: Sequence[EventRow]) -> pa.Table:
-    columns = list(zip(*events)) if events else [[] for _ in EVENTS_SCHEMA]
-    return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, EVENTS_SCHEMA)], schema=EVENTS_SCHEMA)
+    columns = list(zip(*events, strict=True)) if events else [[] for _ in EVENTS_SCHEMA]
+    return pa.Table.from_arrays(
+        [pa.array(c, type=f.type) for c, f in zip(columns, EVENTS_SCHEMA, strict=True)], schema=EVENTS_SCHEMA
+    )
 
 
 def _unwrap_optional(annotation: typing.Any) -> tuple[type, bool]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sim.scenario.distributions import Mixture, WEIGHT_TOLERANCE
+from sim.scenario.distributions import WEIGHT_TOLERANCE, Mixture
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import FieldPath
 
@@ -30,8 +30,9 @@ def _check_dates(scenario: Scenario) -> Iterator[Finding]:
         yield ("horizon",), f"must be after start ({scenario.start})"
     for name, entry in scenario.calendar.items():
         if not scenario.start <= entry.date <= scenario.horizon:
-            yield ("calendar", name, "date"), (
-                f"{entry.date} is outside the simulated period [{scenario.start}, {scenario.horizon}]"
+            yield (
+                ("calendar", name, "date"),
+                (f"{entry.date} is outside the simulated period [{scenario.start}, {scenario.horizon}]"),
             )
 
 

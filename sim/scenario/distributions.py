@@ -8,7 +8,7 @@ family are in docs/scenarios.md#distributions.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -270,7 +270,9 @@ class Mixture(DistributionBase):
     """Weighted components, e.g. two sources' troop estimates weighted by credibility."""
 
     dist: Literal["mixture"]
-    components: list[Annotated[Union[Fixed, Uniform, Triangular, Pert, Normal, LogNormal, Beta], Field(discriminator="dist")]]
+    components: list[
+        Annotated[Fixed | Uniform | Triangular | Pert | Normal | LogNormal | Beta, Field(discriminator="dist")]
+    ]
 
     @model_validator(mode="after")
     def _weighted(self) -> Mixture:
@@ -304,11 +306,22 @@ class Mixture(DistributionBase):
 
 
 Distribution = Annotated[
-    Union[Fixed, Uniform, Triangular, Pert, Normal, LogNormal, Beta, Bernoulli, Categorical, Mixture],
+    Fixed | Uniform | Triangular | Pert | Normal | LogNormal | Beta | Bernoulli | Categorical | Mixture,
     Field(discriminator="dist"),
 ]
 
-DISTRIBUTION_NAMES = ("fixed", "uniform", "triangular", "pert", "normal", "lognormal", "beta", "bernoulli", "categorical", "mixture")
+DISTRIBUTION_NAMES = (
+    "fixed",
+    "uniform",
+    "triangular",
+    "pert",
+    "normal",
+    "lognormal",
+    "beta",
+    "bernoulli",
+    "categorical",
+    "mixture",
+)
 
 
 def pick_share(weights: list[float], u: float) -> tuple[int, float]:

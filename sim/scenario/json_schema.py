@@ -23,7 +23,11 @@ def scenario_json_schema() -> dict[str, Any]:
         "required": ["extends"],
         "additionalProperties": False,
         "properties": {
-            name: (spec if name in {"schema_version", "name", "title", "description", "extends", "start", "horizon"} else {"type": "object"})
+            name: (
+                spec
+                if name in {"schema_version", "name", "title", "description", "extends", "start", "horizon"}
+                else {"type": "object"}
+            )
             for name, spec in top_level.items()
         },
     }

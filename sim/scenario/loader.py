@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.checks import check_scenario
+from sim.scenario.distributions import DISTRIBUTION_NAMES
 from sim.scenario.errors import Problem, ScenarioError, sorted_problems
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import FieldPath, PositionMap, locate, read_yaml
@@ -125,7 +126,7 @@ def _message(error: dict[str, Any], field_path: FieldPath) -> str:
     if kind == "union_tag_invalid":
         return f"unknown distribution {error['ctx']['tag']!r}; expected one of {error['ctx']['expected_tags']}"
     if kind == "union_tag_not_found":
-        return "a distribution needs a `dist:` field (fixed, uniform, triangular, pert, normal, lognormal, beta, bernoulli, categorical or mixture)"
+        return f"a distribution needs a `dist:` field, one of: {', '.join(DISTRIBUTION_NAMES)}"
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
 
