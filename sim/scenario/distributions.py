@@ -252,7 +252,7 @@ class Categorical(DistributionBase):
         if not weights:
             raise ValueError("needs at least one category")
         _check_sums_to_one(weights.values(), "category weights")
-        return weights
+        return FrozenDict(weights)
 
     def support(self) -> tuple[float, float]:
         return (math.nan, math.nan)
@@ -270,8 +270,8 @@ class Mixture(DistributionBase):
     """Weighted components, e.g. two sources' troop estimates weighted by credibility."""
 
     dist: Literal["mixture"]
-    components: list[
-        Annotated[Fixed | Uniform | Triangular | Pert | Normal | LogNormal | Beta, Field(discriminator="dist")]
+    components: tuple[
+        Annotated[Fixed | Uniform | Triangular | Pert | Normal | LogNormal | Beta, Field(discriminator="dist")], ...
     ]
 
     @model_validator(mode="after")
@@ -322,6 +322,15 @@ DISTRIBUTION_NAMES = (
     "categorical",
     "mixture",
 )
+
+
+class FrozenDict(dict):
+    """A dict that refuses changes, so a validated scenario stays as it was checked."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a loaded scenario is frozen; build a new one to change it")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]  # same signature for all
 
 
 def pick_share(weights: list[float], u: float) -> tuple[int, float]:

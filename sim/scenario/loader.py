@@ -8,8 +8,9 @@ swap a mixture for a uniform without leftover fields.
 from __future__ import annotations
 
 import difflib
+import types
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -86,83 +87,97 @@ def _overridden(path: FieldPath, over: dict[str, Any]) -> bool:
 def _problems_from_pydantic(exc: ValidationError, data: dict[str, Any], positions: PositionMap) -> list[Problem]:
     problems = []
     for error in exc.errors():
-        loc = tuple(error["loc"])
-        field_path = _data_path(loc, data)
+        field_path, model = _walk(tuple(error["loc"]), data)
         if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
             field_path = (*field_path, "dist")
-        message = _message(error, field_path)
+        message = _message(error, field_path, model)
         position = locate(positions, field_path)
         problems.append(Problem(position, ".".join(str(p) for p in field_path), message))
     return problems
 
 
-def _data_path(loc: tuple[Any, ...], data: Any) -> FieldPath:
-    """pydantic's error location with union tags dropped, so it matches the file's keys."""
+def _walk(loc: tuple[Any, ...], data: Any) -> tuple[FieldPath, type[BaseModel] | None]:
+    """pydantic's error location as a path of the file's keys, and the model holding its last field.
+
+    Union tags (pydantic names the branch, e.g. 'uniform') and dict-key markers are not
+    keys in the file, so they are dropped; the schema types are followed alongside to
+    tell a tag from a field of the same name (a beta distribution has a field `beta`).
+    """
     path: list[str | int] = []
-    node = data
+    node: Any = data
+    annotation: Any = Scenario
+    holder: type[BaseModel] | None = None
     for element in loc:
+        annotation = _unwrap(annotation)
+        branches = _union_branches(annotation)
+        if branches is not None and element in branches:
+            annotation = branches[element]
+            continue
+        if element == "[key]":
+            continue
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            holder = annotation
+            annotation = _field_annotation(annotation, element)
+        elif get_origin(annotation) in (dict, tuple, list):
+            annotation = get_args(annotation)[-1] if get_origin(annotation) is dict else get_args(annotation)[0]
+        else:
+            annotation = None
         if isinstance(node, dict) and element in node:
-            path.append(element)
             node = node[element]
         elif isinstance(node, list) and isinstance(element, int) and element < len(node):
-            path.append(element)
             node = node[element]
-        elif isinstance(node, dict) and element == node.get("dist"):
-            continue  # pydantic names the union branch ('uniform'); the file has no such key
         else:
-            path.append(element)  # a missing or unknown field: name it
             node = None
-    return tuple(path)
+        path.append(element)
+    return tuple(path), holder
 
 
-def _message(error: dict[str, Any], field_path: FieldPath) -> str:
+def _unwrap(annotation: Any) -> Any:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _union_branches(annotation: Any) -> dict[str, type[BaseModel]] | None:
+    """For a union of models told apart by `dist`, the model of each tag."""
+    if get_origin(annotation) not in (Union, types.UnionType):
+        return None
+    branches = {}
+    for member in get_args(annotation):
+        if isinstance(member, type) and issubclass(member, BaseModel) and "dist" in member.model_fields:
+            branches[get_args(member.model_fields["dist"].annotation)[0]] = member
+    return branches
+
+
+def _field_annotation(model: type[BaseModel], name: Any) -> Any:
+    for field_name, info in model.model_fields.items():
+        if name in (field_name, info.alias):
+            return info.annotation
+    return None
+
+
+def _message(error: dict[str, Any], field_path: FieldPath, model: type[BaseModel] | None) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         name = str(field_path[-1]) if field_path else "?"
-        hint = _suggestion(name, error)
-        return f"unknown field {name!r}{hint}"
+        return f"unknown field {name!r}{_suggestion(name, model)}"
     if kind == "missing":
         return "required field is missing"
     if kind == "union_tag_invalid":
         return f"unknown distribution {error['ctx']['tag']!r}; expected one of {error['ctx']['expected_tags']}"
     if kind == "union_tag_not_found":
         return f"a distribution needs a `dist:` field, one of: {', '.join(DISTRIBUTION_NAMES)}"
+    if kind == "string_pattern_mismatch" and "[key]" in error["loc"]:
+        rule = "lower-case letters, digits and '_' ('-' too in claim ids), starting with a letter or digit"
+        return f"name {error['input']!r} must be {rule}"
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
 
 
-def _suggestion(name: str, error: dict[str, Any]) -> str:
+def _suggestion(name: str, model: type[BaseModel] | None) -> str:
     """' (did you mean ...?)' from the fields valid where an unknown field was found."""
-    candidates = _KNOWN_FIELDS
+    if model is None:
+        return ""
+    candidates = [info.alias or field for field, info in model.model_fields.items()]
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _field_names(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
-    seen = seen or set()
-    if model in seen:
-        return set()
-    seen.add(model)
-    names = set()
-    for name, info in model.model_fields.items():
-        names.add(info.alias or name)
-        for arg in _nested_models(info.annotation):
-            names |= _field_names(arg, seen)
-    return names
-
-
-def _nested_models(annotation: Any) -> list[type[BaseModel]]:
-    from typing import get_args
-
-    found = []
-    stack = [annotation]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, type) and issubclass(item, BaseModel):
-            found.append(item)
-        else:
-            stack.extend(get_args(item))
-    return found
-
-
-_KNOWN_FIELDS = sorted(_field_names(Scenario))

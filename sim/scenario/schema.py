@@ -10,9 +10,9 @@ import hashlib
 import json
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
-from sim.scenario.distributions import Distribution
+from sim.scenario.distributions import Distribution, FrozenDict
 from sim.scenario.errors import Position, Problem
 from sim.scenario.yaml_source import FieldPath, PositionMap, locate
 
@@ -55,6 +55,11 @@ class Hypothesis(_Frozen):
     assumption: str | None = None
     overrides: dict[str, Distribution] = Field(default_factory=dict)
 
+    @field_validator("overrides")
+    @classmethod
+    def _frozen(cls, overrides: dict[str, Distribution]) -> dict[str, Distribution]:
+        return FrozenDict(overrides)
+
 
 class Scenario(_Frozen):
     """A whole scenario after `extends` has been applied."""
@@ -72,6 +77,12 @@ class Scenario(_Frozen):
     calendar: dict[Identifier, CalendarDate] = Field(default_factory=dict)
     hypotheses: dict[Identifier, Hypothesis]
     parameters: dict[Identifier, Distribution]
+
+    @model_validator(mode="after")
+    def _freeze_maps(self) -> Scenario:
+        for name in ("claims", "calendar", "hypotheses", "parameters"):
+            object.__setattr__(self, name, FrozenDict(getattr(self, name)))
+        return self
 
     _positions: PositionMap = PrivateAttr(default_factory=dict)
     _files: tuple[str, ...] = PrivateAttr(default=())

@@ -7,13 +7,13 @@ error name `file:line:col`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from sim.scenario.errors import Position, Problem, ScenarioError
@@ -40,6 +40,7 @@ def read_yaml(path: Path) -> YamlDocument:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([Problem(None, "", f"cannot read file: {exc}", file=path)]) from None
     yaml = YAML(typ="rt", pure=True)
+    yaml.Constructor = _DatesAsText
     try:
         root = yaml.load(text)
     except MarkedYAMLError as exc:
@@ -56,6 +57,13 @@ def read_yaml(path: Path) -> YamlDocument:
     positions: PositionMap = {(): Position(path, 1, 1)}
     data = _plain(root, (), path, positions)
     return YamlDocument(path, data, positions)
+
+
+class _DatesAsText(RoundTripConstructor):
+    """Leave dates as text: the schema parses them, so a bad date gets a field and a line."""
+
+
+_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
 
 
 def _plain(node: Any, at: FieldPath, path: Path, positions: PositionMap) -> Any:
@@ -76,10 +84,6 @@ def _plain(node: Any, at: FieldPath, path: Path, positions: PositionMap) -> Any:
             positions[child] = Position(path, line + 1, col + 1)
             items.append(_plain(item, child, path, positions))
         return items
-    if isinstance(node, dt.datetime):
-        return node
-    if isinstance(node, dt.date):
-        return dt.date(node.year, node.month, node.day)
     if isinstance(node, str):
         return str(node)
     if isinstance(node, bool):
