@@ -60,10 +60,10 @@ def probability_table(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["outcome", "count", "replications", "probability", "ci_low", "ci_high"])
 
 
-def numeric_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Each numeric outcome: how many replications have it, mean and 5/50/95 percentiles."""
+def numeric_table(table: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Each numeric outcome (or those named): replications that have it, mean and 5/50/95 percentiles."""
     rows = []
-    for name in outcome_columns(table, "number"):
+    for name in columns or outcome_columns(table, "number"):
         values = table[name].dropna().to_numpy(dtype=float)
         row: dict[str, object] = {
             "outcome": name,

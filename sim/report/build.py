@@ -19,7 +19,9 @@ from matplotlib.figure import Figure
 from sim.analysis import summary
 from sim.plots import figures
 
-HEADLINE_OUTCOMES = ("ceasefire", "sanctions", "offensive", "objective_reached")
+HEADLINE_OUTCOMES = ("ceasefire", "sanctions", "offensive", "objective_reached", "oreshnik_operational")
+# Outcomes that only mean something once an offensive has begun, summarised over those replications.
+OFFENSIVE_OUTCOMES = ["force_ratio", "warning_days", "combat_days", "advance_km", "attacker_losses", "defender_losses"]
 GROUPS = (("hypothesis", "intent hypothesis"), ("summit_outcome", "summit outcome"))
 
 
@@ -80,6 +82,8 @@ def build_report(manifest: dict[str, Any], table: pd.DataFrame) -> Report:
         "headline": [r for r in probabilities.itertuples() if r.outcome in HEADLINE_OUTCOMES],
         "probabilities": list(probabilities.itertuples()),
         "numeric": list(numeric.itertuples()),
+        "given_offensive": list(summary.numeric_table(table[table["offensive"]], OFFENSIVE_OUTCOMES).itertuples()),
+        "combat_ends": table.loc[table["offensive"], "combat_end"].value_counts().to_dict(),
         "groups": [_group_view(table, column, label) for column, label in GROUPS],
         "figures": report_figures,
         "claims": scenario.get("claims", {}),
