@@ -7,7 +7,7 @@ so its result is the same whichever worker runs it, in whatever order.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,14 +15,11 @@ import simpy
 
 from sim import model
 from sim.model.contract import check_contract
-from sim.model.intent import draw_hypothesis
+from sim.model.intent import draw_hypotheses
 from sim.model.world import Outcome, Signals, World
 from sim.scenario import Scenario, ScenarioError
-from sim.scenario.distributions import DistributionBase, Value
+from sim.scenario.distributions import DistributionBase, plain
 from sim.scenario.errors import sorted_problems
-
-PARAMETER_STREAM = 0  # hypothesis and parameter draws
-EVENT_STREAM = 1  # chance events inside the model
 
 SMALLEST_UNIFORM = 2.0**-54
 
@@ -69,31 +66,68 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     )
 
 
-def replication_stream(seed: int, index: int, stream: int) -> np.random.Generator:
-    """The random stream `stream` of replication `index`, from (seed, index, stream) alone."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index, stream)))
+def replication_stream(seed: int, index: int) -> np.random.Generator:
+    """The random stream of replication `index`, from (seed, index) alone.
+
+    Its first 1 + P uniforms pick the hypothesis and the P parameters; the model's chance
+    events draw from what follows, so they never shift the parameter draws.
+    """
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
 
 
-def draw_inputs(compiled: CompiledScenario, uniforms: np.ndarray) -> tuple[str, dict[str, Value]]:
-    """Hypothesis and parameter values from uniforms: [0] picks the hypothesis, [1+k] parameter k."""
-    hypothesis = draw_hypothesis(float(uniforms[0]), compiled.hypothesis_weights)
-    distributions = compiled.distributions[hypothesis]
-    params = {
-        name: distributions[name].quantile(float(u))
-        for name, u in zip(compiled.parameter_names, uniforms[1:], strict=True)
-    }
-    return hypothesis, params
+def draw_inputs(compiled: CompiledScenario, uniforms: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Hypotheses and parameter values for a block of replications, one row of uniforms each.
+
+    Column 0 picks the hypothesis, column 1 + k parameter k; each parameter is drawn for
+    all rows sharing a hypothesis in one vectorised call.
+    """
+    uniforms = np.maximum(np.atleast_2d(uniforms), SMALLEST_UNIFORM)  # quantile(0) is -inf for unbounded families
+    hypotheses = draw_hypotheses(uniforms[:, 0], compiled.hypothesis_weights)
+    columns: dict[str, np.ndarray] = {}
+    for hypothesis in np.unique(hypotheses):
+        rows = hypotheses == hypothesis
+        for k, name in enumerate(compiled.parameter_names):
+            values = compiled.distributions[hypothesis][name].quantiles(uniforms[rows, 1 + k])
+            if name not in columns:
+                columns[name] = np.empty(len(uniforms), dtype=values.dtype)
+            elif columns[name].dtype != values.dtype:  # e.g. a fixed override of a mixture
+                columns[name] = columns[name].astype(np.result_type(columns[name].dtype, values.dtype))
+            columns[name][rows] = values
+    return hypotheses, columns
 
 
-def run_replication(compiled: CompiledScenario, seed: int, index: int) -> Replication:
-    """Run replication `index` of a batch seeded with `seed`."""
-    uniforms = replication_stream(seed, index, PARAMETER_STREAM).random(1 + len(compiled.parameter_names))
-    uniforms = np.maximum(uniforms, SMALLEST_UNIFORM)  # quantile(0) is -inf for unbounded families
-    hypothesis, params = draw_inputs(compiled, uniforms)
+@dataclass(frozen=True)
+class Chunk:
+    """A block of contiguous replications, kept column-wise for fast writing."""
+
+    indices: np.ndarray
+    hypotheses: np.ndarray
+    parameters: dict[str, np.ndarray]
+    outcomes: list[Outcome]
+    events: list[tuple[int, float, str, str, str]]  # (replication, model day, component, event, detail)
+
+
+def run_chunk(compiled: CompiledScenario, seed: int, indices: range) -> Chunk:
+    """Run replications `indices` of a batch seeded with `seed`."""
+    parameter_count = 1 + len(compiled.parameter_names)
+    streams = [replication_stream(seed, index) for index in indices]
+    uniforms = np.array([stream.random(parameter_count) for stream in streams]).reshape(len(streams), parameter_count)
+    hypotheses, parameters = draw_inputs(compiled, uniforms)
+    outcomes, events = [], []
+    names = compiled.parameter_names
+    for row, (index, stream) in enumerate(zip(indices, streams, strict=True)):
+        params = {name: parameters[name][row] for name in names}
+        world = _run_world(compiled, stream, str(hypotheses[row]), params)
+        outcomes.append(world.outcome)
+        events.extend((index, day, component, event, detail) for day, component, event, detail in world.events)
+    return Chunk(np.asarray(indices, dtype=np.int64), hypotheses, parameters, outcomes, events)
+
+
+def _run_world(compiled: CompiledScenario, rng: np.random.Generator, hypothesis: str, params: dict[str, Any]) -> World:
     env = simpy.Environment()
     world = World(
         env=env,
-        rng=replication_stream(seed, index, EVENT_STREAM),
+        rng=rng,
         params=params,
         calendar_days=compiled.calendar_days,
         horizon_day=compiled.horizon_day,
@@ -105,7 +139,14 @@ def run_replication(compiled: CompiledScenario, seed: int, index: int) -> Replic
         env.process(process(world))
     env.run(until=world.end_day)
     world.close()
-    row: dict[str, Any] = {"replication": index, **asdict(world.outcome)}
-    row.update({f"param.{name}": value for name, value in params.items()})
-    events = [(index, world.date(day), component, event, detail) for day, component, event, detail in world.events]
+    return world
+
+
+def run_replication(compiled: CompiledScenario, seed: int, index: int) -> Replication:
+    """Run one replication: its row as plain Python values, and its dated event log."""
+    chunk = run_chunk(compiled, seed, range(index, index + 1))
+    row: dict[str, Any] = {"replication": index, **vars(chunk.outcomes[0])}
+    row.update({f"param.{name}": plain(values[0]) for name, values in chunk.parameters.items()})
+    start = compiled.scenario.start
+    events = [(i, start + dt.timedelta(days=int(day)), c, e, d) for i, day, c, e, d in chunk.events]
     return Replication(row, events)

@@ -56,23 +56,36 @@ def test_hypotheses_are_drawn_with_their_prior_weights(baseline):
     fixed, so the test is deterministic); a swapped weight is off by 25+ SE.
     """
     n = 20_000
-    rng = np.random.default_rng(2024)
-    drawn = [draw_inputs(baseline, rng.random(1 + len(baseline.parameter_names)))[0] for _ in range(n)]
+    uniforms = np.random.default_rng(2024).random((n, 1 + len(baseline.parameter_names)))
+    drawn, _ = draw_inputs(baseline, uniforms)
     for name, weight in baseline.hypothesis_weights.items():
-        share = drawn.count(name) / n
+        share = np.mean(drawn == name)
         assert abs(share - weight) < 4 * math.sqrt(weight * (1 - weight) / n), name
 
 
 def test_hypothesis_overrides_replace_parameter_distributions(baseline):
     """Under 'offensive' the retained share is PERT(0.5, 0.8, 1.0); under 'routine' PERT(0, 0.03, 0.15)."""
-    rng = np.random.default_rng(5)
-    retained: dict[str, list[float]] = {}
-    for _ in range(3000):
-        hypothesis, params = draw_inputs(baseline, rng.random(1 + len(baseline.parameter_names)))
-        retained.setdefault(hypothesis, []).append(float(params["retained_share"]))
-    assert min(retained["offensive"]) >= 0.5 and max(retained["routine"]) <= 0.15
+    uniforms = np.random.default_rng(5).random((3000, 1 + len(baseline.parameter_names)))
+    hypotheses, params = draw_inputs(baseline, uniforms)
+    retained = params["retained_share"]
+    assert retained[hypotheses == "offensive"].min() >= 0.5
+    assert retained[hypotheses == "routine"].max() <= 0.15
     # PERT mean (low + 4 mode + high) / 6: 0.7833 for 'offensive'; SE of the mean < 0.01 at n > 300.
-    assert np.mean(retained["offensive"]) == pytest.approx(0.7833, abs=0.03)
+    assert retained[hypotheses == "offensive"].mean() == pytest.approx(0.7833, abs=0.03)
+
+
+def test_vectorised_draws_equal_one_at_a_time_draws(baseline):
+    uniforms = np.random.default_rng(6).random((50, 1 + len(baseline.parameter_names)))
+    hypotheses, params = draw_inputs(baseline, uniforms)
+    for row in range(50):
+        one_hypothesis, one_params = draw_inputs(baseline, uniforms[row])
+        assert one_hypothesis[0] == hypotheses[row]
+        for name in baseline.parameter_names:
+            assert one_params[name][0] == params[name][row]
+            distribution = baseline.distributions[hypotheses[row]][name]
+            assert distribution.quantile(
+                max(uniforms[row, 1 + baseline.parameter_names.index(name)], 2.0**-54)
+            ) == pytest.approx(params[name][row])
 
 
 def test_drawn_parameters_are_recorded_in_the_row(baseline):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sim.scenario.distributions import pick_share
+import numpy as np
+
+from sim.scenario.distributions import pick_shares
 
 
-def draw_hypothesis(u: float, weights: Mapping[str, float]) -> str:
-    """The hypothesis at cumulative probability `u` of the prior weights."""
-    names = list(weights)
-    index, _ = pick_share(list(weights.values()), u)
-    return names[index]
+def draw_hypotheses(u: np.ndarray, weights: Mapping[str, float]) -> np.ndarray:
+    """The hypothesis at cumulative probability u of the prior weights, for each u."""
+    index, _ = pick_shares(list(weights.values()), u)
+    return np.array(list(weights), dtype=object)[index]

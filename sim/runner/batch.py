@@ -17,7 +17,7 @@ import numpy as np
 import simpy
 
 import sim
-from sim.engine import CompiledScenario, run_replication
+from sim.engine import CompiledScenario, run_chunk
 from sim.runner import store
 from sim.runner.tables import EVENTS_SCHEMA, events_table, replications_schema, replications_table
 
@@ -82,13 +82,8 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> Path:
     done = 0
     try:
         for chunk_index, indices in enumerate(chunks):
-            results = [run_replication(compiled, request.seed, i) for i in indices]
-            store.write_chunk(
-                out,
-                chunk_index,
-                replications_table([r.row for r in results], schema),
-                events_table([event for r in results for event in r.events]),
-            )
+            chunk = run_chunk(compiled, request.seed, indices)
+            store.write_chunk(out, chunk_index, replications_table(chunk, schema), events_table(chunk, scenario.start))
             done += len(indices)
             if progress:
                 progress(done, request.replications)

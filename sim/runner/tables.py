@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import operator
 import types
 import typing
-from collections.abc import Sequence
 
+import numpy as np
 import pyarrow as pa
 
-from sim.engine import CompiledScenario, EventRow
+from sim.engine import Chunk, CompiledScenario
 from sim.model import PARAMETERS
 from sim.model.world import Outcome
 
@@ -44,15 +45,27 @@ def replications_schema(compiled: CompiledScenario) -> pa.Schema:
     return pa.schema(fields)
 
 
-def replications_table(rows: Sequence[dict], schema: pa.Schema) -> pa.Table:
-    return pa.Table.from_pylist(list(rows), schema=schema)
+def replications_table(chunk: Chunk, schema: pa.Schema) -> pa.Table:
+    """One chunk's rows: outcomes field by field, parameters straight from their arrays."""
+    columns = {"replication": pa.array(chunk.indices, pa.int64())}
+    for field in dataclasses.fields(Outcome):
+        getter = operator.attrgetter(field.name)
+        columns[field.name] = pa.array([getter(o) for o in chunk.outcomes], schema.field(field.name).type)
+    for name, values in chunk.parameters.items():
+        column = f"param.{name}"
+        columns[column] = pa.array(values, schema.field(column).type)
+    return pa.Table.from_pydict(columns, schema=schema)
 
 
-def events_table(events: Sequence[EventRow]) -> pa.Table:
-    columns = list(zip(*events, strict=True)) if events else [[] for _ in EVENTS_SCHEMA]
-    return pa.Table.from_arrays(
-        [pa.array(c, type=f.type) for c, f in zip(columns, EVENTS_SCHEMA, strict=True)], schema=EVENTS_SCHEMA
-    )
+def events_table(chunk: Chunk, start: dt.date) -> pa.Table:
+    """One chunk's event log, model days turned into calendar dates."""
+    if not chunk.events:
+        return EVENTS_SCHEMA.empty_table()
+    replication, day, component, event, detail = zip(*chunk.events, strict=True)
+    days = np.floor(np.asarray(day, dtype=float)).astype("timedelta64[D]")
+    dates = np.datetime64(start, "D") + days
+    arrays = [replication, dates, component, event, detail]
+    return pa.Table.from_arrays([pa.array(a, f.type) for a, f in zip(arrays, EVENTS_SCHEMA, strict=True)], schema=EVENTS_SCHEMA)
 
 
 def _unwrap_optional(annotation: typing.Any) -> tuple[type, bool]:

@@ -48,14 +48,19 @@ class DistributionBase(BaseModel):
         """Values a categorical draw can take (empty for numeric distributions)."""
         return frozenset()
 
-    def quantile(self, u: float) -> Value:
-        """The value at cumulative probability `u` in [0, 1): the inverse CDF.
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
+        """The values at cumulative probabilities `u` in [0, 1): the inverse CDF, elementwise.
 
-        Every draw is `quantile` of one uniform number, so two scenarios fed the same
-        stream get the same quantiles (common random numbers), and a design over the
-        unit cube (Latin hypercube, Sobol) maps straight onto parameter values.
+        Every draw is the quantile of one uniform number, so two scenarios fed the same
+        stream get the same quantiles (common random numbers), a design over the unit
+        cube (Latin hypercube, Sobol) maps straight onto parameter values, and a whole
+        chunk of replications is drawn in one vectorised call.
         """
         raise NotImplementedError
+
+    def quantile(self, u: float) -> Value:
+        """`quantiles` of one number, as a plain Python value."""
+        return plain(self.quantiles(np.array([u], dtype=float))[0])
 
     def sample(self, rng: np.random.Generator) -> Value:
         return self.quantile(float(rng.random()))
@@ -78,8 +83,8 @@ class Fixed(DistributionBase):
     def categories(self) -> frozenset[str]:
         return frozenset([self.value]) if isinstance(self.value, str) else frozenset()
 
-    def quantile(self, u: float) -> Value:
-        return self.value
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
+        return np.full(len(u), self.value, dtype=object if isinstance(self.value, str) else type(self.value))
 
 
 class Uniform(DistributionBase):
@@ -98,7 +103,7 @@ class Uniform(DistributionBase):
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
 
-    def quantile(self, u: float) -> float:
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
         return self.low + (self.high - self.low) * u
 
 
@@ -118,12 +123,12 @@ class Triangular(DistributionBase):
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
 
-    def quantile(self, u: float) -> float:
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
         span = self.high - self.low
         split = (self.mode - self.low) / span
-        if u < split:
-            return self.low + math.sqrt(u * span * (self.mode - self.low))
-        return self.high - math.sqrt((1 - u) * span * (self.high - self.mode))
+        rising = self.low + np.sqrt(u * span * (self.mode - self.low))
+        falling = self.high - np.sqrt((1 - u) * span * (self.high - self.mode))
+        return np.where(u < split, rising, falling)
 
 
 class Pert(DistributionBase):
@@ -152,9 +157,9 @@ class Pert(DistributionBase):
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
 
-    def quantile(self, u: float) -> float:
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
         a, b = self.beta_shape()
-        return float(self.low + (self.high - self.low) * special.betaincinv(a, b, u))
+        return self.low + (self.high - self.low) * special.betaincinv(a, b, u)
 
 
 class Normal(DistributionBase):
@@ -175,20 +180,20 @@ class Normal(DistributionBase):
     def support(self) -> tuple[float, float]:
         return (-math.inf if self.low is None else self.low, math.inf if self.high is None else self.high)
 
-    def quantile(self, u: float) -> float:
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
         lo, hi = self.support()
         a, b = (lo - self.mean) / self.sd, (hi - self.mean) / self.sd
         if a > 0:  # upper tail: mirror it, where the normal CDF keeps its precision
             z = -_standard_normal_between(-b, -a, 1.0 - u)
         else:
             z = _standard_normal_between(a, b, u)
-        return float(min(max(self.mean + self.sd * z, lo), hi))
+        return np.clip(self.mean + self.sd * z, lo, hi)
 
 
-def _standard_normal_between(a: float, b: float, u: float) -> float:
-    """Quantile u of a standard normal truncated to [a, b] (a <= 0 keeps ndtr precise)."""
+def _standard_normal_between(a: float, b: float, u: np.ndarray) -> np.ndarray:
+    """Quantiles u of a standard normal truncated to [a, b] (a <= 0 keeps ndtr precise)."""
     p_a, p_b = special.ndtr(a), special.ndtr(b)
-    return float(special.ndtri(p_a + u * (p_b - p_a)))
+    return special.ndtri(p_a + u * (p_b - p_a))
 
 
 class LogNormal(DistributionBase):
@@ -201,8 +206,8 @@ class LogNormal(DistributionBase):
     def support(self) -> tuple[float, float]:
         return (0.0, math.inf)
 
-    def quantile(self, u: float) -> float:
-        return float(self.median * math.exp(self.sigma * special.ndtri(u)))
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
+        return self.median * np.exp(self.sigma * special.ndtri(u))
 
 
 class Beta(DistributionBase):
@@ -215,8 +220,8 @@ class Beta(DistributionBase):
     def support(self) -> tuple[float, float]:
         return (0.0, 1.0)
 
-    def quantile(self, u: float) -> float:
-        return float(special.betaincinv(self.alpha, self.beta, u))
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
+        return special.betaincinv(self.alpha, self.beta, u)
 
 
 class Bernoulli(DistributionBase):
@@ -232,7 +237,7 @@ class Bernoulli(DistributionBase):
     def support(self) -> tuple[float, float]:
         return (0.0, 1.0)
 
-    def quantile(self, u: float) -> bool:
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
         return u < self.p
 
 
@@ -260,10 +265,9 @@ class Categorical(DistributionBase):
     def categories(self) -> frozenset[str]:
         return frozenset(self.weights)
 
-    def quantile(self, u: float) -> str:
-        names = list(self.weights)
-        index, _ = pick_share(list(self.weights.values()), u)
-        return names[index]
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
+        index, _ = pick_shares(list(self.weights.values()), u)
+        return np.array(list(self.weights), dtype=object)[index]
 
 
 class Mixture(DistributionBase):
@@ -296,13 +300,18 @@ class Mixture(DistributionBase):
         bounds = [c.support() for c in self.components]
         return (min(b[0] for b in bounds), max(b[1] for b in bounds))
 
-    def quantile(self, u: float) -> Value:
+    def quantiles(self, u: np.ndarray) -> np.ndarray:
         # Choose the component by u, then reuse u's position inside that component's share:
         # one uniform per draw, as for every other family. The draws follow the mixture
         # exactly; the map is monotone in u (a true inverse CDF) only when the components
         # are listed in increasing order and do not overlap, as the troop estimates are.
-        index, within = pick_share([c.weight or 0.0 for c in self.components], u)
-        return self.components[index].quantile(within)
+        index, within = pick_shares([c.weight or 0.0 for c in self.components], u)
+        values = np.empty(len(u), dtype=float)
+        for number, component in enumerate(self.components):
+            chosen = index == number
+            if chosen.any():
+                values[chosen] = component.quantiles(within[chosen])
+        return values
 
 
 Distribution = Annotated[
@@ -333,17 +342,23 @@ class FrozenDict(dict):
     __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]  # same signature for all
 
 
-def pick_share(weights: list[float], u: float) -> tuple[int, float]:
-    """The index whose share of [0, 1) holds `u`, and u rescaled to [0, 1) within that share."""
-    total = sum(weights)
-    lower = 0.0
-    for index, weight in enumerate(weights):
-        upper = lower + weight / total
-        if u < upper and weight > 0:
-            return index, (u - lower) / (upper - lower)
-        lower = upper
-    last = max(i for i, w in enumerate(weights) if w > 0)
-    return last, 1.0 - 1e-12
+def plain(value: Any) -> Value:
+    """A numpy scalar as the Python value it holds (str, bool, float) for output."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def pick_shares(weights: list[float], u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each u, the index whose share of [0, 1) holds it, and u rescaled to [0, 1) within that share.
+
+    Shares are the weights over their total; a zero weight is never picked.
+    """
+    shares = np.asarray(weights, dtype=float) / float(sum(weights))
+    upper = np.cumsum(shares)
+    index = np.searchsorted(upper, u, side="right")
+    index = np.minimum(index, int(np.flatnonzero(shares)[-1]))
+    lower = upper[index] - shares[index]
+    within = np.clip((u - lower) / shares[index], 0.0, 1.0 - 2.0**-53)
+    return index, within
 
 
 def _check_low_mode_high(low: float, mode: float, high: float) -> None:
