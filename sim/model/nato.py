@@ -29,17 +29,20 @@ def alert_level(incidents: int, high_alert_incidents: float) -> int:
 def run(world: World) -> Generator[simpy.Event, object, None]:
     """A Poisson stream of incidents from the exercise's build-up to the end of its draw-down."""
     first, last = exercise_window(world)
-    rate_per_day = world.number("nato_incident_rate_per_week") / 7
     yield world.wait_until(first)
-    if rate_per_day <= 0:
+
+    def count_incidents(until: float) -> None:
+        times = world.poisson_times(world.number("nato_incident_rate_per_week") / 7, first, min(until, last))
+        threshold = world.number("nato_high_alert_incidents")
+        for number, day in enumerate(times, start=1):
+            world.events.append((day, "nato", "incident", f"number {number}"))
+            if alert_level(number, threshold) != alert_level(number - 1, threshold):
+                world.events.append((day, "nato", "alert_level", str(alert_level(number, threshold))))
+        world.outcome.nato_incidents = len(times)
+        world.outcome.nato_alert_level = alert_level(len(times), threshold)
+
+    if last >= world.end_day:  # the window runs past the horizon: count what falls inside it
+        world.at_close(lambda: count_incidents(world.end_day))
         return
-    while True:
-        yield world.env.timeout(world.rng.exponential(1 / rate_per_day))
-        if world.env.now > last:
-            return
-        world.outcome.nato_incidents += 1
-        level = alert_level(world.outcome.nato_incidents, world.number("nato_high_alert_incidents"))
-        if level != world.outcome.nato_alert_level:
-            world.log("nato", "alert_level", str(level))
-        world.outcome.nato_alert_level = level
-        world.log("nato", "incident", f"number {world.outcome.nato_incidents}")
+    yield world.wait_until(last)
+    count_incidents(last)

@@ -42,18 +42,29 @@ def in_crisis(world: World) -> bool:
 
 
 def nuclear_signalling(world: World) -> Generator[simpy.Event, object, None]:
-    """Count signals; when the crisis state changes, redraw the wait (exact for a Poisson process)."""
+    """Count signals stretch by stretch: the rate is constant between changes of the crisis state."""
     signals = world.signals
     changes = (signals.exercise_started, signals.exercise_ended, signals.sanctions, signals.offensive_launched)
-    while True:
-        rate_per_day = world.number("nuclear_signal_rate_per_month") / DAYS_PER_MONTH
-        if in_crisis(world):
-            rate_per_day *= world.number("crisis_signal_multiplier") * diplomacy.escalation_factor(world)
-        pending = [event for event in changes if not event.triggered]
-        if rate_per_day <= 0 and not pending:
-            return
-        wait = world.env.timeout(world.rng.exponential(1 / rate_per_day)) if rate_per_day > 0 else world.env.event()
-        yield simpy.AnyOf(world.env, [wait, *pending])
-        if wait.processed:
-            world.outcome.nuclear_signals += 1
-            world.log("strategic", "nuclear_signal", "crisis" if in_crisis(world) else "calm")
+    stretch = _Stretch(world)
+    world.at_close(lambda: stretch.count(world, world.end_day))
+    while pending := [event for event in changes if not event.triggered]:
+        yield simpy.AnyOf(world.env, pending)
+        stretch.count(world, world.env.now)
+        stretch = _Stretch(world)
+
+
+class _Stretch:
+    """A stretch of time from now with the crisis state (and so the signalling rate) of now."""
+
+    def __init__(self, world: World):
+        self.start = world.env.now
+        self.crisis = in_crisis(world)
+        self.rate_per_day = world.number("nuclear_signal_rate_per_month") / DAYS_PER_MONTH
+        if self.crisis:
+            self.rate_per_day *= world.number("crisis_signal_multiplier") * diplomacy.escalation_factor(world)
+
+    def count(self, world: World, until: float) -> None:
+        times = world.poisson_times(self.rate_per_day, self.start, min(until, world.end_day))
+        world.outcome.nuclear_signals += len(times)
+        detail = "crisis" if self.crisis else "calm"
+        world.events.extend((day, "strategic", "nuclear_signal", detail) for day in times)
