@@ -34,10 +34,10 @@ def run(world: World) -> Generator[simpy.Event, object, None]:
     def count_incidents(until: float) -> None:
         times = world.poisson_times(world.number("nato_incident_rate_per_week") / 7, first, min(until, last))
         threshold = world.number("nato_high_alert_incidents")
-        for number, day in enumerate(times, start=1):
-            world.events.append((day, "nato", "incident", f"number {number}"))
-            if alert_level(number, threshold) != alert_level(number - 1, threshold):
-                world.events.append((day, "nato", "alert_level", str(alert_level(number, threshold))))
+        for count, day in enumerate(times, start=1):
+            world.events.append((day, "nato", "incident", f"number {count}"))
+            if alert_level(count, threshold) != alert_level(count - 1, threshold):
+                world.events.append((day, "nato", "alert_level", str(alert_level(count, threshold))))
         world.outcome.nato_incidents = len(times)
         world.outcome.nato_alert_level = alert_level(len(times), threshold)
 

@@ -65,7 +65,9 @@ def events_table(chunk: Chunk, start: dt.date) -> pa.Table:
     days = np.floor(np.asarray(day, dtype=float)).astype("timedelta64[D]")
     dates = np.datetime64(start, "D") + days
     arrays = [replication, dates, component, event, detail]
-    return pa.Table.from_arrays([pa.array(a, f.type) for a, f in zip(arrays, EVENTS_SCHEMA, strict=True)], schema=EVENTS_SCHEMA)
+    return pa.Table.from_arrays(
+        [pa.array(a, f.type) for a, f in zip(arrays, EVENTS_SCHEMA, strict=True)], schema=EVENTS_SCHEMA
+    )
 
 
 def _unwrap_optional(annotation: typing.Any) -> tuple[type, bool]:
