@@ -10,19 +10,33 @@ import argparse
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 import sim
 from sim.engine import compile_scenario
-from sim.runner.batch import BatchRequest, new_seed, run_batch
-from sim.runner.store import RunDirectoryError, check_run_directory
+from sim.progress import Progress, progress_display
+from sim.runner.backends import BackendSpec
+from sim.runner.batch import (
+    BatchRequest,
+    Precision,
+    RunInterrupted,
+    new_seed,
+    resume_batch,
+    run_batch,
+    yes_no_outcomes,
+)
+from sim.runner.store import RunDirectoryError, check_run_directory, read_manifest
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.json_schema import scenario_json_schema
 
 USER_ERROR = 2
+INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """Options that do not fit together; reported in one line, exit code 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RunDirectoryError as exc:
         print(exc, file=sys.stderr)
         return USER_ERROR
+    except UsageError as exc:
+        print(f"wargame {args.command}: {exc}", file=sys.stderr)
+        return USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -59,13 +76,28 @@ def _build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=_validate)
 
     run = commands.add_parser("run", help="run a batch of replications of a scenario and write its report")
-    run.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")
-    run.add_argument("--runs", type=_positive_int, default=10_000, help="replications to run (default 10000)")
-    run.add_argument(
-        "--seed", type=_non_negative_int, help="root seed (default: a fresh one, recorded in the manifest)"
-    )
+    run.add_argument("scenario", type=Path, nargs="?", metavar="SCENARIO", help="scenario YAML file")
+    run.add_argument("--runs", type=_positive_int, default=10_000, help="replications (at most, with --precision)")
+    run.add_argument("--seed", type=_non_negative_int, help="root seed (default: a fresh one, kept in the manifest)")
     run.add_argument("--out", type=Path, help="run directory (default results/<scenario>/<run-id>/)")
     run.add_argument("--no-report", action="store_true", help="write the tables only, no report")
+    run.add_argument(
+        "--resume", type=Path, metavar="RUN_DIR", help="finish an interrupted run: compute what is missing"
+    )
+    run.add_argument("--precision", type=_probability, metavar="H", help="stop once the 95%% interval is at most +/- H")
+    run.add_argument("--metric", metavar="OUTCOME", help="the yes/no outcome --precision is about, e.g. offensive")
+    where = run.add_argument_group("where replications run (default: one process per core)")
+    where.add_argument("--workers", type=_positive_int, metavar="N", help="local processes (1: in this process)")
+    where.add_argument(
+        "--dask-workers", type=_positive_int, metavar="N", help="start a local Dask cluster of N workers"
+    )
+    where.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask cluster, e.g. tcp://10.0.0.5:8786")
+    where.add_argument(
+        "--chunk-size", type=_positive_int, metavar="K", help="replications per chunk (default: automatic)"
+    )
+    shown = run.add_mutually_exclusive_group()
+    shown.add_argument("--quiet", action="store_true", help="no progress display")
+    shown.add_argument("--json", action="store_true", help="print only a JSON summary, with the run directory")
     run.set_defaults(handler=_run)
 
     report = commands.add_parser("report", help="write report.md, report.html and plots/ for a finished run")
@@ -92,20 +124,83 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    compiled = compile_scenario(load_scenario(args.scenario))
-    seed = new_seed() if args.seed is None else args.seed
-    out = args.out or _default_run_dir(compiled.scenario.name)
-    check_run_directory(out, compiled.scenario.content_hash())
-    request = BatchRequest(compiled=compiled, replications=args.runs, seed=seed, out=out)
-    print(f"running {args.runs} replications of {compiled.scenario.name!r}, seed {seed}", file=sys.stderr)
-    with _progress_bar(args.runs) as progress:
-        run_dir = run_batch(request, progress)
+    backend = _backend(args)
+    if args.resume:
+        if args.scenario or args.out or args.seed is not None or args.precision is not None:
+            raise UsageError("--resume takes the run directory alone (its manifest holds the rest)")
+        announce = f"resuming {args.resume} on {backend.describe()}"
+
+        def run(progress: Progress | None) -> Path:
+            return resume_batch(args.resume, backend, progress)
+    else:
+        if args.scenario is None:
+            raise UsageError("give a SCENARIO to run, or --resume RUN_DIR")
+        request = _batch_request(args, backend)
+        check_run_directory(request.out, request.compiled.scenario.content_hash())
+        announce = (
+            f"running {'up to ' if request.precision else ''}{request.replications:,} replications of "
+            f"{request.compiled.scenario.name!r} on {backend.describe()}, seed {request.seed}"
+        )
+
+        def run(progress: Progress | None) -> Path:
+            return run_batch(request, progress)
+
+    if not (args.quiet or args.json):
+        print(announce, file=sys.stderr)
+    try:
+        with progress_display(quiet=args.quiet or args.json) as progress:
+            run_dir = run(progress)
+    except RunInterrupted as stopped:
+        print(f"{stopped}; resume with: wargame run --resume {stopped.run_dir}", file=sys.stderr)
+        return INTERRUPTED
+    report = None
     if not args.no_report:
         from sim.report import write_report  # matplotlib loads only when a report is wanted
 
-        print(f"report: {write_report(run_dir)}")
+        report = write_report(run_dir)
+    if args.json:
+        manifest = read_manifest(run_dir)
+        summary = {key: manifest.get(key) for key in ("status", "scenario", "seed", "replications", "elapsed_seconds")}
+        print(json.dumps({"run_dir": str(run_dir), "report": str(report) if report else None, **summary}))
+        return 0
+    if report:
+        print(f"report: {report}")
     print(run_dir)
     return 0
+
+
+def _batch_request(args: argparse.Namespace, backend: BackendSpec) -> BatchRequest:
+    if (args.precision is None) != (args.metric is None):
+        raise UsageError("--precision and --metric go together")
+    precision = None
+    if args.precision is not None:
+        if args.metric not in yes_no_outcomes():
+            raise UsageError(
+                f"--metric: {args.metric!r} is not a yes/no outcome; one of {', '.join(yes_no_outcomes())}"
+            )
+        precision = Precision(args.precision, args.metric)
+    compiled = compile_scenario(load_scenario(args.scenario))
+    return BatchRequest(
+        compiled=compiled,
+        replications=args.runs,
+        seed=new_seed() if args.seed is None else args.seed,
+        out=args.out or _default_run_dir(compiled.scenario.name),
+        chunk_size=args.chunk_size,
+        backend=backend,
+        precision=precision,
+    )
+
+
+def _backend(args: argparse.Namespace) -> BackendSpec:
+    if args.scheduler and args.dask_workers:
+        raise UsageError("--scheduler or --dask-workers: a running cluster or a local one, not both")
+    if args.scheduler:
+        return BackendSpec("dask", scheduler=args.scheduler)
+    if args.dask_workers:
+        return BackendSpec("dask", workers=args.dask_workers)
+    if args.workers == 1:
+        return BackendSpec("serial")
+    return BackendSpec("processes", workers=args.workers)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -130,29 +225,20 @@ def _default_run_dir(scenario_name: str) -> Path:
     return candidate
 
 
-@contextmanager
-def _progress_bar(total: int) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on a terminal; nothing when output is redirected."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("replications", total=total)
-        yield lambda done, _total: bar.update(task, completed=done)
-
-
 def _positive_int(text: str) -> int:
     value = _non_negative_int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie between 0 and 1, got {text}")
     return value
 
 

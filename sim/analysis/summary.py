@@ -10,9 +10,9 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
-CONFIDENCE = 0.95
+from sim.statistics import wilson_interval
+
 PERCENTILES = (5, 50, 95)
 PARAMETER_PREFIX = "param."
 
@@ -31,14 +31,6 @@ def outcome_columns(table: pd.DataFrame, kind: str) -> list[str]:
         elif kind == "date" and name.endswith("_date"):
             chosen.append(name)
     return chosen
-
-
-def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (NaN when there are no trials)."""
-    if trials == 0:
-        return (np.nan, np.nan)
-    interval = binomtest(successes, trials).proportion_ci(confidence_level=confidence, method="wilson")
-    return (float(interval.low), float(interval.high))
 
 
 def probability_table(table: pd.DataFrame) -> pd.DataFrame:

@@ -1,40 +1,67 @@
-"""Run a batch of replications into a run directory, chunk by chunk.
+"""Run a batch of replications into a run directory, chunk by chunk, on any backend.
 
-Each chunk is a contiguous range of replication indices; its rows depend only on
-(seed, index), so the tables do not depend on the chunk size.
+Each chunk is a contiguous range of replication indices whose rows depend only on
+(seed, index): the tables are the same whatever the backend, worker count, chunk size
+or order in which chunks finish. Each finished chunk is written at once, atomically,
+so an interrupted run can be resumed and computes only what is missing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 import platform
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import simpy
 
 import sim
-from sim.engine import CompiledScenario, run_chunk
+from sim.engine import CompiledScenario
+from sim.model.world import Outcome
 from sim.runner import store
-from sim.runner.tables import EVENTS_SCHEMA, events_table, replications_schema, replications_table
+from sim.runner.backends import BackendSpec, execute
+from sim.runner.tables import EVENTS_SCHEMA, replications_schema
+from sim.runner.work import compiled_from_json, compute_chunk, yes_counts
+from sim.statistics import wilson_half_width
 
-DEFAULT_CHUNK_SIZE = 500
+Progress = Callable[[int, int], None]  # (replications done, replications planned)
 
-Progress = Callable[[int, int], None]  # (replications done, replications in all)
+MIN_CHUNK, MAX_CHUNK, CHUNKS_PER_WORKER = 100, 5_000, 8
+
+
+class RunInterrupted(Exception):
+    """The user stopped the run; finished chunks are kept and the run can be resumed."""
+
+    def __init__(self, run_dir: Path, done: int, planned: int):
+        self.run_dir, self.done, self.planned = run_dir, done, planned
+        super().__init__(f"interrupted after {done} of {planned} replications")
+
+
+@dataclass(frozen=True)
+class Precision:
+    """Stop once the 95% interval of `metric`'s probability is at most `half_width` either side."""
+
+    half_width: float
+    metric: str
 
 
 @dataclass(frozen=True)
 class BatchRequest:
-    """What to run: a compiled scenario, how many replications, from which seed, and where."""
+    """What to run: a compiled scenario, how many replications (at most), from which seed, and where."""
 
     compiled: CompiledScenario
     replications: int
     seed: int
     out: Path
-    chunk_size: int = DEFAULT_CHUNK_SIZE
+    chunk_size: int | None = None  # None: chosen from the replications and the worker count
+    backend: BackendSpec = field(default_factory=lambda: BackendSpec("serial"))
+    precision: Precision | None = None
 
 
 def new_seed() -> int:
@@ -42,21 +69,27 @@ def new_seed() -> int:
     return int(np.random.SeedSequence().entropy % (2**32))
 
 
+def automatic_chunk_size(replications: int, workers: int) -> int:
+    """Enough chunks to keep every worker busy and progress smooth, each big enough to be cheap to ship."""
+    return int(min(MAX_CHUNK, max(MIN_CHUNK, math.ceil(replications / (workers * CHUNKS_PER_WORKER)))))
+
+
 def chunk_ranges(replications: int, chunk_size: int) -> list[range]:
     return [range(lo, min(lo + chunk_size, replications)) for lo in range(0, replications, chunk_size)]
 
 
-def run_batch(request: BatchRequest, progress: Progress | None = None) -> Path:
-    """Run every replication, write the run directory, and return its path.
+def yes_no_outcomes() -> list[str]:
+    """Outcome metrics a precision target can be set on."""
+    return [name for name, value in vars(Outcome()).items() if isinstance(value, bool)]
 
-    The manifest says `running` until the tables are complete; an interrupted run
-    is marked `interrupted` and keeps the chunks it finished.
-    """
+
+def run_batch(request: BatchRequest, progress: Progress | None = None) -> Path:
+    """Run every replication (or until the precision target is met); return the run directory."""
     compiled, out = request.compiled, request.out
     scenario = compiled.scenario
+    chunk_size = request.chunk_size or automatic_chunk_size(request.replications, request.backend.worker_count())
     store.prepare_run_directory(out, scenario.content_hash())
-    started = time.perf_counter()
-    manifest = {
+    manifest: dict[str, Any] = {
         "format": 1,
         "status": "running",
         "scenario": scenario.name,
@@ -64,40 +97,138 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> Path:
         "scenario_files": list(scenario.files),
         "scenario_hash": scenario.content_hash(),
         "seed": request.seed,
+        "replications_requested": request.replications,
         "replications": request.replications,
-        "chunk_size": request.chunk_size,
-        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "versions": {
-            "sim": sim.__version__,
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "simpy": simpy.__version__,
-        },
+        "chunk_size": chunk_size,
+        "precision": vars(request.precision) if request.precision else None,
+        "started_at": _now(),
+        "versions": _versions(),
         "scenario_as_run": scenario.as_data(),
     }
     store.write_manifest(out, manifest)
     store.write_scenario_as_run(out, scenario.as_data())
+    return _complete(out, manifest, request.backend, progress)
+
+
+def resume_batch(run_dir: Path, backend: BackendSpec, progress: Progress | None = None) -> Path:
+    """Finish an interrupted run: compute only the chunks it lacks, then write its tables."""
+    manifest = store.read_manifest(run_dir)
+    if manifest.get("status") == "complete":
+        return run_dir
+    return _complete(run_dir, manifest, backend, progress)
+
+
+def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progress: Progress | None) -> Path:
+    scenario_json = json.dumps(manifest["scenario_as_run"], sort_keys=True)
+    compiled = compiled_from_json(scenario_json)
+    if compiled.scenario.content_hash() != manifest["scenario_hash"]:
+        raise store.RunDirectoryError(f"{out}: the manifest's scenario does not match its hash; cannot resume")
+    planned = chunk_ranges(manifest["replications_requested"], manifest["chunk_size"])
+    precision = Precision(**manifest["precision"]) if manifest.get("precision") else None
+    tally = _Tally(planned, precision)
+    store.remove_partial_files(out)
+    for index in store.finished_chunks(out):
+        if index < len(planned):
+            tally.add(index, yes_counts(store.read_chunk(out, index)) if precision else {})
+    done = sum(len(planned[i]) for i in tally.finished)
+    started = time.perf_counter()
+    if progress:
+        progress(done, tally.planned_replications())
     schema = replications_schema(compiled)
-    chunks = chunk_ranges(request.replications, request.chunk_size)
-    done = 0
+    run_dir = None if backend.remote() else str(out)  # workers on this machine write their own chunks
+    tasks = (
+        (i, (scenario_json, manifest["seed"], i, r.start, r.stop, run_dir))
+        for i, r in enumerate(planned)
+        if i not in tally.finished
+    )
+    results: Iterator[tuple[int, Any]] = iter(())
     try:
-        for chunk_index, indices in enumerate(chunks):
-            chunk = run_chunk(compiled, request.seed, indices)
-            store.write_chunk(out, chunk_index, replications_table(chunk, schema), events_table(chunk, scenario.start))
-            done += len(indices)
-            if progress:
-                progress(done, request.replications)
-        store.finish_tables(out, len(chunks), schema, EVENTS_SCHEMA)
-    except BaseException:
+        if not tally.reached():
+            results = execute(backend, compute_chunk, tasks)
+            for index, result in results:
+                if result.replications is not None:
+                    store.write_chunk(out, index, result.replications, result.events)
+                tally.add(index, result.yes_counts)
+                done += len(planned[index])
+                if progress:
+                    progress(done, tally.planned_replications())
+                if tally.reached():
+                    break
+    except BaseException as exc:
         manifest.update(status="interrupted", replications_done=done)
         store.write_manifest(out, manifest)
+        if isinstance(exc, KeyboardInterrupt):
+            raise RunInterrupted(out, done, tally.planned_replications()) from None
         raise
-    elapsed = time.perf_counter() - started
+    finally:
+        close = getattr(results, "close", None)
+        if close:
+            close()  # cancel chunks still in flight
+    kept = tally.kept_chunks()
+    store.discard_chunks(out, [i for i in store.finished_chunks(out) if i >= kept])
+    store.finish_tables(out, kept, schema, EVENTS_SCHEMA)
+    elapsed = time.perf_counter() - started + manifest.get("elapsed_seconds", 0.0)
+    replications = sum(len(r) for r in planned[:kept])
     manifest.update(
         status="complete",
-        finished_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        replications=replications,
+        finished_at=_now(),
         elapsed_seconds=round(elapsed, 3),
-        replications_per_second=round(request.replications / elapsed, 1) if elapsed > 0 else None,
+        replications_per_second=round(replications / elapsed, 1) if elapsed > 0 else None,
+        backend=backend.describe(),
     )
+    if precision:
+        manifest["precision_reached"] = tally.half_width()
+    manifest.pop("replications_done", None)
     store.write_manifest(out, manifest)
     return out
+
+
+class _Tally:
+    """Which chunks are done and, for a precision target, whether their leading run meets it.
+
+    The stopping rule looks only at the longest run of finished chunks from chunk 0, so
+    where it stops does not depend on the order chunks finish in: reproducible.
+    """
+
+    def __init__(self, planned: list[range], precision: Precision | None):
+        self.planned, self.precision = planned, precision
+        self.finished: set[int] = set()
+        self.successes: dict[int, int] = {}
+        self.prefix = 0  # chunks 0 .. prefix-1 are finished
+        self.stop_at: int | None = None
+
+    def add(self, index: int, yes_counts: dict[str, int]) -> None:
+        self.finished.add(index)
+        if self.precision:
+            self.successes[index] = yes_counts[self.precision.metric]
+        while self.prefix in self.finished:
+            self.prefix += 1
+            if self.precision and self.stop_at is None and self.half_width() <= self.precision.half_width:
+                self.stop_at = self.prefix
+
+    def half_width(self) -> float:
+        trials = sum(len(self.planned[i]) for i in range(self.prefix))
+        return wilson_half_width(sum(self.successes[i] for i in range(self.prefix)), trials)
+
+    def reached(self) -> bool:
+        return self.stop_at is not None or len(self.finished) >= len(self.planned)
+
+    def kept_chunks(self) -> int:
+        return self.stop_at if self.stop_at is not None else len(self.planned)
+
+    def planned_replications(self) -> int:
+        return sum(len(r) for r in self.planned[: self.kept_chunks()])
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _versions() -> dict[str, str]:
+    return {
+        "sim": sim.__version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "simpy": simpy.__version__,
+    }

@@ -87,6 +87,38 @@ def write_chunk(path: Path, chunk_index: int, replications: pa.Table, events: pa
     _atomic_write_table(path / CHUNKS / f"events-{chunk_index:06d}.parquet", events)
 
 
+def finished_chunks(path: Path) -> list[int]:
+    """Indices of chunks whose two tables are both on disk (a chunk is written tables-first, events last)."""
+    folder = path / CHUNKS
+    if not folder.is_dir():
+        return []
+    done = []
+    for replications in folder.glob("replications-*.parquet"):
+        index = int(replications.stem.split("-")[1])
+        if (folder / f"events-{index:06d}.parquet").is_file():
+            done.append(index)
+    return sorted(done)
+
+
+def read_chunk(path: Path, index: int) -> pa.Table:
+    return pq.read_table(path / CHUNKS / f"replications-{index:06d}.parquet")
+
+
+def remove_partial_files(path: Path) -> None:
+    """Drop temporary files a killed run left half-written (finished files are never temporary)."""
+    folder = path / CHUNKS
+    folder.mkdir(parents=True, exist_ok=True)
+    for partial in folder.glob(".*"):
+        partial.unlink(missing_ok=True)
+
+
+def discard_chunks(path: Path, indices: list[int]) -> None:
+    """Remove chunks a precision target made unnecessary."""
+    for index in indices:
+        for prefix in ("replications", "events"):
+            (path / CHUNKS / f"{prefix}-{index:06d}.parquet").unlink(missing_ok=True)
+
+
 def finish_tables(path: Path, chunk_count: int, replications_schema: pa.Schema, events_schema: pa.Schema) -> None:
     """Concatenate chunk files in chunk order into the final tables, streaming, then drop the chunks."""
     for name, prefix, schema in (

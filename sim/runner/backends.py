@@ -1,0 +1,125 @@
+"""Where chunks are computed: in this process, in a local process pool, or on Dask.
+
+Each backend is a generator: it takes (key, arguments) tasks, keeps a bounded number in
+flight (memory stays flat however many chunks there are), and yields (key, result) as
+they finish, in whatever order. Closing the generator cancels what is still in flight.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+Task = tuple[int, tuple[Any, ...]]
+IN_FLIGHT_PER_WORKER = 2
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    """Which backend to use and how big: "serial", "processes" or "dask"."""
+
+    kind: str = "processes"
+    workers: int | None = None  # processes or local Dask workers; None: every core
+    scheduler: str | None = None  # address of an existing Dask scheduler
+
+    def worker_count(self) -> int:
+        if self.kind == "serial":
+            return 1
+        return self.workers or os.cpu_count() or 1
+
+    def remote(self) -> bool:
+        """Whether workers may run on other machines (and so cannot write into the run directory)."""
+        return self.kind == "dask" and self.scheduler is not None
+
+    def describe(self) -> str:
+        if self.kind == "dask" and self.scheduler:
+            return f"Dask scheduler {self.scheduler}"
+        if self.kind == "serial":
+            return "this process"
+        return f"{self.worker_count()} {'Dask workers' if self.kind == 'dask' else 'processes'}"
+
+
+def execute(spec: BackendSpec, function: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[int, Any]]:
+    """Run `function(*arguments)` for each task on the chosen backend; yield (key, result) as done."""
+    if spec.kind == "serial":
+        return ((key, function(*arguments)) for key, arguments in tasks)
+    if spec.kind == "processes":
+        return _processes(spec.worker_count(), function, tasks)
+    if spec.kind == "dask":
+        return _dask(spec, function, tasks)
+    raise ValueError(f"unknown backend {spec.kind!r}")
+
+
+def _processes(workers: int, function: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[int, Any]]:
+    # spawn: workers start clean, whatever threads this process runs (progress bars, Dask...)
+    context = multiprocessing.get_context("spawn")
+    pending = iter(tasks)
+    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts) as pool:
+        in_flight: dict[cf.Future[Any], int] = {}
+        try:
+            _top_up(in_flight, pending, workers * IN_FLIGHT_PER_WORKER, lambda args: pool.submit(function, *args))
+            while in_flight:
+                done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+                for future in done:
+                    yield in_flight.pop(future), future.result()
+                _top_up(in_flight, pending, workers * IN_FLIGHT_PER_WORKER, lambda args: pool.submit(function, *args))
+        finally:
+            for future in in_flight:
+                future.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the run cleanly and cancels their work."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _dask(spec: BackendSpec, function: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[int, Any]]:
+    from distributed import Client, LocalCluster, as_completed
+
+    if spec.scheduler:
+        client, cluster = Client(spec.scheduler), None
+    else:
+        cluster = LocalCluster(
+            n_workers=spec.worker_count(), threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    pending = iter(tasks)
+    in_flight: dict[Any, int] = {}
+    try:
+        capacity = max(1, len(client.scheduler_info()["workers"])) * IN_FLIGHT_PER_WORKER
+        # pure=False: a chunk lost with a dead worker is recomputed, never served from a stale cache
+        _top_up(in_flight, pending, capacity, lambda args: client.submit(function, *args, pure=False))
+        finished = as_completed(list(in_flight))
+        for future in finished:
+            key = in_flight.pop(future)
+            yield key, future.result()
+            for new in _top_up(in_flight, pending, capacity, lambda args: client.submit(function, *args, pure=False)):
+                finished.add(new)
+    finally:
+        for future in in_flight:
+            future.cancel()
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _top_up(
+    in_flight: dict[Any, int], pending: Iterator[Task], capacity: int, submit: Callable[[tuple], Any]
+) -> list[Any]:
+    """Submit tasks until `capacity` are in flight; return the new futures."""
+    added = []
+    while len(in_flight) < capacity:
+        try:
+            key, arguments = next(pending)
+        except StopIteration:
+            break
+        future = submit(arguments)
+        in_flight[future] = key
+        added.append(future)
+    return added
