@@ -128,7 +128,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.resume:
         if args.scenario or args.out or args.seed is not None or args.precision is not None:
             raise UsageError("--resume takes the run directory alone (its manifest holds the rest)")
-        announce = f"resuming {args.resume} on {backend.describe()}"
+        manifest = read_manifest(args.resume)  # a directory that is no run fails here, before any work
+        announce = (
+            f"resuming {args.resume} ({manifest.get('scenario')!r}, {manifest.get('status')}) on {backend.describe()}"
+        )
 
         def run(progress: Progress | None) -> Path:
             return resume_batch(args.resume, backend, progress)
