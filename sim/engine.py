@@ -139,6 +139,9 @@ def _run_world(compiled: CompiledScenario, rng: np.random.Generator, hypothesis:
         env.process(process(world))
     env.run(until=world.end_day)
     world.close()
+    for at_horizon in model.AT_HORIZON:
+        at_horizon(world)
+    world.events.sort(key=lambda entry: entry[0])  # closed-form components log after the fact
     return world
 
 

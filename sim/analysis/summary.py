@@ -73,7 +73,7 @@ def probabilities_by(table: pd.DataFrame, group: str, outcomes: list[str] | None
     """Probability of each yes/no outcome within each value of `group` (e.g. hypothesis)."""
     outcomes = outcomes or outcome_columns(table, "bool")
     rows = []
-    for value, part in table.groupby(group, sort=True):
+    for value, part in table.groupby(group, sort=True, observed=True):
         row: dict[str, object] = {group: value, "replications": len(part), "share": len(part) / len(table)}
         for name in outcomes:
             successes = int(part[name].sum())

@@ -4,10 +4,6 @@ alert level they raise (docs/model.md#nato).
 
 from __future__ import annotations
 
-from collections.abc import Generator
-
-import simpy
-
 from sim.model.contract import POSITIVE, number
 from sim.model.exercise import exercise_window
 from sim.model.world import World
@@ -26,23 +22,15 @@ def alert_level(incidents: int, high_alert_incidents: float) -> int:
     return 1 if incidents > 0 else 0
 
 
-def run(world: World) -> Generator[simpy.Event, object, None]:
-    """A Poisson stream of incidents from the exercise's build-up to the end of its draw-down."""
+def at_horizon(world: World) -> None:
+    """Incidents from the exercise's build-up to the end of its draw-down, a Poisson stream,
+    drawn once the run reaches the horizon (nothing in the model waits on them)."""
     first, last = exercise_window(world)
-    yield world.wait_until(first)
-
-    def count_incidents(until: float) -> None:
-        times = world.poisson_times(world.number("nato_incident_rate_per_week") / 7, first, min(until, last))
-        threshold = world.number("nato_high_alert_incidents")
-        for count, day in enumerate(times, start=1):
-            world.events.append((day, "nato", "incident", f"number {count}"))
-            if alert_level(count, threshold) != alert_level(count - 1, threshold):
-                world.events.append((day, "nato", "alert_level", str(alert_level(count, threshold))))
-        world.outcome.nato_incidents = len(times)
-        world.outcome.nato_alert_level = alert_level(len(times), threshold)
-
-    if last >= world.end_day:  # the window runs past the horizon: count what falls inside it
-        world.at_close(lambda: count_incidents(world.end_day))
-        return
-    yield world.wait_until(last)
-    count_incidents(last)
+    times = world.poisson_times(world.number("nato_incident_rate_per_week") / 7, first, min(last, world.end_day))
+    threshold = world.number("nato_high_alert_incidents")
+    for count, day in enumerate(times, start=1):
+        world.events.append((day, "nato", "incident", f"number {count}"))
+        if alert_level(count, threshold) != alert_level(count - 1, threshold):
+            world.events.append((day, "nato", "alert_level", str(alert_level(count, threshold))))
+    world.outcome.nato_incidents = len(times)
+    world.outcome.nato_alert_level = alert_level(len(times), threshold)

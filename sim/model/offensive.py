@@ -33,6 +33,7 @@ class Launch:
 
     attackers: float
     defenders: float
+    day: float  # model day of the launch
 
 
 def defenders_now(world: World) -> float:
@@ -77,7 +78,7 @@ def run(world: World) -> Generator[simpy.Event, object, None]:
         # Undetected until now: the attack reveals itself, with no warning.
         world.outcome.warning_days = world.env.now - float(detected.value) if detected.triggered else 0.0  # type: ignore[arg-type]  # event value is a day
         world.log("offensive", "launched", f"{attackers:.0f} attackers, force ratio {ratio:.2f}")
-        world.signals.offensive_launched.succeed(Launch(attackers, defenders_now(world)))
+        world.signals.offensive_launched.succeed(Launch(attackers, defenders_now(world), world.env.now))
 
 
 def _record_ratio(world: World, attackers: float) -> float:

@@ -2,16 +2,13 @@
 
 Signals arrive as a Poisson process whose rate rises while a crisis is on: during the
 exercise's active phase, once sanctions are imposed, once an offensive has begun
-(docs/model.md#strategic).
+(docs/model.md#strategic). Nothing waits on these, so they are drawn at the horizon.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import math
 
-import simpy
-
-from sim.model import diplomacy
 from sim.model.contract import flag, number
 from sim.model.world import World
 
@@ -26,45 +23,57 @@ CALENDAR: dict[str, str] = {}
 DAYS_PER_MONTH = 30.44
 
 
-def oreshnik(world: World) -> Generator[simpy.Event, object, None]:
-    """Oreshnik becomes operational in Belarus a drawn number of days after the exercise starts."""
+def at_horizon(world: World) -> None:
+    """Oreshnik, warheads and nuclear signalling, computed once the run reaches the horizon.
+
+    Nothing in the model waits on them, and everything they depend on (the exercise, the
+    sanctions, the launch) has its day recorded by then, so they are drawn exactly in
+    closed form rather than stepped through.
+    """
     world.outcome.warheads_present = world.flag("warheads_present")
-    yield world.wait_until(world.calendar_days["exercise_start"] + world.number("oreshnik_days_to_operational"))
-    world.outcome.oreshnik_operational = True
-    world.outcome.oreshnik_date = world.date(world.env.now)
-    world.log("strategic", "oreshnik_operational", "in Belarus")
+    operational_day = world.calendar_days["exercise_start"] + world.number("oreshnik_days_to_operational")
+    if operational_day < world.end_day:
+        world.outcome.oreshnik_operational = True
+        world.outcome.oreshnik_date = world.date(operational_day)
+        world.events.append((operational_day, "strategic", "oreshnik_operational", "in Belarus"))
+    _nuclear_signals(world)
 
 
-def in_crisis(world: World) -> bool:
+def _nuclear_signals(world: World) -> None:
+    """A Poisson process whose rate is constant between changes of the crisis state."""
     signals = world.signals
-    exercise_active = signals.exercise_started.triggered and not signals.exercise_ended.triggered
-    return exercise_active or signals.sanctions.triggered or signals.offensive_launched.triggered
-
-
-def nuclear_signalling(world: World) -> Generator[simpy.Event, object, None]:
-    """Count signals stretch by stretch: the rate is constant between changes of the crisis state."""
-    signals = world.signals
-    changes = (signals.exercise_started, signals.exercise_ended, signals.sanctions, signals.offensive_launched)
-    stretch = _Stretch(world)
-    world.at_close(lambda: stretch.count(world, world.end_day))
-    while pending := [event for event in changes if not event.triggered]:
-        yield simpy.AnyOf(world.env, pending)
-        stretch.count(world, world.env.now)
-        stretch = _Stretch(world)
-
-
-class _Stretch:
-    """A stretch of time from now with the crisis state (and so the signalling rate) of now."""
-
-    def __init__(self, world: World):
-        self.start = world.env.now
-        self.crisis = in_crisis(world)
-        self.rate_per_day = world.number("nuclear_signal_rate_per_month") / DAYS_PER_MONTH
-        if self.crisis:
-            self.rate_per_day *= world.number("crisis_signal_multiplier") * diplomacy.escalation_factor(world)
-
-    def count(self, world: World, until: float) -> None:
-        times = world.poisson_times(self.rate_per_day, self.start, min(until, world.end_day))
-        world.outcome.nuclear_signals += len(times)
-        detail = "crisis" if self.crisis else "calm"
-        world.events.extend((day, "strategic", "nuclear_signal", detail) for day in times)
+    sanctions_day = float(signals.sanctions.value) if signals.sanctions.triggered else math.inf  # type: ignore[arg-type]  # event value is a day
+    launch_day = signals.offensive_launched.value.day if signals.offensive_launched.triggered else math.inf  # type: ignore[union-attr]  # a Launch
+    exercise_start, exercise_end = world.calendar_days["exercise_start"], world.calendar_days["exercise_end"]
+    edges = sorted(
+        {
+            min(max(day, 0.0), world.end_day)
+            for day in (0.0, exercise_start, exercise_end, sanctions_day, launch_day, world.end_day)
+        }
+    )
+    base = world.number("nuclear_signal_rate_per_month") / DAYS_PER_MONTH
+    crisis_factor = world.number("crisis_signal_multiplier")
+    escalation = world.number("sanctions_escalation_multiplier")
+    stretches = []  # (start, length, in crisis)
+    for start, end in zip(edges[:-1], edges[1:], strict=True):
+        middle = (start + end) / 2
+        sanctioned = middle >= sanctions_day
+        crisis = exercise_start <= middle < exercise_end or sanctioned or middle >= launch_day
+        stretches.append(
+            (
+                start,
+                end - start,
+                crisis,
+                base * (crisis_factor * (escalation if sanctioned else 1.0) if crisis else 1.0),
+            )
+        )
+    counts = world.rng.poisson([rate * length for _, length, _, rate in stretches]).tolist()
+    world.outcome.nuclear_signals = sum(counts)
+    if not world.outcome.nuclear_signals:
+        return
+    uniforms = iter(world.rng.random(world.outcome.nuclear_signals).tolist())
+    for (start, length, crisis, _), count in zip(stretches, counts, strict=True):
+        detail = "crisis" if crisis else "calm"
+        world.events.extend(
+            (start + next(uniforms) * length, "strategic", "nuclear_signal", detail) for _ in range(count)
+        )

@@ -7,7 +7,7 @@ log are written, never read back to steer the model.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -88,7 +88,6 @@ class World:
     signals: Signals
     outcome: Outcome = field(default_factory=Outcome)
     events: list[tuple[float, str, str, str]] = field(default_factory=list)
-    closers: list[Callable[[], None]] = field(default_factory=list)
 
     def number(self, name: str) -> float:
         return float(self.params[name])  # type: ignore[arg-type]  # contract guarantees numeric
@@ -118,24 +117,19 @@ class World:
     def close(self) -> None:
         """Record what is measured at the horizon, once the run has stopped."""
         self.outcome.ceasefire_in_force_at_horizon = self.signals.ceasefire_in_force()
-        for closer in self.closers:
-            closer()
-        self.events.sort(key=lambda entry: entry[0])  # counting processes log a stretch at once
 
-    def at_close(self, callback: Callable[[], None]) -> None:
-        """Have `callback` run when the run stops at the horizon (to account for the last stretch)."""
-        self.closers.append(callback)
-
-    def poisson_times(self, rate_per_day: float, first: float, last: float) -> np.ndarray:
+    def poisson_times(self, rate_per_day: float, first: float, last: float) -> list[float]:
         """Event times of a Poisson process of constant rate on [first, last), sorted.
 
         A count drawn from Poisson(rate x length), then that many uniform times: exactly a
         Poisson process, for the price of two draws instead of one event per arrival.
         """
         if rate_per_day <= 0 or last <= first:
-            return np.empty(0)
-        count = self.rng.poisson(rate_per_day * (last - first))
-        return np.sort(self.rng.uniform(first, last, size=count))
+            return []
+        count = int(self.rng.poisson(rate_per_day * (last - first)))
+        if count == 0:
+            return []
+        return sorted(first + u * (last - first) for u in self.rng.random(count).tolist())
 
     def wait_until(self, day: float) -> simpy.Event:
         """A timeout that fires on model day `day` (at once if it has passed)."""

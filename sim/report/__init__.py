@@ -19,7 +19,9 @@ def write_report(run_dir: Path) -> Path:
         raise store.RunDirectoryError(
             f"{run_dir}: run is {manifest.get('status', 'unknown')}, not complete; no report written"
         )
-    table = pq.read_table(run_dir / store.REPLICATIONS).to_pandas()
+    # Outcome columns only, text as categories: a million rows stay well under a gigabyte.
+    columns = [name for name in pq.read_schema(run_dir / store.REPLICATIONS).names if not name.startswith("param.")]
+    table = pq.read_table(run_dir / store.REPLICATIONS, columns=columns).to_pandas(strings_to_categorical=True)
     report = build_report(manifest, table)
     plots = run_dir / "plots"
     plots.mkdir(exist_ok=True)

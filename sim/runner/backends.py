@@ -95,7 +95,7 @@ def _dask(spec: BackendSpec, function: Callable[..., Any], tasks: Iterable[Task]
         capacity = max(1, len(client.scheduler_info()["workers"])) * IN_FLIGHT_PER_WORKER
         # pure=False: a chunk lost with a dead worker is recomputed, never served from a stale cache
         _top_up(in_flight, pending, capacity, lambda args: client.submit(function, *args, pure=False))
-        finished = as_completed(list(in_flight))
+        finished = as_completed(list(in_flight), loop=client.loop)  # this client's loop, not the default client's
         for future in finished:
             key = in_flight.pop(future)
             yield key, future.result()

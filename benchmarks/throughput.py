@@ -1,0 +1,187 @@
+"""Throughput, scaling, engine overhead and memory of baseline runs.
+
+    python benchmarks/throughput.py           # the full figures (a million replications: minutes)
+    python benchmarks/throughput.py --quick   # the same figures from fewer replications (under a minute)
+
+Prints, for scenarios/baseline.yaml:
+- replications per second on one core (the engine alone, and a whole serial batch with its files);
+- parallel efficiency at 2 workers: throughput at 2 / (2 x throughput at 1), whole batches;
+- the engine's overhead against a bare SimPy model with the same number of events and
+  random draws per replication;
+- events per replication (SimPy events scheduled, and rows of the event log);
+- wall time and peak memory (all processes) of a run of N replications through the CLI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+import simpy
+
+from sim.engine import CompiledScenario, compile_scenario, replication_stream, run_chunk
+from sim.runner.backends import BackendSpec
+from sim.runner.batch import BatchRequest, run_batch
+from sim.scenario import load_scenario
+
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+TARGETS = {"per_core": 5_000, "efficiency": 0.9, "overhead": 2.0, "million_seconds": 120, "million_gib": 1.0}
+
+
+def engine_rate(compiled: CompiledScenario, replications: int) -> float:
+    started = time.perf_counter()
+    for start in range(0, replications, 1000):
+        run_chunk(compiled, 1, range(start, min(start + 1000, replications)))
+    return replications / (time.perf_counter() - started)
+
+
+def batch_rate(compiled: CompiledScenario, replications: int, backend: BackendSpec, folder: Path) -> float:
+    out = folder / f"batch-{backend.kind}-{backend.worker_count()}"
+    started = time.perf_counter()
+    run_batch(BatchRequest(compiled, replications, 1, out, backend=backend))
+    elapsed = time.perf_counter() - started
+    shutil.rmtree(out)
+    return replications / elapsed
+
+
+class CountingEnvironment(simpy.Environment):
+    """An Environment that counts the events it schedules and the draws made on its behalf."""
+
+    scheduled = 0
+
+    def schedule(self, event, priority=1, delay=0):  # type: ignore[no-untyped-def]  # SimPy's own signature
+        CountingEnvironment.scheduled += 1
+        super().schedule(event, priority, delay)
+
+
+class CountingGenerator:
+    """Wraps a numpy Generator to count the random numbers drawn from it."""
+
+    def __init__(self, generator: np.random.Generator):
+        self.generator, self.draws = generator, 0
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]  # proxies any Generator method
+        method = getattr(self.generator, name)
+
+        def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+            result = method(*args, **kwargs)
+            self.draws += int(np.size(result))
+            return result
+
+        return counted
+
+
+def events_and_draws(compiled: CompiledScenario, replications: int) -> tuple[float, float, float]:
+    """Mean SimPy events scheduled, random numbers drawn and event-log rows per replication."""
+    import sim.engine as engine
+
+    original_environment, original_stream = engine.simpy.Environment, engine.replication_stream
+    streams: list[CountingGenerator] = []
+
+    def counting_stream(seed: int, index: int) -> CountingGenerator:
+        stream = CountingGenerator(original_stream(seed, index))
+        streams.append(stream)
+        return stream  # type: ignore[return-value]  # duck-typed Generator
+
+    engine.simpy.Environment = CountingEnvironment  # type: ignore[misc]
+    engine.replication_stream = counting_stream  # type: ignore[assignment]
+    CountingEnvironment.scheduled = 0
+    try:
+        chunk = run_chunk(compiled, 1, range(replications))
+    finally:
+        engine.simpy.Environment, engine.replication_stream = original_environment, original_stream
+    draws = sum(stream.draws for stream in streams)
+    return CountingEnvironment.scheduled / replications, draws / replications, len(chunk.events) / replications
+
+
+def bare_simpy_rate(events: float, draws: float, replications: int) -> float:
+    """A bare SimPy model: per replication, its own seeded stream, the same number of random
+    draws, and processes that schedule the same number of events. No model logic, no records."""
+    processes = 8
+    per_process = max(1, round(events / processes) - 2)  # each process also schedules its start and end
+    extra_draws = max(0, round(draws) - processes * per_process)
+
+    def process(env: simpy.Environment, delays: np.ndarray):  # type: ignore[no-untyped-def]
+        for delay in delays:
+            yield env.timeout(delay)
+
+    started = time.perf_counter()
+    for index in range(replications):
+        rng = replication_stream(1, index)
+        rng.random(extra_draws)
+        env = simpy.Environment()
+        for _ in range(processes):
+            env.process(process(env, rng.exponential(1.0, per_process)))
+        env.run()
+    return replications / (time.perf_counter() - started)
+
+
+def cli_run(replications: int, folder: Path) -> tuple[float, float]:
+    """Wall time and peak memory (parent and workers together) of `wargame run`, no report."""
+    out = folder / "cli-run"
+    command = [sys.executable, "-m", "sim.cli", "run", str(BASELINE), "--runs", str(replications), "--seed", "1"]
+    command += ["--out", str(out), "--no-report", "--quiet"]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    parent, peak = psutil.Process(process.pid), 0
+    while process.poll() is None:
+        try:
+            tree = [parent, *parent.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"wargame run failed with exit code {process.returncode}")
+    shutil.rmtree(out)
+    return elapsed, peak / 2**30
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer replications: under a minute")
+    args = parser.parse_args()
+    engine_n, batch_n, big_n = (5_000, 12_000, 50_000) if args.quick else (20_000, 60_000, 1_000_000)
+    compiled = compile_scenario(load_scenario(BASELINE))
+    run_chunk(compiled, 1, range(200))  # warm up imports and caches
+
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        per_core = engine_rate(compiled, engine_n)
+        serial = batch_rate(compiled, batch_n, BackendSpec("serial"), work)
+        parallel = batch_rate(compiled, batch_n, BackendSpec("processes", workers=2), work)
+        events, draws, log_rows = events_and_draws(compiled, 2_000)
+        bare = bare_simpy_rate(events, draws, 5_000)
+        big_seconds, big_gib = cli_run(big_n, work)
+
+    efficiency = parallel / (2 * serial)
+    overhead = bare / per_core
+    print(f"baseline scenario, {'quick' if args.quick else 'full'} run on {psutil.cpu_count()} cores")
+    print(
+        f"replications/s, one core, engine only       {per_core:10,.0f}   (target >= {TARGETS['per_core']:,}; ratio {per_core / TARGETS['per_core']:.2f})"
+    )
+    print(f"replications/s, one core, whole batch       {serial:10,.0f}")
+    print(f"replications/s, 2 workers, whole batch      {parallel:10,.0f}")
+    print(f"parallel efficiency at 2 workers            {efficiency:10.2f}   (target >= {TARGETS['efficiency']})")
+    print(f"bare SimPy model, same events and draws     {bare:10,.0f} /s")
+    print(f"overhead ratio (bare / engine time)         {overhead:10.2f}   (target <= {TARGETS['overhead']})")
+    print(f"SimPy events per replication                {events:10.1f}")
+    print(f"random numbers drawn per replication        {draws:10.1f}")
+    print(f"event-log rows per replication              {log_rows:10.1f}")
+    print(f"{big_n:,} replications through the CLI: {big_seconds:.1f} s, peak memory {big_gib:.2f} GiB (all processes)")
+    if big_n < 1_000_000:
+        print(
+            f"  extrapolated to 1,000,000: about {big_seconds * 1_000_000 / big_n:.0f} s (targets: < {TARGETS['million_seconds']} s, < {TARGETS['million_gib']} GiB)"
+        )
+
+
+if __name__ == "__main__":
+    main()
