@@ -48,7 +48,7 @@ class Replication:
 
 def compile_scenario(scenario: Scenario) -> CompiledScenario:
     """Check the scenario against what the model reads; raise ScenarioError if it falls short."""
-    problems = check_contract(scenario, model.PARAMETERS, model.CALENDAR)
+    problems = check_contract(scenario, model.PARAMETERS, model.CALENDAR, model.CALENDAR_ORDER)
     if problems:
         raise ScenarioError(sorted_problems(problems))
     names = tuple(sorted(scenario.parameters))

@@ -114,6 +114,8 @@ def test_ctrl_c_stops_cleanly_and_resume_completes_the_same_table(uninterrupted_
     assert f"resume with: wargame run --resume {out}" in stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "interrupted" and 0 < manifest["replications_done"] < 6000
+    assert manifest["replications_done"] == 100 * len(list((out / "chunks").glob("events-*.parquet")))
+    assert manifest["elapsed_seconds"] > 0  # carried over, so the resumed run reports the whole time
     assert not (out / "replications.parquet").exists()
 
     resumed = subprocess.run(
@@ -168,6 +170,17 @@ def test_precision_target_stops_at_the_first_chunk_count_that_meets_it(baseline,
     assert wilson_half_width(int(sanctions[: n - 100].sum()), n - 100) > 0.02  # one chunk fewer would not do
     manifest = json.loads((tmp_path / "serial" / "manifest.json").read_text())
     assert manifest["replications"] == n and manifest["precision_reached"] <= 0.02
+
+
+def test_precision_runs_stop_at_the_same_place_whatever_the_worker_count(baseline, tmp_path):
+    target = Precision(half_width=0.03, metric="sanctions")
+    runs = []
+    for name, backend in (("one", BackendSpec("serial")), ("two", BackendSpec("processes", 2))):
+        request = BatchRequest(
+            baseline, 30_000, SEED, tmp_path / name, backend=backend, precision=target
+        )  # chunk size chosen
+        runs.append(pq.read_table(run_batch(request) / "replications.parquet"))
+    assert runs[0].num_rows < 30_000 and runs[0].equals(runs[1])
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:

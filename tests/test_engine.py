@@ -93,3 +93,25 @@ def test_drawn_parameters_are_recorded_in_the_row(baseline):
     for name in baseline.parameter_names:
         assert f"param.{name}" in row
     assert row["exercise_troops"] == round(row["param.exercise_troops"])
+
+
+def test_results_do_not_depend_on_the_order_a_file_lists_things_in(baseline, tmp_path):
+    """Hypotheses and categories listed in another order: same content, same hash, same rows."""
+    text = BASELINE.read_text()
+    reordered = text.replace(
+        "weights: {ceasefire: 0.10, progress: 0.40, no_deal: 0.50}",
+        "weights: {no_deal: 0.50, ceasefire: 0.10, progress: 0.40}",
+    )
+    hypotheses_at = reordered.index("hypotheses:\n")
+    parameters_at = reordered.index("\nparameters:\n")
+    block = reordered[hypotheses_at:parameters_at]
+    routine_at, offensive_at = block.index("  routine:"), block.index("  offensive:")
+    block = "hypotheses:\n" + block[offensive_at:] + "\n" + block[routine_at:offensive_at].rstrip("\n")
+    reordered = reordered[:hypotheses_at] + block + reordered[parameters_at:]
+    path = tmp_path / "reordered.yaml"
+    path.write_text(reordered)
+    other = compile_scenario(load_scenario(path))
+    assert list(other.hypothesis_weights) != list(baseline.hypothesis_weights)
+    assert other.scenario.content_hash() == baseline.scenario.content_hash()
+    for index in range(30):
+        assert run_replication(other, 9, index).row == run_replication(baseline, 9, index).row

@@ -806,3 +806,23 @@ def test_problem_is_a_frozen_value():
     problem = Problem(None, "name", "bad")
     with pytest.raises(dataclasses.FrozenInstanceError):
         problem.field = "other"  # type: ignore[misc]
+
+
+def test_a_positive_parameter_cannot_be_zero(tmp_path):
+    bad = write_variant(
+        tmp_path, "parameters:\n  ceasefire_collapse_shape: {dist: fixed, value: 0, assumption: test}\n"
+    )
+    with pytest.raises(ScenarioError) as caught:
+        compile_scenario(load_scenario(bad))
+    (problem,) = caught.value.problems
+    assert problem.field == "parameters.ceasefire_collapse_shape" and "must be positive" in problem.message
+
+
+def test_exercise_dates_must_come_in_order(tmp_path):
+    bad = write_variant(tmp_path, "calendar:\n  exercise_end: {date: 2025-09-10}\n")
+    with pytest.raises(ScenarioError) as caught:
+        compile_scenario(load_scenario(bad))
+    (problem,) = caught.value.problems
+    assert problem.field == "calendar.exercise_end.date"
+    assert "must not come before exercise_start" in problem.message
+    assert (problem.position.file, problem.position.line) == (bad, 3)

@@ -21,3 +21,4 @@ AT_HORIZON = (strategic.at_horizon, nato.at_horizon)
 
 PARAMETERS = {name: spec for component in COMPONENTS for name, spec in component.PARAMETERS.items()}
 CALENDAR = {name: meaning for component in COMPONENTS for name, meaning in component.CALENDAR.items()}
+CALENDAR_ORDER = (*exercise.CALENDAR_ORDER, ("exercise_end", "offensive_deadline"))

@@ -18,7 +18,7 @@ from sim.scenario.distributions import DistributionBase
 Domain = tuple[float, float]
 PROBABILITY: Domain = (0.0, 1.0)
 NON_NEGATIVE: Domain = (0.0, math.inf)
-POSITIVE: Domain = (0.0, math.inf)  # a zero-width chance of exactly 0, as for a lognormal, is allowed
+POSITIVE: Domain = (0.0, math.inf)  # and not all at zero: see ParameterSpec.positive
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,11 @@ class ParameterSpec:
     meaning: str
     domain: Domain = (-math.inf, math.inf)
     categories: frozenset[str] = frozenset()
+
+    @property
+    def positive(self) -> bool:
+        """Zero is not a usable value (a scale, a divisor): draws may come near it, never sit on it."""
+        return self.domain is POSITIVE
 
 
 def number(meaning: str, domain: Domain = NON_NEGATIVE) -> ParameterSpec:
@@ -48,10 +53,27 @@ def category(meaning: str, categories: Iterable[str]) -> ParameterSpec:
 
 
 def check_contract(
-    scenario: Scenario, parameters: Mapping[str, ParameterSpec], calendar: Mapping[str, str]
+    scenario: Scenario,
+    parameters: Mapping[str, ParameterSpec],
+    calendar: Mapping[str, str],
+    calendar_order: Iterable[tuple[str, str]] = (),
 ) -> list[Problem]:
-    """Every way `scenario` fails to give the model what it reads."""
-    return [scenario.located(at, message) for at, message in _findings(scenario, parameters, calendar)]
+    """Every way `scenario` fails to give the model what it reads.
+
+    `calendar_order` pairs (earlier, later) of dates the model needs in that order.
+    """
+    findings = [*_findings(scenario, parameters, calendar), *_order_findings(scenario, calendar_order)]
+    return [scenario.located(at, message) for at, message in findings]
+
+
+def _order_findings(
+    scenario: Scenario, calendar_order: Iterable[tuple[str, str]]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    for earlier, later in calendar_order:
+        if earlier in scenario.calendar and later in scenario.calendar:
+            first, second = scenario.calendar[earlier].date, scenario.calendar[later].date
+            if second < first:
+                yield ("calendar", later, "date"), f"{later} ({second}) must not come before {earlier} ({first})"
 
 
 def _findings(
@@ -89,6 +111,8 @@ def _mismatch(dist: DistributionBase, spec: ParameterSpec) -> Iterator[str]:
         if low < spec.domain[0] or high > spec.domain[1]:
             allowed = f"[{spec.domain[0]:g}, {spec.domain[1]:g}]"
             yield f"values must lie in {allowed} but this distribution spans [{low:g}, {high:g}]"
+        elif spec.positive and high <= 0:
+            yield f"must be positive ({spec.meaning}), but every draw is {high:g}"
     if spec.kind == "category" and not dist.categories() <= spec.categories:
         unknown = sorted(dist.categories() - spec.categories)
         yield f"unknown categories {unknown}; expected some of {sorted(spec.categories)}"

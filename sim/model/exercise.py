@@ -23,6 +23,7 @@ CALENDAR = {
     "exercise_start": "first day of the exercise's active phase",
     "exercise_end": "last day of the exercise's active phase",
 }
+CALENDAR_ORDER = (("exercise_buildup_start", "exercise_start"), ("exercise_start", "exercise_end"))
 
 
 def run(world: World) -> Generator[simpy.Event, object, None]:

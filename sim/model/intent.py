@@ -14,6 +14,11 @@ from sim.scenario.distributions import pick_shares
 
 
 def draw_hypotheses(u: np.ndarray, weights: Mapping[str, float]) -> np.ndarray:
-    """The hypothesis at cumulative probability u of the prior weights, for each u."""
-    index, _ = pick_shares(list(weights.values()), u)
-    return np.array(list(weights), dtype=object)[index]
+    """The hypothesis at cumulative probability u of the prior weights, for each u.
+
+    Hypotheses share [0, 1) in alphabetical order: the draw depends on the weights alone,
+    not on the order a file lists them in.
+    """
+    names = sorted(weights)
+    index, _ = pick_shares([weights[name] for name in names], u)
+    return np.array(names, dtype=object)[index]

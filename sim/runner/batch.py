@@ -32,7 +32,7 @@ from sim.statistics import wilson_half_width
 
 Progress = Callable[[int, int], None]  # (replications done, replications planned)
 
-MIN_CHUNK, MAX_CHUNK, CHUNKS_PER_WORKER = 100, 5_000, 8
+MIN_CHUNK, MAX_CHUNK, TARGET_CHUNKS = 100, 5_000, 16
 
 
 class RunInterrupted(Exception):
@@ -69,9 +69,13 @@ def new_seed() -> int:
     return int(np.random.SeedSequence().entropy % (2**32))
 
 
-def automatic_chunk_size(replications: int, workers: int) -> int:
-    """Enough chunks to keep every worker busy and progress smooth, each big enough to be cheap to ship."""
-    return int(min(MAX_CHUNK, max(MIN_CHUNK, math.ceil(replications / (workers * CHUNKS_PER_WORKER)))))
+def automatic_chunk_size(replications: int) -> int:
+    """Enough chunks for smooth progress and load balance, each big enough to be cheap to ship.
+
+    It depends on the replications alone, never on the workers, so a run stopped by a
+    precision target stops at the same chunk boundary on any machine.
+    """
+    return int(min(MAX_CHUNK, max(MIN_CHUNK, math.ceil(replications / TARGET_CHUNKS))))
 
 
 def chunk_ranges(replications: int, chunk_size: int) -> list[range]:
@@ -87,7 +91,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> Path:
     """Run every replication (or until the precision target is met); return the run directory."""
     compiled, out = request.compiled, request.out
     scenario = compiled.scenario
-    chunk_size = request.chunk_size or automatic_chunk_size(request.replications, request.backend.worker_count())
+    chunk_size = request.chunk_size or automatic_chunk_size(request.replications)
     store.prepare_run_directory(out, scenario.content_hash())
     manifest: dict[str, Any] = {
         "format": 1,
@@ -155,15 +159,19 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
                 if tally.reached():
                     break
     except BaseException as exc:
-        manifest.update(status="interrupted", replications_done=done)
+        _close(results)  # cancel what is queued; chunks already running finish and are kept
+        finished = store.finished_chunks(out)
+        done = sum(len(planned[i]) for i in finished if i < len(planned))
+        manifest.update(
+            status="interrupted",
+            replications_done=done,
+            elapsed_seconds=round(time.perf_counter() - started + manifest.get("elapsed_seconds", 0.0), 3),
+        )
         store.write_manifest(out, manifest)
         if isinstance(exc, KeyboardInterrupt):
             raise RunInterrupted(out, done, tally.planned_replications()) from None
         raise
-    finally:
-        close = getattr(results, "close", None)
-        if close:
-            close()  # cancel chunks still in flight
+    _close(results)
     kept = tally.kept_chunks()
     store.discard_chunks(out, [i for i in store.finished_chunks(out) if i >= kept])
     store.finish_tables(out, kept, schema, EVENTS_SCHEMA)
@@ -182,6 +190,12 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     manifest.pop("replications_done", None)
     store.write_manifest(out, manifest)
     return out
+
+
+def _close(results: Iterator[tuple[int, Any]]) -> None:
+    close = getattr(results, "close", None)
+    if close:
+        close()
 
 
 class _Tally:

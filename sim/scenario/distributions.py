@@ -266,8 +266,11 @@ class Categorical(DistributionBase):
         return frozenset(self.weights)
 
     def quantiles(self, u: np.ndarray) -> np.ndarray:
-        index, _ = pick_shares(list(self.weights.values()), u)
-        return np.array(list(self.weights), dtype=object)[index]
+        # Categories share [0, 1) in alphabetical order, so a draw depends on the weights,
+        # not on the order the file lists them in (the scenario's hash ignores that order too).
+        names = sorted(self.weights)
+        index, _ = pick_shares([self.weights[name] for name in names], u)
+        return np.array(names, dtype=object)[index]
 
 
 class Mixture(DistributionBase):

@@ -8,6 +8,7 @@ swap a mixture for a uniform without leftover fields.
 from __future__ import annotations
 
 import difflib
+import os
 import types
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -47,9 +48,11 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Posit
     where = document.positions.get(("extends",))
     if not isinstance(base_name, str):
         raise ScenarioError([Problem(where, "extends", "must be the path of a base scenario file", file=path)])
-    base_path = (path.parent / base_name).resolve()
-    if base_path in chain or base_path == path.resolve():
-        cycle = " -> ".join(str(p.name) for p in (*chain, path.resolve(), base_path))
+    base_path = Path(
+        os.path.normpath(path.parent / base_name)
+    )  # relative if the variant's path is: errors read as typed
+    if base_path.resolve() in chain or base_path.resolve() == path.resolve():
+        cycle = " -> ".join(str(p.name) for p in (*chain, path.resolve(), base_path.resolve()))
         raise ScenarioError([Problem(where, "extends", f"extends itself in a cycle: {cycle}", file=path)])
     if not base_path.is_file():
         raise ScenarioError([Problem(where, "extends", f"base scenario {base_name!r} not found", file=path)])
