@@ -96,6 +96,29 @@ def draw_inputs(compiled: CompiledScenario, uniforms: np.ndarray) -> tuple[np.nd
     return hypotheses, columns
 
 
+@dataclass
+class EventColumns:
+    """The event logs of a chunk's replications, column by column (cheap to turn into a table)."""
+
+    counts: list[int]  # events of each replication, in replication order
+    day: list[float]  # model day
+    component: list[str]
+    event: list[str]
+    detail: list[str]
+
+    def add(self, events: list[tuple[float, str, str, str]]) -> None:
+        self.counts.append(len(events))
+        if events:
+            day, component, event, detail = zip(*events, strict=True)
+            self.day.extend(day)
+            self.component.extend(component)
+            self.event.extend(event)
+            self.detail.extend(detail)
+
+    def __len__(self) -> int:
+        return len(self.day)
+
+
 @dataclass(frozen=True)
 class Chunk:
     """A block of contiguous replications, kept column-wise for fast writing."""
@@ -104,7 +127,7 @@ class Chunk:
     hypotheses: np.ndarray
     parameters: dict[str, np.ndarray]
     outcomes: list[Outcome]
-    events: list[tuple[int, float, str, str, str]]  # (replication, model day, component, event, detail)
+    events: EventColumns
 
 
 def run_chunk(compiled: CompiledScenario, seed: int, indices: range) -> Chunk:
@@ -113,13 +136,14 @@ def run_chunk(compiled: CompiledScenario, seed: int, indices: range) -> Chunk:
     streams = [replication_stream(seed, index) for index in indices]
     uniforms = np.array([stream.random(parameter_count) for stream in streams]).reshape(len(streams), parameter_count)
     hypotheses, parameters = draw_inputs(compiled, uniforms)
-    outcomes, events = [], []
+    outcomes: list[Outcome] = []
+    events = EventColumns([], [], [], [], [])
     names = compiled.parameter_names
-    for row, (index, stream) in enumerate(zip(indices, streams, strict=True)):
+    for row, stream in enumerate(streams):
         params = {name: parameters[name][row] for name in names}
         world = _run_world(compiled, stream, str(hypotheses[row]), params)
         outcomes.append(world.outcome)
-        events.extend((index, day, component, event, detail) for day, component, event, detail in world.events)
+        events.add(world.events)
     return Chunk(np.asarray(indices, dtype=np.int64), hypotheses, parameters, outcomes, events)
 
 
@@ -151,5 +175,9 @@ def run_replication(compiled: CompiledScenario, seed: int, index: int) -> Replic
     row: dict[str, Any] = {"replication": index, **vars(chunk.outcomes[0])}
     row.update({f"param.{name}": plain(values[0]) for name, values in chunk.parameters.items()})
     start = compiled.scenario.start
-    events = [(i, start + dt.timedelta(days=int(day)), c, e, d) for i, day, c, e, d in chunk.events]
+    log = chunk.events
+    events = [
+        (index, start + dt.timedelta(days=int(day)), component, event, detail)
+        for day, component, event, detail in zip(log.day, log.component, log.event, log.detail, strict=True)
+    ]
     return Replication(row, events)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 
-from scipy.stats import binomtest
-
 CONFIDENCE = 0.95
 
 
@@ -13,6 +11,8 @@ def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE)
     """Wilson score interval for a binomial proportion (NaN when there are no trials)."""
     if trials == 0:
         return (math.nan, math.nan)
+    from scipy.stats import binomtest  # scipy.stats takes half a second to import: only when needed
+
     interval = binomtest(successes, trials).proportion_ci(confidence_level=confidence, method="wilson")
     return (float(interval.low), float(interval.high))
 

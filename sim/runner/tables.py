@@ -59,15 +59,12 @@ def replications_table(chunk: Chunk, schema: pa.Schema) -> pa.Table:
 
 def events_table(chunk: Chunk, start: dt.date) -> pa.Table:
     """One chunk's event log, model days turned into calendar dates."""
-    if not chunk.events:
-        return EVENTS_SCHEMA.empty_table()
-    replication, day, component, event, detail = zip(*chunk.events, strict=True)
-    days = np.floor(np.asarray(day, dtype=float)).astype("timedelta64[D]")
-    dates = np.datetime64(start, "D") + days
-    arrays = [replication, dates, component, event, detail]
-    return pa.Table.from_arrays(
-        [pa.array(a, f.type) for a, f in zip(arrays, EVENTS_SCHEMA, strict=True)], schema=EVENTS_SCHEMA
-    )
+    log = chunk.events
+    replication = np.repeat(chunk.indices, log.counts)
+    dates = np.datetime64(start, "D") + np.floor(np.asarray(log.day, dtype=float)).astype("timedelta64[D]")
+    arrays = [replication, dates, log.component, log.event, log.detail]
+    columns = [pa.array(values, field.type) for values, field in zip(arrays, EVENTS_SCHEMA, strict=True)]
+    return pa.Table.from_arrays(columns, schema=EVENTS_SCHEMA)
 
 
 def _unwrap_optional(annotation: typing.Any) -> tuple[type, bool]:
