@@ -86,15 +86,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--precision", type=_probability, metavar="H", help="stop once the 95%% interval is at most +/- H")
     run.add_argument("--metric", metavar="OUTCOME", help="the yes/no outcome --precision is about, e.g. offensive")
-    where = run.add_argument_group("where replications run (default: one process per core)")
-    where.add_argument("--workers", type=_positive_int, metavar="N", help="local processes (1: in this process)")
-    where.add_argument(
-        "--dask-workers", type=_positive_int, metavar="N", help="start a local Dask cluster of N workers"
-    )
-    where.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask cluster, e.g. tcp://10.0.0.5:8786")
-    where.add_argument(
-        "--chunk-size", type=_positive_int, metavar="K", help="replications per chunk (default: automatic)"
-    )
+    _add_backend_options(run)
     shown = run.add_mutually_exclusive_group()
     shown.add_argument("--quiet", action="store_true", help="no progress display")
     shown.add_argument("--json", action="store_true", help="print only a JSON summary, with the run directory")
@@ -104,9 +96,34 @@ def _build_parser() -> argparse.ArgumentParser:
     report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     report.set_defaults(handler=_report)
 
+    compare = commands.add_parser(
+        "compare", help="compare scenarios side by side: run scenario files with one seed, or take finished runs"
+    )
+    compare.add_argument("items", nargs="+", type=Path, metavar="SCENARIO_OR_RUN", help="the first is the reference")
+    compare.add_argument(
+        "--runs", type=_positive_int, default=2_000, help="replications per scenario file (default 2000)"
+    )
+    compare.add_argument("--seed", type=_non_negative_int, help="one seed for every scenario (default: a fresh one)")
+    compare.add_argument("--out", type=Path, help="output directory (default results/compare/<time>/)")
+    compare.add_argument("--quiet", action="store_true", help="no progress display")
+    _add_backend_options(compare)
+    compare.set_defaults(handler=_compare)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files, for editors")
     schema.set_defaults(handler=_schema)
     return parser
+
+
+def _add_backend_options(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_argument_group("where replications run (default: one process per core)")
+    where.add_argument("--workers", type=_positive_int, metavar="N", help="local processes (1: in this process)")
+    where.add_argument(
+        "--dask-workers", type=_positive_int, metavar="N", help="start a local Dask cluster of N workers"
+    )
+    where.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask cluster, e.g. tcp://10.0.0.5:8786")
+    where.add_argument(
+        "--chunk-size", type=_positive_int, metavar="K", help="replications per chunk (default: automatic)"
+    )
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -210,6 +227,46 @@ def _report(args: argparse.Namespace) -> int:
     from sim.report import write_report
 
     print(write_report(args.run_dir))
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    if len(args.items) < 2:
+        raise UsageError("give at least two scenarios or runs to compare")
+    backend = _backend(args)
+    out = args.out or _default_run_dir("compare")
+    if out.exists() and any(out.iterdir()):
+        raise RunDirectoryError(f"{out}: directory exists and is not empty; choose another --out")
+    seed = new_seed() if args.seed is None else args.seed
+    # Check every input before running anything: a mistake costs nothing and writes nothing.
+    plan: list[tuple[Path, BatchRequest | None]] = []
+    for item in args.items:
+        if item.is_dir():
+            read_manifest(item)
+            plan.append((item, None))
+        else:
+            compiled = compile_scenario(load_scenario(item))
+            run_dir = out / "runs" / f"{len(plan) + 1}-{compiled.scenario.name}"
+            plan.append((run_dir, BatchRequest(compiled, args.runs, seed, run_dir, backend=backend)))
+    run_dirs = []
+    for run_dir, request in plan:
+        if request is not None:
+            if not args.quiet:
+                print(
+                    f"running {request.replications:,} replications of {request.compiled.scenario.name!r}, seed {seed}",
+                    file=sys.stderr,
+                )
+            try:
+                with progress_display(quiet=args.quiet) as progress:
+                    run_batch(request, progress)
+            except RunInterrupted as stopped:
+                print(f"{stopped}; resume with: wargame run --resume {stopped.run_dir}", file=sys.stderr)
+                return INTERRUPTED
+        run_dirs.append(run_dir)
+    from sim.report import write_comparison  # matplotlib loads only when a report is wanted
+
+    print(f"report: {write_comparison(out, run_dirs)}")
+    print(out)
     return 0
 
 

@@ -76,9 +76,12 @@ def test_reports_show_the_numbers_of_the_run(two_runs):
         assert f"{count} of 2000" in text
         assert expected in text and f"{low:.1%} to {high:.1%}" in text
     html = (root / "A" / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 3
-    for figure in ("outcome_probabilities", "troop_distribution", "offensive_timeline"):
-        assert (root / "A" / "plots" / f"{figure}.png").stat().st_size > 1000
+    figures = ("outcome_probabilities", "timeline", "by_hypothesis", "by_summit_outcome", "troop_distribution")
+    figures += ("distributions", "convergence")
+    assert html.count("data:image/png;base64,") == len(figures)
+    for figure in figures:
+        for suffix in ("png", "svg"):
+            assert (root / "A" / "plots" / f"{figure}.{suffix}").stat().st_size > 1000
 
 
 def test_report_command_rewrites_the_report(two_runs):

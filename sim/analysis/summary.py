@@ -13,7 +13,9 @@ import pandas as pd
 
 from sim.statistics import wilson_interval
 
-PERCENTILES = (5, 50, 95)
+PERCENTILES = (5, 25, 50, 75, 95)
+BOOTSTRAP_LIMIT = 20_000
+BOOTSTRAP_SEED = 20250815
 PARAMETER_PREFIX = "param."
 
 
@@ -53,20 +55,44 @@ def probability_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def numeric_table(table: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
-    """Each numeric outcome (or those named): replications that have it, mean and 5/50/95 percentiles."""
+    """Each numeric outcome (or those named): replications that have it, mean with its Monte
+    Carlo standard error and 95% interval, standard deviation and 5/25/50/75/95 percentiles."""
     rows = []
     for name in columns or outcome_columns(table, "number"):
         values = table[name].dropna().to_numpy(dtype=float)
-        row: dict[str, object] = {
-            "outcome": name,
-            "replications": len(values),
-            "mean": values.mean() if len(values) else np.nan,
-        }
+        row: dict[str, object] = {"outcome": name, "replications": len(values)}
+        row.update(mean_interval(values))
+        row["sd"] = float(values.std(ddof=1)) if len(values) > 1 else np.nan
         quantiles = np.percentile(values, PERCENTILES) if len(values) else [np.nan] * len(PERCENTILES)
-        for q, value in zip(PERCENTILES, quantiles, strict=True):
-            row[f"p{q}"] = float(value)
+        row.update({f"p{q}": float(value) for q, value in zip(PERCENTILES, quantiles, strict=True)})
         rows.append(row)
-    return pd.DataFrame(rows, columns=["outcome", "replications", "mean", *(f"p{q}" for q in PERCENTILES)])
+    columns_out = ["outcome", "replications", "mean", "mc_se", "ci_low", "ci_high", "interval", "sd"]
+    return pd.DataFrame(rows, columns=[*columns_out, *(f"p{q}" for q in PERCENTILES)])
+
+
+def mean_interval(values: np.ndarray) -> dict[str, object]:
+    """Mean, its Monte Carlo standard error (sd / sqrt(n)) and a 95% interval.
+
+    Up to BOOTSTRAP_LIMIT values the interval is a percentile bootstrap (999 resamples,
+    fixed seed: the same table gives the same interval); beyond, the sample mean is normal
+    to any precision that matters and mean +/- 1.96 SE is used (named in `interval`).
+    """
+    n = len(values)
+    if n == 0:
+        return {"mean": np.nan, "mc_se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "interval": "none"}
+    mean = float(values.mean())
+    se = float(values.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+    if n < 2 or np.ptp(values) == 0:
+        return {"mean": mean, "mc_se": se, "ci_low": mean, "ci_high": mean, "interval": "exact"}
+    if n <= BOOTSTRAP_LIMIT:
+        from scipy.stats import bootstrap  # imported on use: scipy.stats is slow to import
+
+        result = bootstrap(
+            (values,), np.mean, n_resamples=999, method="percentile", rng=np.random.default_rng(BOOTSTRAP_SEED)
+        )
+        low, high = result.confidence_interval
+        return {"mean": mean, "mc_se": se, "ci_low": float(low), "ci_high": float(high), "interval": "bootstrap"}
+    return {"mean": mean, "mc_se": se, "ci_low": mean - 1.96 * se, "ci_high": mean + 1.96 * se, "interval": "normal"}
 
 
 def probabilities_by(table: pd.DataFrame, group: str, outcomes: list[str] | None = None) -> pd.DataFrame:

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.analysis.provenance import CORRELATION_ROWS
 from sim.report.build import Report, build_report
+from sim.report.compare import Compared, build_comparison
 from sim.runner import store
 
-__all__ = ["Report", "build_report", "write_report"]
+__all__ = ["Report", "build_report", "write_comparison", "write_report"]
+
+
+def _leading_rows(path: Path, rows: int) -> pd.DataFrame:
+    """The first `rows` replications with every column, read batch by batch (not the whole file)."""
+    batches, count = [], 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=min(rows, 65_536)):
+        batches.append(batch)
+        count += batch.num_rows
+        if count >= rows:
+            break
+    return pa.Table.from_batches(batches).slice(0, rows).to_pandas()
 
 
 def write_report(run_dir: Path) -> Path:
@@ -22,7 +37,7 @@ def write_report(run_dir: Path) -> Path:
     # Outcome columns only, text as categories: a million rows stay well under a gigabyte.
     columns = [name for name in pq.read_schema(run_dir / store.REPLICATIONS).names if not name.startswith("param.")]
     table = pq.read_table(run_dir / store.REPLICATIONS, columns=columns).to_pandas(strings_to_categorical=True)
-    report = build_report(manifest, table)
+    report = build_report(manifest, table, sample=_leading_rows(run_dir / store.REPLICATIONS, CORRELATION_ROWS))
     plots = run_dir / "plots"
     plots.mkdir(exist_ok=True)
     for item in report.figures:
@@ -31,3 +46,38 @@ def write_report(run_dir: Path) -> Path:
     store.atomic_write_text(run_dir / "report.md", report.markdown)
     store.atomic_write_text(run_dir / "report.html", report.html)
     return run_dir / "report.html"
+
+
+def write_comparison(out: Path, run_dirs: list[Path]) -> Path:
+    """Write the comparison of complete runs into `out`; return the HTML path.
+
+    The first run is the reference. Writes comparison.html (self-contained),
+    comparison.md, side_by_side.csv, differences.csv and plots/.
+    """
+    runs = []
+    for run_dir in run_dirs:
+        manifest = store.read_manifest(run_dir)
+        if manifest.get("status") != "complete":
+            raise store.RunDirectoryError(f"{run_dir}: run is {manifest.get('status', 'unknown')}, not complete")
+        names = [name for name in pq.read_schema(run_dir / store.REPLICATIONS).names if not name.startswith("param.")]
+        table = pq.read_table(run_dir / store.REPLICATIONS, columns=names).to_pandas(strings_to_categorical=True)
+        runs.append(Compared(_unique_name(manifest["scenario"], [r.name for r in runs]), manifest, table))
+    report, side, differences = build_comparison(runs)
+    plots = out / "plots"
+    plots.mkdir(parents=True, exist_ok=True)
+    for item in report.figures:
+        for suffix in ("png", "svg"):
+            store.atomic_write_figure(plots / f"{item.name}.{suffix}", item.figure)
+    store.atomic_write_text(out / "side_by_side.csv", side.to_csv(index=False))
+    store.atomic_write_text(out / "differences.csv", differences.to_csv(index=False))
+    store.atomic_write_text(out / "comparison.md", report.markdown)
+    store.atomic_write_text(out / "comparison.html", report.html)
+    return out / "comparison.html"
+
+
+def _unique_name(name: str, taken: list[str]) -> str:
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{name}-{number}"
+    return candidate

@@ -16,13 +16,20 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from matplotlib.figure import Figure
 
-from sim.analysis import summary
-from sim.plots import figures
+from sim.analysis import provenance, summary
+from sim.plots import distributions, outcomes, timelines
 
 HEADLINE_OUTCOMES = ("ceasefire", "sanctions", "offensive", "objective_reached", "oreshnik_operational")
 # Outcomes that only mean something once an offensive has begun, summarised over those replications.
 OFFENSIVE_OUTCOMES = ["force_ratio", "warning_days", "combat_days", "advance_km", "attacker_losses", "defender_losses"]
 GROUPS = (("hypothesis", "intent hypothesis"), ("summit_outcome", "summit outcome"))
+TIMELINE_EVENTS = {
+    "ceasefire": "ceasefire_date",
+    "sanctions": "sanctions_date",
+    "offensive": "offensive_date",
+    "oreshnik operational": "oreshnik_date",
+}
+CONVERGENCE_OUTCOME = "offensive"
 
 
 @dataclass(frozen=True)
@@ -45,35 +52,74 @@ class Report:
     figures: list[ReportFigure]
 
 
-def build_report(manifest: dict[str, Any], table: pd.DataFrame) -> Report:
-    """The report of one run: its numbers, per-group readings, figures and sources."""
+def build_report(manifest: dict[str, Any], table: pd.DataFrame, sample: pd.DataFrame | None = None) -> Report:
+    """The report of one run: its numbers, per-group readings, figures and sources.
+
+    `table` needs the outcome columns of every replication; `sample`, the leading rows with
+    the drawn parameters too, for the provenance table (default: `table` itself).
+    """
     scenario = manifest["scenario_as_run"]
     start, horizon = dt.date.fromisoformat(scenario["start"]), dt.date.fromisoformat(scenario["horizon"])
     probabilities = summary.probability_table(table)
-    numeric = summary.numeric_table(table)
-    offensive_curve = summary.cumulative_probability(table, "offensive_date", start, horizon)
+    offensives = table[table["offensive"]]
+    groups = [_group_view(table, column, text) for column, text in GROUPS]
+    curves = {
+        name: summary.cumulative_probability(table, column, start, horizon) for name, column in TIMELINE_EVENTS.items()
+    }
+    numeric_names = [n for n in summary.outcome_columns(table, "number") if n not in OFFENSIVE_OUTCOMES]
+    samples = {name: table[name].to_numpy(dtype=float) for name in numeric_names}
+    samples.update(
+        {f"{name} (given an offensive)": offensives[name].to_numpy(dtype=float) for name in OFFENSIVE_OUTCOMES}
+    )
     report_figures = [
         ReportFigure(
             "outcome_probabilities",
             "Outcome probabilities",
             "Bar chart of the probability of each yes/no outcome with 95% Wilson intervals: "
             + "; ".join(f"{r.outcome} {r.probability:.1%}" for r in probabilities.itertuples()),
-            figures.outcome_probabilities(probabilities),
+            outcomes.outcome_probabilities(probabilities),
         ),
+        ReportFigure(
+            "timeline",
+            "Over time",
+            "Step curves of the cumulative probability, from "
+            f"{start} to {horizon}, of: "
+            + "; ".join(f"{name} (ending at {curve['probability'].iloc[-1]:.1%})" for name, curve in curves.items()),
+            timelines.cumulative_timelines(curves, "Probability that each has happened, by date"),
+        ),
+        *[
+            ReportFigure(
+                f"by_{group['column']}",
+                f"Outcomes by {group['label']}",
+                f"Grouped bars of the probabilities of {', '.join(group['outcomes'])} within each {group['label']}: "
+                + "; ".join(
+                    f"{row[group['column']]}: " + ", ".join(f"{o} {row[o]:.1%}" for o in group["outcomes"])
+                    for row in group["rows"]
+                ),
+                outcomes.probabilities_by_group(pd.DataFrame(group["rows"]), group["column"], group["outcomes"]),
+            )
+            for group in groups
+        ],
         ReportFigure(
             "troop_distribution",
             "Troops in the exercise",
             "Histogram of Zapad-2025 troop numbers across replications, all participants and those "
             "toward Ukraine's northern border",
-            figures.troop_distribution(table),
+            distributions.troop_distribution(table),
         ),
         ReportFigure(
-            "offensive_timeline",
-            "When an offensive starts",
-            "Step curve of the cumulative probability that an offensive from Belarus has started, "
-            f"from {start} to {horizon}, "
-            f"ending at {offensive_curve['probability'].iloc[-1]:.1%}",
-            figures.cumulative_timeline(offensive_curve, "offensive"),
+            "distributions",
+            "Distributions of the numeric outcomes",
+            "Small multiples, one per numeric outcome, each a histogram with its empirical cumulative "
+            "distribution: " + ", ".join(samples),
+            distributions.outcome_distributions(samples),
+        ),
+        ReportFigure(
+            "convergence",
+            f"Convergence of P({CONVERGENCE_OUTCOME})",
+            f"Line of the running estimate of the probability of {CONVERGENCE_OUTCOME} against the number of "
+            f"replications (log scale) with its 95% interval, ending at {table[CONVERGENCE_OUTCOME].mean():.1%}",
+            timelines.convergence(table[CONVERGENCE_OUTCOME].to_numpy(dtype=float), CONVERGENCE_OUTCOME),
         ),
     ]
     context = {
@@ -81,28 +127,38 @@ def build_report(manifest: dict[str, Any], table: pd.DataFrame) -> Report:
         "scenario": scenario,
         "headline": [r for r in probabilities.itertuples() if r.outcome in HEADLINE_OUTCOMES],
         "probabilities": list(probabilities.itertuples()),
-        "numeric": list(numeric.itertuples()),
-        "given_offensive": list(summary.numeric_table(table[table["offensive"]], OFFENSIVE_OUTCOMES).itertuples()),
-        "combat_ends": table.loc[table["offensive"], "combat_end"].value_counts().to_dict(),
-        "groups": [_group_view(table, column, label) for column, label in GROUPS],
+        "numeric": list(summary.numeric_table(table, numeric_names).itertuples()),
+        "given_offensive": list(summary.numeric_table(offensives, OFFENSIVE_OUTCOMES).itertuples()),
+        "offensive_count": len(offensives),
+        "combat_ends": offensives["combat_end"].value_counts().to_dict() if len(offensives) else {},
+        "groups": groups,
         "figures": report_figures,
         "claims": scenario.get("claims", {}),
+        "provenance": _provenance_rows(scenario, table if sample is None else sample),
         "percentiles": summary.PERCENTILES,
+        "bootstrap_limit": summary.BOOTSTRAP_LIMIT,
     }
     return Report(
-        markdown=_templates(autoescape=False).get_template("report.md.j2").render(context),
-        html=_templates(autoescape=True).get_template("report.html.j2").render(context),
+        markdown=templates(autoescape=False).get_template("report.md.j2").render(context),
+        html=templates(autoescape=True).get_template("report.html.j2").render(context),
         figures=report_figures,
     )
 
 
-def _group_view(table: pd.DataFrame, column: str, label: str) -> dict[str, Any]:
-    outcomes = [name for name in HEADLINE_OUTCOMES if name in table.columns]
-    frame = summary.probabilities_by(table, column, outcomes)
-    return {"column": column, "label": label, "outcomes": outcomes, "rows": frame.to_dict("records")}
+def _group_view(table: pd.DataFrame, column: str, text: str) -> dict[str, Any]:
+    outcome_names = [name for name in HEADLINE_OUTCOMES if name in table.columns]
+    frame = summary.probabilities_by(table, column, outcome_names)
+    return {"column": column, "label": text, "outcomes": outcome_names, "rows": frame.to_dict("records")}
 
 
-def _templates(autoescape: bool) -> Environment:
+def _provenance_rows(scenario: dict[str, Any], table: pd.DataFrame) -> list[dict[str, Any]]:
+    if not any(column.startswith(summary.PARAMETER_PREFIX) for column in table.columns):
+        return []
+    return provenance.provenance_table(scenario, table).to_dict("records")
+
+
+def templates(autoescape: bool) -> Environment:
+    """The report templates, with the filters they format numbers with."""
     environment = Environment(
         loader=PackageLoader("sim.report", "templates"),
         autoescape=select_autoescape(default=autoescape, default_for_string=autoescape),
@@ -111,13 +167,18 @@ def _templates(autoescape: bool) -> Environment:
         keep_trailing_newline=True,
     )
     environment.filters["pct"] = lambda value: "n/a" if pd.isna(value) else f"{value:.1%}"
+    environment.filters["signed_pct"] = lambda value: "n/a" if pd.isna(value) else f"{value:+.1%}"
     environment.filters["interval"] = lambda pair: "n/a" if pd.isna(pair[0]) else f"{pair[0]:.1%} to {pair[1]:.1%}"
-    environment.filters["num"] = _format_number
+    environment.filters["num"] = format_number
+    environment.filters["signed_num"] = lambda value: (
+        "n/a" if pd.isna(value) else ("+" if value >= 0 else "") + format_number(value)
+    )
     environment.filters["label"] = lambda name: str(name).replace("_", " ")
+    environment.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
     return environment
 
 
-def _format_number(value: Any) -> str:
+def format_number(value: Any) -> str:
     if pd.isna(value):
         return "n/a"
     value = float(value)
