@@ -58,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RunDirectoryError as exc:
         print(exc, file=sys.stderr)
         return USER_ERROR
+    except (PermissionError, IsADirectoryError, NotADirectoryError) as exc:  # e.g. an --out that cannot be written
+        print(f"{exc.filename}: {exc.strerror}", file=sys.stderr)
+        return USER_ERROR
     except UsageError as exc:
         print(f"wargame {args.command}: {exc}", file=sys.stderr)
         return USER_ERROR

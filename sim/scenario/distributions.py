@@ -37,9 +37,6 @@ class DistributionBase(BaseModel):
     def has_provenance(self) -> bool:
         return bool(self.source or self.assumption)
 
-    def claims_cited(self) -> list[str]:
-        return [self.source] if self.source else []
-
     def support(self) -> tuple[float, float]:
         """Smallest and largest value a draw can take (numeric distributions)."""
         raise NotImplementedError
@@ -295,9 +292,6 @@ class Mixture(DistributionBase):
 
     def has_provenance(self) -> bool:
         return super().has_provenance() or all(c.has_provenance() for c in self.components)
-
-    def claims_cited(self) -> list[str]:
-        return super().claims_cited() + [s for c in self.components for s in c.claims_cited()]
 
     def support(self) -> tuple[float, float]:
         bounds = [c.support() for c in self.components]

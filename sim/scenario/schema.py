@@ -107,10 +107,6 @@ class Scenario(_Frozen):
         canonical = json.dumps(self.as_data(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
-    def date_of(self, day: float) -> dt.date:
-        """The calendar date of model time `day` (days since `start`)."""
-        return self.start + dt.timedelta(days=int(day))
-
     def day_of(self, date: dt.date) -> float:
         """Model time (days since `start`) of a calendar date."""
         return float((date - self.start).days)
