@@ -40,7 +40,7 @@ class BackendSpec:
         if self.kind == "dask" and self.scheduler:
             return f"Dask scheduler {self.scheduler}"
         if self.kind == "serial":
-            return "this process"
+            return "one process, no pool"
         return f"{self.worker_count()} {'Dask workers' if self.kind == 'dask' else 'processes'}"
 
 
