@@ -109,6 +109,16 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+def test_an_unfinished_run_is_never_overwritten(tmp_path):
+    out = tmp_path / "run"
+    assert wargame("run", BASELINE, "--runs", 20, "--seed", 2, "--out", out, "--no-report", "--workers", 1).returncode == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    (out / "manifest.json").write_text(json.dumps({**manifest, "status": "interrupted"}))
+    line = one_line_error(wargame("run", BASELINE, "--runs", 20, "--seed", 2, "--out", out))
+    assert f"finish it with: wargame run --resume {out}" in line
+    assert (out / "replications.parquet").is_file()
+
+
 def test_existing_out_directory_of_something_else_is_refused(tmp_path):
     (tmp_path / "mine.txt").write_text("keep me")
     line = one_line_error(wargame("run", BASELINE, "--runs", 10, "--out", tmp_path))

@@ -42,6 +42,11 @@ def check_run_directory(path: Path, scenario_hash: str) -> None:
             raise RunDirectoryError(
                 f"{path}: directory exists and is not a run of this scenario; choose another --out or remove it"
             )
+        if manifest.get("status") != "complete":
+            raise RunDirectoryError(
+                f"{path}: holds an unfinished run of this scenario; finish it with: wargame run --resume {path}"
+                " (or remove it to start again)"
+            )
 
 
 def prepare_run_directory(path: Path, scenario_hash: str) -> None:
