@@ -111,7 +111,9 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
 
 def test_an_unfinished_run_is_never_overwritten(tmp_path):
     out = tmp_path / "run"
-    assert wargame("run", BASELINE, "--runs", 20, "--seed", 2, "--out", out, "--no-report", "--workers", 1).returncode == 0
+    assert (
+        wargame("run", BASELINE, "--runs", 20, "--seed", 2, "--out", out, "--no-report", "--workers", 1).returncode == 0
+    )
     manifest = json.loads((out / "manifest.json").read_text())
     (out / "manifest.json").write_text(json.dumps({**manifest, "status": "interrupted"}))
     line = one_line_error(wargame("run", BASELINE, "--runs", 20, "--seed", 2, "--out", out))
