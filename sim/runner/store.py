@@ -82,7 +82,11 @@ def write_scenario_as_run(path: Path, data: dict[str, Any]) -> None:
     """The scenario as it ran (bases merged), loadable again with `wargame run`."""
     buffer = io.StringIO()
     buffer.write("# The scenario exactly as this run used it (bases merged in).\n")
-    YAML(typ="safe", pure=True).dump(data, buffer)
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False  # block style: reads like the scenario files people write
+    yaml.width = 100
+    yaml.sort_base_mapping_type_on_output = False  # keep the schema's order: name and title first
+    yaml.dump(data, buffer)
     _atomic_write_bytes(path / SCENARIO_AS_RUN, buffer.getvalue().encode())
 
 
