@@ -12,6 +12,7 @@ import pytest
 from conftest import BASELINE, REPO
 
 from sim.analysis.summary import wilson_interval
+from sim.scenario import load_scenario
 
 
 def wargame(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
@@ -63,6 +64,8 @@ def test_manifest_describes_the_run(two_runs):
     assert manifest["scenario_as_run"]["name"] == "baseline"
     assert manifest["elapsed_seconds"] > 0 and manifest["versions"]["sim"]
     assert not (root / "A" / "chunks").exists()
+    # The scenario as it ran loads again, to the same inputs.
+    assert load_scenario(root / "A" / "scenario.yaml").content_hash() == manifest["scenario_hash"]
 
 
 def test_reports_show_the_numbers_of_the_run(two_runs):
