@@ -10,10 +10,16 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from conftest import REPO, SCENARIOS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -30,6 +36,13 @@ ARGS = [
 ]
 
 
+def wargame(*args: object) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sim.cli", *map(str, args)], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("browser")
@@ -37,54 +50,15 @@ def reports(tmp_path_factory) -> dict[str, Path]:
     variant.write_text(
         f'extends: {SCENARIOS / "baseline.yaml"}\nname: script-title\ntitle: "<script>alert(1)</script> & co"\n'
     )
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim.cli",
-            "run",
-            variant,
-            "--runs",
-            "400",
-            "--seed",
-            "2",
-            "--workers",
-            "1",
-            "--out",
-            root / "run",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
-    assert run.returncode == 0, run.stderr
-    compare = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim.cli",
-            "compare",
-            SCENARIOS / "troops-belarus-13k.yaml",
-            SCENARIOS / "troops-latvia-100-150k.yaml",
-            "--runs",
-            "400",
-            "--seed",
-            "2",
-            "--workers",
-            "1",
-            "--out",
-            root / "compare",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
-    assert compare.returncode == 0, compare.stderr
+    wargame("run", variant, "--runs", 400, "--seed", 2, "--workers", 1, "--out", root / "run")
+    belarus, latvia = SCENARIOS / "troops-belarus-13k.yaml", SCENARIOS / "troops-latvia-100-150k.yaml"
+    wargame("compare", belarus, latvia, "--runs", 400, "--seed", 2, "--workers", 1, "--out", root / "compare")
     return {"report": root / "run" / "report.html", "comparison": root / "compare" / "comparison.html"}
 
 
-@pytest.mark.parametrize("name", ["report", "comparison"])
-def test_report_opens_cleanly_in_a_real_browser(reports, name, tmp_path):
+@contextmanager
+def browser_page(path: Path) -> Iterator[tuple[Page, list[str]]]:
+    """A headless Chromium page showing `path`, and the console errors it logged."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -93,30 +67,32 @@ def test_report_opens_cleanly_in_a_real_browser(reports, name, tmp_path):
         problems: list[str] = []
         page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: problems.append(str(error)))
-        page.goto(reports[name].as_uri())
+        page.goto(path.as_uri())
         page.wait_for_load_state("load")
+        try:
+            yield page, problems
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize("name", ["report", "comparison"])
+def test_report_opens_cleanly_in_a_real_browser(reports, name, tmp_path):
+    screenshot = tmp_path / f"{name}.png"
+    with browser_page(reports[name]) as (page, problems):
         images = page.evaluate(
             "Array.from(document.images).map(i => ({alt: i.alt, ok: i.complete && i.naturalWidth > 0}))"
         )
-        screenshot = tmp_path / f"{name}.png"
+        scripts = page.evaluate("document.querySelectorAll('script').length")
         page.screenshot(path=str(screenshot), full_page=True)
-        dialogs = page.evaluate("document.querySelectorAll('script').length")
-        browser.close()
     print(f"screenshot: {screenshot}")
     assert problems == []
     assert images and all(image["ok"] for image in images)
     assert all(image["alt"] for image in images)  # every figure has alt text
-    assert dialogs == 0  # nothing in the report runs as script
+    assert scripts == 0  # nothing in the report runs as script
     assert screenshot.stat().st_size > 10_000
 
 
 def test_markup_in_a_title_renders_as_text(reports):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page()
-        page.goto(reports["report"].as_uri())
+    with browser_page(reports["report"]) as (page, problems):
         heading = page.inner_text("h1")
-        browser.close()
-    assert heading == "<script>alert(1)</script> & co"
+    assert heading == "<script>alert(1)</script> & co" and problems == []
