@@ -139,6 +139,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     if progress:
         progress(done, tally.planned_replications())
     schema = replications_schema(compiled)
+    assembler = store.TableAssembler(out, schema, EVENTS_SCHEMA)
     run_dir = None if backend.remote() else str(out)  # workers on this machine write their own chunks
     tasks = (
         (i, (scenario_json, manifest["seed"], i, r.start, r.stop, run_dir))
@@ -153,6 +154,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
                 if result.replications is not None:
                     store.write_chunk(out, index, result.replications, result.events)
                 tally.add(index, result.yes_counts)
+                assembler.append_up_to(min(tally.prefix, tally.kept_chunks()))
                 done += len(planned[index])
                 if progress:
                     progress(done, tally.planned_replications())
@@ -160,6 +162,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
                     break
     except BaseException as exc:
         _close(results)  # cancel what is queued; chunks already running finish and are kept
+        assembler.abandon()
         finished = store.finished_chunks(out)
         done = sum(len(planned[i]) for i in finished if i < len(planned))
         manifest.update(
@@ -174,7 +177,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     _close(results)
     kept = tally.kept_chunks()
     store.discard_chunks(out, [i for i in store.finished_chunks(out) if i >= kept])
-    store.finish_tables(out, kept, schema, EVENTS_SCHEMA)
+    assembler.finish(kept)
     elapsed = time.perf_counter() - started + manifest.get("elapsed_seconds", 0.0)
     replications = sum(len(r) for r in planned[:kept])
     manifest.update(

@@ -117,7 +117,7 @@ def remove_partial_files(path: Path) -> None:
     """Drop temporary files a killed run left half-written (finished files are never temporary)."""
     folder = path / CHUNKS
     folder.mkdir(parents=True, exist_ok=True)
-    for partial in folder.glob(".*"):
+    for partial in [*folder.glob(".*"), *path.glob(".*.assembling")]:
         partial.unlink(missing_ok=True)
 
 
@@ -128,16 +128,48 @@ def discard_chunks(path: Path, indices: list[int]) -> None:
             (path / CHUNKS / f"{prefix}-{index:06d}.parquet").unlink(missing_ok=True)
 
 
-def finish_tables(path: Path, chunk_count: int, replications_schema: pa.Schema, events_schema: pa.Schema) -> None:
-    """Concatenate chunk files in chunk order into the final tables, streaming, then drop the chunks."""
-    for name, prefix, schema in (
-        (REPLICATIONS, "replications", replications_schema),
-        (EVENTS, "events", events_schema),
-    ):
-        with _atomic(path / name) as partial, pq.ParquetWriter(partial, schema) as writer:
-            for index in range(chunk_count):
-                writer.write_table(pq.read_table(path / CHUNKS / f"{prefix}-{index:06d}.parquet", schema=schema))
-    shutil.rmtree(path / CHUNKS)
+class TableAssembler:
+    """Builds the final tables from chunk files in chunk order, while the run goes on.
+
+    Chunks finish in any order; each one that extends the run of finished chunks from
+    chunk 0 is appended at once, so little is left to do when the last chunk arrives.
+    The tables appear under their final names only in `finish`; `abandon` drops them.
+    """
+
+    def __init__(self, path: Path, replications_schema: pa.Schema, events_schema: pa.Schema):
+        self.path = path
+        self.appended = 0  # chunks 0 .. appended-1 are in the tables
+        self.parts = []
+        for name, prefix, schema in (
+            (REPLICATIONS, "replications", replications_schema),
+            (EVENTS, "events", events_schema),
+        ):
+            partial = path / f".{name}.assembling"
+            self.parts.append((prefix, schema, partial, path / name, pq.ParquetWriter(partial, schema)))
+
+    def append_up_to(self, chunk_count: int) -> None:
+        """Append chunks appended .. chunk_count-1 (all must be finished)."""
+        while self.appended < chunk_count:
+            for prefix, schema, _, _, writer in self.parts:
+                writer.write_table(
+                    pq.read_table(self.path / CHUNKS / f"{prefix}-{self.appended:06d}.parquet", schema=schema)
+                )
+            self.appended += 1
+
+    def finish(self, chunk_count: int) -> None:
+        """Append what is left, put the tables in place (atomically) and drop the chunk files."""
+        self.append_up_to(chunk_count)
+        for _, _, partial, final, writer in self.parts:
+            writer.close()
+            os.chmod(partial, 0o644)
+            os.replace(partial, final)
+        shutil.rmtree(self.path / CHUNKS)
+
+    def abandon(self) -> None:
+        """Stop without tables: an interrupted run keeps its chunks, never half a table."""
+        for _, _, partial, _, writer in self.parts:
+            writer.close()
+            partial.unlink(missing_ok=True)
 
 
 def atomic_write_text(target: Path, text: str) -> None:
