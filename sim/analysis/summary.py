@@ -95,6 +95,24 @@ def mean_interval(values: np.ndarray) -> dict[str, object]:
     return {"mean": mean, "mc_se": se, "ci_low": mean - 1.96 * se, "ci_high": mean + 1.96 * se, "interval": "normal"}
 
 
+def means_by(table: pd.DataFrame, group: str, outcomes: list[str]) -> pd.DataFrame:
+    """Mean and Monte Carlo standard error of each numeric outcome within each value of `group`.
+
+    Rows are outcomes; for each group value a column of means and one of standard errors
+    (`<value>_se`). Missing values (an outcome that did not happen) are left out.
+    """
+    rows = []
+    parts = list(table.groupby(group, sort=True, observed=True))
+    for outcome in outcomes:
+        row: dict[str, object] = {"outcome": outcome}
+        for value, part in parts:
+            values = part[outcome].dropna().to_numpy(dtype=float)
+            row[str(value)] = float(values.mean()) if len(values) else np.nan
+            row[f"{value}_se"] = float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def probabilities_by(table: pd.DataFrame, group: str, outcomes: list[str] | None = None) -> pd.DataFrame:
     """Probability of each yes/no outcome within each value of `group` (e.g. hypothesis)."""
     outcomes = outcomes or outcome_columns(table, "bool")

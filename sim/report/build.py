@@ -148,7 +148,15 @@ def build_report(manifest: dict[str, Any], table: pd.DataFrame, sample: pd.DataF
 def _group_view(table: pd.DataFrame, column: str, text: str) -> dict[str, Any]:
     outcome_names = [name for name in HEADLINE_OUTCOMES if name in table.columns]
     frame = summary.probabilities_by(table, column, outcome_names)
-    return {"column": column, "label": text, "outcomes": outcome_names, "rows": frame.to_dict("records")}
+    means = summary.means_by(table, column, summary.outcome_columns(table, "number"))
+    return {
+        "column": column,
+        "label": text,
+        "outcomes": outcome_names,
+        "rows": frame.to_dict("records"),
+        "values": [str(value) for value in frame[column]],
+        "means": means.to_dict("records"),
+    }
 
 
 def _provenance_rows(scenario: dict[str, Any], table: pd.DataFrame) -> list[dict[str, Any]]:
