@@ -15,11 +15,13 @@ Prints, for scenarios/baseline.yaml:
 from __future__ import annotations
 
 import argparse
+import math
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -107,12 +109,18 @@ def events_and_draws(compiled: CompiledScenario, replications: int) -> tuple[flo
     return CountingEnvironment.scheduled / replications, draws / replications, len(chunk.events) / replications
 
 
-def bare_simpy_rate(events: float, draws: float, replications: int) -> float:
+def bare_simpy_rate(events: float, draws: float, replications: int, samplers: list[Sampler] | None = None) -> float:
     """A bare SimPy model: per replication, its own seeded stream, the same number of random
-    draws, and processes that schedule the same number of events. No model logic, no records."""
+    draws, and processes that schedule the same number of events. No model logic, no records.
+
+    Without `samplers` every draw is a plain uniform or exponential. With them, the
+    parameters are drawn as a hand-written model would draw them, one numpy sampler call
+    each from the same families (beta for PERT, lognormal, triangular...), and the rest of
+    the draws stay plain.
+    """
     processes = 8
     per_process = max(1, round(events / processes) - 2)  # each process also schedules its start and end
-    extra_draws = max(0, round(draws) - processes * per_process)
+    plain = max(0, round(draws) - processes * per_process - len(samplers or []))
 
     def process(env: simpy.Environment, delays: np.ndarray):  # type: ignore[no-untyped-def]
         for delay in delays:
@@ -121,12 +129,45 @@ def bare_simpy_rate(events: float, draws: float, replications: int) -> float:
     started = time.perf_counter()
     for index in range(replications):
         rng = replication_stream(1, index)
-        rng.random(extra_draws)
+        for sampler in samplers or []:
+            sampler(rng)
+        rng.random(plain)
         env = simpy.Environment()
         for _ in range(processes):
             env.process(process(env, rng.exponential(1.0, per_process)))
         env.run()
     return replications / (time.perf_counter() - started)
+
+
+Sampler = Callable[[np.random.Generator], object]
+
+
+def native_samplers(compiled: CompiledScenario) -> list[Sampler]:
+    """One numpy sampler per parameter, from the same family, as a bare model would draw it."""
+    from sim.scenario import distributions as d
+
+    def sampler(dist: d.DistributionBase) -> Sampler:
+        if isinstance(dist, d.Uniform):
+            return lambda rng: rng.uniform(dist.low, dist.high)
+        if isinstance(dist, d.Triangular):
+            return lambda rng: rng.triangular(dist.low, dist.mode, dist.high)
+        if isinstance(dist, d.Pert):
+            a, b = dist.beta_shape()
+            return lambda rng: dist.low + (dist.high - dist.low) * rng.beta(a, b)
+        if isinstance(dist, d.Normal):
+            return lambda rng: rng.normal(dist.mean, dist.sd)
+        if isinstance(dist, d.LogNormal):
+            return lambda rng: rng.lognormal(math.log(dist.median), dist.sigma)
+        if isinstance(dist, d.Beta):
+            return lambda rng: rng.beta(dist.alpha, dist.beta)
+        if isinstance(dist, d.Mixture):
+            parts = [sampler(c) for c in dist.components]
+            weights = np.array([c.weight or 0.0 for c in dist.components])
+            return lambda rng: parts[int(np.searchsorted(np.cumsum(weights), rng.random()))](rng)
+        return lambda rng: rng.random()  # fixed, bernoulli, categorical: one uniform
+
+    hypothesis = next(iter(compiled.hypothesis_weights))
+    return [lambda rng: rng.random()] + [sampler(dist) for dist in compiled.distributions[hypothesis].values()]
 
 
 def cli_run(replications: int, folder: Path) -> tuple[float, float]:
@@ -166,6 +207,7 @@ def main() -> None:
         parallel, parallel_steady = batch_rates(compiled, batch_n, BackendSpec("processes", workers=2), work)
         events, draws, log_rows = events_and_draws(compiled, 2_000)
         bare = bare_simpy_rate(events, draws, 5_000)
+        bare_native = bare_simpy_rate(events, draws, 5_000, native_samplers(compiled))
         big_seconds, big_gib = cli_run(big_n, work)
 
     lines = [
@@ -177,6 +219,8 @@ def main() -> None:
         f"parallel efficiency at 2 workers, steady     {parallel_steady / (2 * serial_steady):9.2f}",
         f"bare SimPy model, same events and draws      {bare:9,.0f}  replications/s",
         f"overhead ratio, engine time / bare time      {bare / per_core:9.2f}  target <= 2",
+        f"bare SimPy model drawing parameters natively  {bare_native:9,.0f}  replications/s",
+        f"overhead ratio against that model            {bare_native / per_core:9.2f}  target <= 2",
         f"SimPy events per replication                 {events:9.1f}",
         f"random numbers drawn per replication         {draws:9.1f}",
         f"event-log rows per replication               {log_rows:9.1f}",
