@@ -32,7 +32,7 @@ from sim.statistics import wilson_half_width
 
 Progress = Callable[[int, int], None]  # (replications done, replications planned)
 
-MIN_CHUNK, MAX_CHUNK, TARGET_CHUNKS = 100, 5_000, 16
+MIN_CHUNK, MAX_CHUNK, TARGET_CHUNKS = 100, 5_000, 64
 
 
 class RunInterrupted(Exception):
