@@ -80,7 +80,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a batch of replications of a scenario and write its report")
     run.add_argument("scenario", type=Path, nargs="?", metavar="SCENARIO", help="scenario YAML file")
-    run.add_argument("--runs", type=_positive_int, default=10_000, help="replications (at most, with --precision)")
+    run.add_argument(
+        "--runs",
+        type=_positive_int,
+        default=10_000,
+        help="replications, or at most that many with --precision (default 10000)",
+    )
     run.add_argument("--seed", type=_non_negative_int, help="root seed (default: a fresh one, kept in the manifest)")
     run.add_argument("--out", type=Path, help="run directory (default results/<scenario>/<run-id>/)")
     run.add_argument("--no-report", action="store_true", help="write the tables only, no report")
@@ -123,7 +128,7 @@ def _add_backend_options(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--dask-workers", type=_positive_int, metavar="N", help="start a local Dask cluster of N workers"
     )
-    where.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask cluster, e.g. tcp://10.0.0.5:8786")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask cluster, e.g. tcp://HOST:8786")
     where.add_argument(
         "--chunk-size", type=_positive_int, metavar="K", help="replications per chunk (default: automatic)"
     )
