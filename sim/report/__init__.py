@@ -41,8 +41,8 @@ def write_report(run_dir: Path) -> Path:
     plots = run_dir / "plots"
     plots.mkdir(exist_ok=True)
     for item in report.figures:
-        for suffix in ("png", "svg"):
-            store.atomic_write_figure(plots / f"{item.name}.{suffix}", item.figure)
+        store.atomic_write_bytes(plots / f"{item.name}.png", item.png)
+        store.atomic_write_figure(plots / f"{item.name}.svg", item.figure)
     store.atomic_write_text(run_dir / "report.md", report.markdown)
     store.atomic_write_text(run_dir / "report.html", report.html)
     return run_dir / "report.html"
@@ -66,8 +66,8 @@ def write_comparison(out: Path, run_dirs: list[Path]) -> Path:
     plots = out / "plots"
     plots.mkdir(parents=True, exist_ok=True)
     for item in report.figures:
-        for suffix in ("png", "svg"):
-            store.atomic_write_figure(plots / f"{item.name}.{suffix}", item.figure)
+        store.atomic_write_bytes(plots / f"{item.name}.png", item.png)
+        store.atomic_write_figure(plots / f"{item.name}.svg", item.figure)
     store.atomic_write_text(out / "side_by_side.csv", side.to_csv(index=False))
     store.atomic_write_text(out / "differences.csv", differences.to_csv(index=False))
     store.atomic_write_text(out / "comparison.md", report.markdown)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -39,10 +40,15 @@ class ReportFigure:
     alt: str
     figure: Figure
 
-    def png_base64(self) -> str:
+    @functools.cached_property
+    def png(self) -> bytes:
+        """The figure as PNG, rendered once for both the HTML and plots/ (drawing is the slow part)."""
         buffer = io.BytesIO()
         self.figure.savefig(buffer, format="png")
-        return base64.b64encode(buffer.getvalue()).decode("ascii")
+        return buffer.getvalue()
+
+    def png_base64(self) -> str:
+        return base64.b64encode(self.png).decode("ascii")
 
 
 @dataclass(frozen=True)

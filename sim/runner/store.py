@@ -176,6 +176,10 @@ def atomic_write_text(target: Path, text: str) -> None:
     _atomic_write_bytes(target, text.encode("utf-8"))
 
 
+def atomic_write_bytes(target: Path, data: bytes) -> None:
+    _atomic_write_bytes(target, data)
+
+
 def atomic_write_figure(target: Path, figure: Any) -> None:
     """Save a matplotlib Figure; the format follows the file's suffix."""
     with _atomic(target) as partial:
