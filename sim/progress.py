@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-LINE_INTERVAL_SECONDS = 5.0
+from sim.runner.batch import Progress
 
-Progress = Callable[[int, int], None]
+LINE_INTERVAL_SECONDS = 5.0
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -29,20 +30,10 @@ def _leading_rows(path: Path, rows: int) -> pd.DataFrame:
 
 def write_report(run_dir: Path) -> Path:
     """Write the report files of a complete run into its directory; return the HTML path."""
-    manifest = store.read_manifest(run_dir)
-    if manifest.get("status") != "complete":
-        raise store.RunDirectoryError(
-            f"{run_dir}: run is {manifest.get('status', 'unknown')}, not complete; no report written"
-        )
-    # Outcome columns only, text as categories: a million rows stay well under a gigabyte.
-    columns = [name for name in pq.read_schema(run_dir / store.REPLICATIONS).names if not name.startswith("param.")]
-    table = pq.read_table(run_dir / store.REPLICATIONS, columns=columns).to_pandas(strings_to_categorical=True)
-    report = build_report(manifest, table, sample=_leading_rows(run_dir / store.REPLICATIONS, CORRELATION_ROWS))
-    plots = run_dir / "plots"
-    plots.mkdir(exist_ok=True)
-    for item in report.figures:
-        store.atomic_write_bytes(plots / f"{item.name}.png", item.png)
-        store.atomic_write_figure(plots / f"{item.name}.svg", item.figure)
+    manifest = _complete_manifest(run_dir)
+    sample = _leading_rows(run_dir / store.REPLICATIONS, CORRELATION_ROWS)
+    report = build_report(manifest, _outcome_table(run_dir), sample=sample)
+    _write_figures(run_dir / "plots", report)
     store.atomic_write_text(run_dir / "report.md", report.markdown)
     store.atomic_write_text(run_dir / "report.html", report.html)
     return run_dir / "report.html"
@@ -54,25 +45,40 @@ def write_comparison(out: Path, run_dirs: list[Path]) -> Path:
     The first run is the reference. Writes comparison.html (self-contained),
     comparison.md, side_by_side.csv, differences.csv and plots/.
     """
-    runs = []
+    runs: list[Compared] = []
     for run_dir in run_dirs:
-        manifest = store.read_manifest(run_dir)
-        if manifest.get("status") != "complete":
-            raise store.RunDirectoryError(f"{run_dir}: run is {manifest.get('status', 'unknown')}, not complete")
-        names = [name for name in pq.read_schema(run_dir / store.REPLICATIONS).names if not name.startswith("param.")]
-        table = pq.read_table(run_dir / store.REPLICATIONS, columns=names).to_pandas(strings_to_categorical=True)
-        runs.append(Compared(_unique_name(manifest["scenario"], [r.name for r in runs]), manifest, table))
+        manifest = _complete_manifest(run_dir)
+        name = _unique_name(manifest["scenario"], [run.name for run in runs])
+        runs.append(Compared(name, manifest, _outcome_table(run_dir)))
     report, side, differences = build_comparison(runs)
-    plots = out / "plots"
-    plots.mkdir(parents=True, exist_ok=True)
-    for item in report.figures:
-        store.atomic_write_bytes(plots / f"{item.name}.png", item.png)
-        store.atomic_write_figure(plots / f"{item.name}.svg", item.figure)
+    _write_figures(out / "plots", report)
     store.atomic_write_text(out / "side_by_side.csv", side.to_csv(index=False))
     store.atomic_write_text(out / "differences.csv", differences.to_csv(index=False))
     store.atomic_write_text(out / "comparison.md", report.markdown)
     store.atomic_write_text(out / "comparison.html", report.html)
     return out / "comparison.html"
+
+
+def _complete_manifest(run_dir: Path) -> dict[str, Any]:
+    manifest = store.read_manifest(run_dir)
+    if manifest.get("status") != "complete":
+        status = manifest.get("status", "unknown")
+        raise store.RunDirectoryError(f"{run_dir}: run is {status}, not complete; no report written")
+    return manifest
+
+
+def _outcome_table(run_dir: Path) -> pd.DataFrame:
+    """Outcome columns only, text as categories: a million rows stay well under a gigabyte."""
+    path = run_dir / store.REPLICATIONS
+    columns = [name for name in pq.read_schema(path).names if not name.startswith("param.")]
+    return pq.read_table(path, columns=columns).to_pandas(strings_to_categorical=True)
+
+
+def _write_figures(folder: Path, report: Report) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for item in report.figures:
+        store.atomic_write_bytes(folder / f"{item.name}.png", item.png)
+        store.atomic_write_figure(folder / f"{item.name}.svg", item.figure)
 
 
 def _unique_name(name: str, taken: list[str]) -> str:

@@ -75,7 +75,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
 
 
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
-    _atomic_write_bytes(path / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
+    atomic_write_bytes(path / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
 
 
 def write_scenario_as_run(path: Path, data: dict[str, Any]) -> None:
@@ -87,7 +87,7 @@ def write_scenario_as_run(path: Path, data: dict[str, Any]) -> None:
     yaml.width = 100
     yaml.sort_base_mapping_type_on_output = False  # keep the schema's order: name and title first
     yaml.dump(data, buffer)
-    _atomic_write_bytes(path / SCENARIO_AS_RUN, buffer.getvalue().encode())
+    atomic_write_bytes(path / SCENARIO_AS_RUN, buffer.getvalue().encode())
 
 
 def write_chunk(path: Path, chunk_index: int, replications: pa.Table, events: pa.Table) -> None:
@@ -172,12 +172,13 @@ class TableAssembler:
             partial.unlink(missing_ok=True)
 
 
-def atomic_write_text(target: Path, text: str) -> None:
-    _atomic_write_bytes(target, text.encode("utf-8"))
-
-
 def atomic_write_bytes(target: Path, data: bytes) -> None:
-    _atomic_write_bytes(target, data)
+    with _atomic(target) as partial:
+        partial.write_bytes(data)
+
+
+def atomic_write_text(target: Path, text: str) -> None:
+    atomic_write_bytes(target, text.encode("utf-8"))
 
 
 def atomic_write_figure(target: Path, figure: Any) -> None:
@@ -189,11 +190,6 @@ def atomic_write_figure(target: Path, figure: Any) -> None:
 def _atomic_write_table(target: Path, table: pa.Table) -> None:
     with _atomic(target) as partial:
         pq.write_table(table, partial)
-
-
-def _atomic_write_bytes(target: Path, data: bytes) -> None:
-    with _atomic(target) as partial:
-        partial.write_bytes(data)
 
 
 @contextmanager
