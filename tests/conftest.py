@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,11 @@ from sim.scenario import load_scenario
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
 BASELINE = SCENARIOS / "baseline.yaml"
+
+
+def wargame(*args: object) -> subprocess.CompletedProcess[str]:
+    """Run the `wargame` command as a user would: a real process, output captured."""
+    return subprocess.run([sys.executable, "-m", "sim.cli", *map(str, args)], cwd=REPO, capture_output=True, text=True)
 
 
 def fixed(value: Any) -> dict[str, Any]:

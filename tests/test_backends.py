@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import BASELINE, REPO
+from conftest import BASELINE, REPO, wargame
 
 from sim.engine import compile_scenario
 from sim.runner.backends import BackendSpec
@@ -183,44 +183,13 @@ def test_precision_runs_stop_at_the_same_place_whatever_the_worker_count(baselin
     assert runs[0].num_rows < 30_000 and runs[0].equals(runs[1])
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sim.cli", *args], cwd=REPO, capture_output=True, text=True)
-
-
 def test_progress_is_plain_lines_when_not_a_terminal_and_json_summarises(tmp_path):
-    shown = cli(
-        "run",
-        str(BASELINE),
-        "--runs",
-        "300",
-        "--seed",
-        "1",
-        "--workers",
-        "1",
-        "--out",
-        str(tmp_path / "a"),
-        "--no-report",
-    )
+    small_run = ("run", BASELINE, "--runs", 300, "--seed", 1, "--workers", 1)
+    shown = wargame(*small_run, "--out", tmp_path / "a", "--no-report")
     assert "progress: 300/300 replications (100%)" in shown.stderr
-    quiet = cli(
-        "run",
-        str(BASELINE),
-        "--runs",
-        "300",
-        "--seed",
-        "1",
-        "--workers",
-        "1",
-        "--out",
-        str(tmp_path / "b"),
-        "--quiet",
-        "--no-report",
-    )
+    quiet = wargame(*small_run, "--out", tmp_path / "b", "--quiet", "--no-report")
     assert quiet.stderr == "" and quiet.stdout.strip() == str(tmp_path / "b")
-    summary = cli(
-        "run", str(BASELINE), "--runs", "300", "--seed", "1", "--workers", "1", "--out", str(tmp_path / "c"), "--json"
-    )
-    data = json.loads(summary.stdout)
+    data = json.loads(wargame(*small_run, "--out", tmp_path / "c", "--json").stdout)
     assert data["run_dir"] == str(tmp_path / "c") and data["status"] == "complete" and data["replications"] == 300
     assert Path(data["report"]).is_file()
 
@@ -237,6 +206,6 @@ def test_progress_is_plain_lines_when_not_a_terminal_and_json_summarises(tmp_pat
     ],
 )
 def test_run_option_mistakes_are_one_line(args, fragment):
-    result = cli(*args)
+    result = wargame(*args)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and fragment in result.stderr

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from conftest import REPO, SCENARIOS
+from conftest import SCENARIOS, wargame
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -36,10 +34,8 @@ ARGS = [
 ]
 
 
-def wargame(*args: object) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "sim.cli", *map(str, args)], cwd=REPO, capture_output=True, text=True
-    )
+def succeed(*args: object) -> None:
+    result = wargame(*args)
     assert result.returncode == 0, result.stderr
 
 
@@ -50,9 +46,9 @@ def reports(tmp_path_factory) -> dict[str, Path]:
     variant.write_text(
         f'extends: {SCENARIOS / "baseline.yaml"}\nname: script-title\ntitle: "<script>alert(1)</script> & co"\n'
     )
-    wargame("run", variant, "--runs", 400, "--seed", 2, "--workers", 1, "--out", root / "run")
+    succeed("run", variant, "--runs", 400, "--seed", 2, "--workers", 1, "--out", root / "run")
     belarus, latvia = SCENARIOS / "troops-belarus-13k.yaml", SCENARIOS / "troops-latvia-100-150k.yaml"
-    wargame("compare", belarus, latvia, "--runs", 400, "--seed", 2, "--workers", 1, "--out", root / "compare")
+    succeed("compare", belarus, latvia, "--runs", 400, "--seed", 2, "--workers", 1, "--out", root / "compare")
     return {"report": root / "run" / "report.html", "comparison": root / "compare" / "comparison.html"}
 
 

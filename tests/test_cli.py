@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import BASELINE, REPO
+from conftest import BASELINE, REPO, wargame
 
 from sim.analysis.summary import wilson_interval
 from sim.scenario import load_scenario
-
-
-def wargame(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sim.cli", *map(str, args)], cwd=cwd, capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")

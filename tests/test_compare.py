@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import BASELINE, REPO, SCENARIOS
-
-
-def wargame(*args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sim.cli", *map(str, args)], cwd=REPO, capture_output=True, text=True)
+from conftest import BASELINE, SCENARIOS, wargame
 
 
 @pytest.fixture(scope="module")
