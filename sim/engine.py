@@ -7,6 +7,7 @@ so its result is the same whichever worker runs it, in whatever order.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from sim.scenario.distributions import DistributionBase, plain
 from sim.scenario.errors import sorted_problems
 
 SMALLEST_UNIFORM = 2.0**-54
+LARGEST_UNIFORM = 1.0 - 2.0**-53  # a pinned percentile of 1 would put unbounded families at +inf
 
 EventRow = tuple[int, dt.date, str, str, str]
 
@@ -130,11 +132,18 @@ class Chunk:
     events: EventColumns
 
 
-def run_chunk(compiled: CompiledScenario, seed: int, indices: range) -> Chunk:
-    """Run replications `indices` of a batch seeded with `seed`."""
+def run_chunk(compiled: CompiledScenario, seed: int, indices: range, pins: Mapping[str, float] | None = None) -> Chunk:
+    """Run replications `indices` of a batch seeded with `seed`.
+
+    `pins` sets a parameter's uniform (its percentile) for every replication, as an
+    experiment's design point does; the streams are drawn as usual, so everything else a
+    replication draws is the same as without the pin (common random numbers).
+    """
     parameter_count = 1 + len(compiled.parameter_names)
     streams = [replication_stream(seed, index) for index in indices]
     uniforms = np.array([stream.random(parameter_count) for stream in streams]).reshape(len(streams), parameter_count)
+    for name, percentile in (pins or {}).items():
+        uniforms[:, 1 + compiled.parameter_names.index(name)] = min(percentile, LARGEST_UNIFORM)
     hypotheses, parameters = draw_inputs(compiled, uniforms)
     outcomes: list[Outcome] = []
     events = EventColumns([], [], [], [], [])

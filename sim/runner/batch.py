@@ -105,8 +105,8 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> Path:
         "replications": request.replications,
         "chunk_size": chunk_size,
         "precision": vars(request.precision) if request.precision else None,
-        "started_at": _now(),
-        "versions": _versions(),
+        "started_at": utc_now(),
+        "versions": versions(),
         "scenario_as_run": scenario.as_data(),
     }
     store.write_manifest(out, manifest)
@@ -161,7 +161,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
                 if tally.reached():
                     break
     except BaseException as exc:
-        _close(results)  # cancel what is queued; chunks already running finish and are kept
+        close_results(results)  # cancel what is queued; chunks already running finish and are kept
         assembler.abandon()
         finished = store.finished_chunks(out)
         done = sum(len(planned[i]) for i in finished if i < len(planned))
@@ -174,7 +174,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
         if isinstance(exc, KeyboardInterrupt):
             raise RunInterrupted(out, done, tally.planned_replications()) from None
         raise
-    _close(results)
+    close_results(results)
     kept = tally.kept_chunks()
     store.discard_chunks(out, [i for i in store.finished_chunks(out) if i >= kept])
     assembler.finish(kept)
@@ -183,7 +183,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     manifest.update(
         status="complete",
         replications=replications,
-        finished_at=_now(),
+        finished_at=utc_now(),
         elapsed_seconds=round(elapsed, 3),
         replications_per_second=round(replications / elapsed, 1) if elapsed > 0 else None,
         backend=backend.describe(),
@@ -195,7 +195,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     return out
 
 
-def _close(results: Iterator[tuple[int, Any]]) -> None:
+def close_results(results: Iterator[tuple[int, Any]]) -> None:
     close = getattr(results, "close", None)
     if close:
         close()
@@ -238,11 +238,11 @@ class _Tally:
         return sum(len(r) for r in self.planned[: self.kept_chunks()])
 
 
-def _now() -> str:
+def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _versions() -> dict[str, str]:
+def versions() -> dict[str, str]:
     return {
         "sim": sim.__version__,
         "python": platform.python_version(),

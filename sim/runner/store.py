@@ -25,7 +25,26 @@ REPLICATIONS = "replications.parquet"
 EVENTS = "events.parquet"
 SCENARIO_AS_RUN = "scenario.yaml"
 CHUNKS = "chunks"
-OWNED = (MANIFEST, REPLICATIONS, EVENTS, SCENARIO_AS_RUN, CHUNKS, "report.md", "report.html", "plots")
+EXPERIMENT_AS_RUN = "experiment.yaml"
+DESIGN = "design.parquet"
+POINTS = "points.parquet"
+OWNED = (
+    MANIFEST,
+    REPLICATIONS,
+    EVENTS,
+    SCENARIO_AS_RUN,
+    CHUNKS,
+    "report.md",
+    "report.html",
+    "plots",
+    EXPERIMENT_AS_RUN,
+    DESIGN,
+    POINTS,
+    "points.csv",
+    "sensitivity.csv",
+    "tornado.csv",
+    "discovery.csv",
+)
 
 
 class RunDirectoryError(Exception):
@@ -80,31 +99,37 @@ def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
 
 def write_scenario_as_run(path: Path, data: dict[str, Any]) -> None:
     """The scenario as it ran (bases merged), loadable again with `wargame run`."""
+    write_yaml(path / SCENARIO_AS_RUN, data, "# The scenario exactly as this run used it (bases merged in).\n")
+
+
+def write_yaml(target: Path, data: dict[str, Any], header: str) -> None:
+    """Plain data as block-style YAML, keys in the order given, written atomically."""
     buffer = io.StringIO()
-    buffer.write("# The scenario exactly as this run used it (bases merged in).\n")
+    buffer.write(header)
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False  # block style: reads like the scenario files people write
     yaml.width = 100
     yaml.sort_base_mapping_type_on_output = False  # keep the schema's order: name and title first
     yaml.dump(data, buffer)
-    atomic_write_bytes(path / SCENARIO_AS_RUN, buffer.getvalue().encode())
+    atomic_write_bytes(target, buffer.getvalue().encode())
 
 
-def write_chunk(path: Path, chunk_index: int, replications: pa.Table, events: pa.Table) -> None:
-    """Write one finished chunk's two tables, each atomically (write, then rename)."""
-    _atomic_write_table(path / CHUNKS / f"replications-{chunk_index:06d}.parquet", replications)
-    _atomic_write_table(path / CHUNKS / f"events-{chunk_index:06d}.parquet", events)
+def write_chunk(path: Path, chunk_index: int, replications: pa.Table, events: pa.Table | None) -> None:
+    """Write one finished chunk's tables, each atomically (write, then rename); events last, if kept."""
+    atomic_write_table(path / CHUNKS / f"replications-{chunk_index:06d}.parquet", replications)
+    if events is not None:
+        atomic_write_table(path / CHUNKS / f"events-{chunk_index:06d}.parquet", events)
 
 
-def finished_chunks(path: Path) -> list[int]:
-    """Indices of chunks whose two tables are both on disk (a chunk is written tables-first, events last)."""
+def finished_chunks(path: Path, with_events: bool = True) -> list[int]:
+    """Indices of chunks whose tables are all on disk (a chunk is written replications first, events last)."""
     folder = path / CHUNKS
     if not folder.is_dir():
         return []
     done = []
     for replications in folder.glob("replications-*.parquet"):
         index = int(replications.stem.split("-")[1])
-        if (folder / f"events-{index:06d}.parquet").is_file():
+        if not with_events or (folder / f"events-{index:06d}.parquet").is_file():
             done.append(index)
     return sorted(done)
 
@@ -136,14 +161,14 @@ class TableAssembler:
     The tables appear under their final names only in `finish`; `abandon` drops them.
     """
 
-    def __init__(self, path: Path, replications_schema: pa.Schema, events_schema: pa.Schema):
+    def __init__(self, path: Path, replications_schema: pa.Schema, events_schema: pa.Schema | None):
         self.path = path
         self.appended = 0  # chunks 0 .. appended-1 are in the tables
         self.parts = []
-        for name, prefix, schema in (
-            (REPLICATIONS, "replications", replications_schema),
-            (EVENTS, "events", events_schema),
-        ):
+        tables = [(REPLICATIONS, "replications", replications_schema)]
+        if events_schema is not None:
+            tables.append((EVENTS, "events", events_schema))
+        for name, prefix, schema in tables:
             partial = path / f".{name}.assembling"
             self.parts.append((prefix, schema, partial, path / name, pq.ParquetWriter(partial, schema)))
 
@@ -187,7 +212,7 @@ def atomic_write_figure(target: Path, figure: Any) -> None:
         figure.savefig(partial, format=target.suffix.lstrip("."))
 
 
-def _atomic_write_table(target: Path, table: pa.Table) -> None:
+def atomic_write_table(target: Path, table: pa.Table) -> None:
     with _atomic(target) as partial:
         pq.write_table(table, partial)
 

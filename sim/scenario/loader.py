@@ -30,7 +30,7 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(sorted_problems(_problems_from_pydantic(exc, data, positions))) from None
+        raise ScenarioError(sorted_problems(problems_from_pydantic(exc, data, positions))) from None
     scenario._positions = positions
     scenario._files = tuple(str(f) for f in files)
     findings = check_scenario(scenario)
@@ -87,10 +87,13 @@ def _overridden(path: FieldPath, over: dict[str, Any]) -> bool:
     return False
 
 
-def _problems_from_pydantic(exc: ValidationError, data: dict[str, Any], positions: PositionMap) -> list[Problem]:
+def problems_from_pydantic(
+    exc: ValidationError, data: dict[str, Any], positions: PositionMap, root: type[BaseModel] = Scenario
+) -> list[Problem]:
+    """pydantic's errors for a file validated as `root`, each at the file position of its field."""
     problems = []
     for error in exc.errors():
-        field_path, model = _walk(tuple(error["loc"]), data)
+        field_path, model = _walk(tuple(error["loc"]), data, root)
         if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
             field_path = (*field_path, "dist")
         message = _message(error, field_path, model)
@@ -99,7 +102,7 @@ def _problems_from_pydantic(exc: ValidationError, data: dict[str, Any], position
     return problems
 
 
-def _walk(loc: tuple[Any, ...], data: Any) -> tuple[FieldPath, type[BaseModel] | None]:
+def _walk(loc: tuple[Any, ...], data: Any, root: type[BaseModel]) -> tuple[FieldPath, type[BaseModel] | None]:
     """pydantic's error location as a path of the file's keys, and the model holding its last field.
 
     Union tags (pydantic names the branch, e.g. 'uniform') and dict-key markers are not
@@ -108,7 +111,7 @@ def _walk(loc: tuple[Any, ...], data: Any) -> tuple[FieldPath, type[BaseModel] |
     """
     path: list[str | int] = []
     node: Any = data
-    annotation: Any = Scenario
+    annotation: Any = root
     holder: type[BaseModel] | None = None
     for element in loc:
         annotation = _unwrap(annotation)

@@ -1,0 +1,245 @@
+"""Run an experiment: every design point a batch of the scenario, into one run directory.
+
+All points share the experiment's seed, so replication i of every point starts from the
+same stream (common random numbers): differences between points come from the factors,
+not from luck. Work is shipped as (point, chunk) tasks to any backend; each finished
+chunk is written atomically and an interrupted experiment resumes like a run.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.engine import run_chunk
+from sim.experiments.design import design_table
+from sim.experiments.settings import Setting, compile_setting, setting_for
+from sim.experiments.spec import Experiment, experiment_data
+from sim.runner import store
+from sim.runner.backends import BackendSpec, execute
+from sim.runner.batch import MAX_CHUNK, Progress, RunInterrupted, chunk_ranges, close_results, utc_now, versions
+from sim.runner.tables import replications_schema, replications_table
+from sim.scenario import Scenario
+from sim.statistics import CONFIDENCE, wilson_interval
+
+POINT_COLUMN = "point"
+
+
+@dataclass(frozen=True)
+class ExperimentRequest:
+    """What to run: an experiment, its scenario, where, and on which backend."""
+
+    experiment: Experiment
+    scenario: Scenario
+    out: Path
+    experiment_file: str | None = None
+    chunk_size: int | None = None  # None: a point's replications in one chunk (at most MAX_CHUNK)
+    backend: BackendSpec = BackendSpec("serial")
+
+
+def experiment_hash(experiment: Experiment, scenario: Scenario) -> str:
+    """Identifies an experiment on a scenario: a run directory holds results of exactly this."""
+    text = json.dumps({"experiment": experiment_data(experiment), "scenario": scenario.content_hash()}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def run_experiment(request: ExperimentRequest, progress: Progress | None = None) -> Path:
+    """Run every design point; return the run directory (tables, points table; no report)."""
+    experiment, scenario, out = request.experiment, request.scenario, request.out
+    identity = experiment_hash(experiment, scenario)
+    store.prepare_run_directory(out, identity)
+    design = design_table(experiment.design, experiment.factors)
+    chunk_size = request.chunk_size or min(experiment.replications, MAX_CHUNK)
+    manifest: dict[str, Any] = {
+        "format": 1,
+        "kind": "experiment",
+        "status": "running",
+        "experiment": experiment.name,
+        "title": experiment.title or experiment.name,
+        "experiment_file": request.experiment_file,
+        "scenario": scenario.name,
+        "scenario_files": list(scenario.files),
+        "scenario_hash": identity,  # the run directory's identity: experiment and scenario together
+        "base_scenario_hash": scenario.content_hash(),
+        "seed": experiment.seed,
+        "replications_per_point": experiment.replications,
+        "points": len(design),
+        "chunk_size": chunk_size,
+        "started_at": utc_now(),
+        "versions": versions(),
+        "experiment_as_run": experiment_data(experiment),
+        "scenario_as_run": scenario.as_data(),
+    }
+    store.atomic_write_table(out / store.DESIGN, pa.Table.from_pandas(design, preserve_index=False))
+    store.write_yaml(out / store.EXPERIMENT_AS_RUN, experiment_data(experiment), "# The experiment as run.\n")
+    store.write_scenario_as_run(out, scenario.as_data())
+    store.write_manifest(out, manifest)
+    return _complete(out, manifest, request.backend, progress)
+
+
+def resume_experiment(run_dir: Path, backend: BackendSpec, progress: Progress | None = None) -> Path:
+    """Finish an interrupted experiment: compute only the chunks it lacks."""
+    manifest = store.read_manifest(run_dir)
+    if manifest.get("kind") != "experiment":
+        raise store.RunDirectoryError(f"{run_dir}: not an experiment; resume it with: wargame run --resume {run_dir}")
+    if manifest.get("status") == "complete":
+        return run_dir
+    return _complete(run_dir, manifest, backend, progress)
+
+
+def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progress: Progress | None) -> Path:
+    experiment = Experiment.model_validate(manifest["experiment_as_run"])
+    scenario_json = json.dumps(manifest["scenario_as_run"], sort_keys=True)
+    design = pq.read_table(out / store.DESIGN).to_pandas()
+    ranges = chunk_ranges(experiment.replications, manifest["chunk_size"])
+    tasks_all = []
+    for point, values in zip(design[POINT_COLUMN], design[list(experiment.factors)].to_dict("records"), strict=True):
+        setting = setting_for(experiment.factors, values).to_json()
+        for c, span in enumerate(ranges):
+            index = int(point) * len(ranges) + c
+            arguments = (scenario_json, setting, experiment.seed, int(point), index, span.start, span.stop)
+            tasks_all.append((index, arguments))
+    planned = len(tasks_all)
+    per_chunk = [len(ranges[i % len(ranges)]) for i in range(planned)]
+    store.remove_partial_files(out)
+    finished = set(store.finished_chunks(out, with_events=False))
+    done = sum(per_chunk[i] for i in finished if i < planned)
+    total = sum(per_chunk)
+    if progress:
+        progress(done, total)
+    started = time.perf_counter()
+    schema = point_schema(scenario_json)
+    assembler = store.TableAssembler(out, schema, None)
+    run_dir = None if backend.remote() else str(out)
+    tasks = ((index, (*arguments, run_dir)) for index, arguments in tasks_all if index not in finished)
+    results = iter(())
+    try:
+        results = execute(backend, compute_point_chunk, tasks)
+        for index, table in results:
+            if table is not None:
+                store.write_chunk(out, index, table, None)
+            finished.add(index)
+            assembler.append_up_to(_prefix(finished))
+            done += per_chunk[index]
+            if progress:
+                progress(done, total)
+    except BaseException as exc:
+        close_results(results)
+        assembler.abandon()
+        kept = [i for i in store.finished_chunks(out, with_events=False) if i < planned]
+        manifest.update(
+            status="interrupted",
+            replications_done=sum(per_chunk[i] for i in kept),
+            elapsed_seconds=round(time.perf_counter() - started + manifest.get("elapsed_seconds", 0.0), 3),
+        )
+        store.write_manifest(out, manifest)
+        if isinstance(exc, KeyboardInterrupt):
+            raise RunInterrupted(out, manifest["replications_done"], total) from None
+        raise
+    close_results(results)
+    assembler.finish(planned)
+    points = points_table(out, experiment, design)
+    store.atomic_write_table(out / store.POINTS, pa.Table.from_pandas(points, preserve_index=False))
+    store.atomic_write_text(out / "points.csv", points.to_csv(index=False))
+    elapsed = time.perf_counter() - started + manifest.get("elapsed_seconds", 0.0)
+    manifest.update(
+        status="complete",
+        replications=total,
+        finished_at=utc_now(),
+        elapsed_seconds=round(elapsed, 3),
+        replications_per_second=round(total / elapsed, 1) if elapsed > 0 else None,
+        backend=backend.describe(),
+    )
+    manifest.pop("replications_done", None)
+    store.write_manifest(out, manifest)
+    return out
+
+
+def _prefix(finished: set[int]) -> int:
+    count = 0
+    while count in finished:
+        count += 1
+    return count
+
+
+@functools.lru_cache(maxsize=4)
+def point_schema(scenario_json: str) -> pa.Schema:
+    """The replications table of an experiment: the design point, then a run's columns."""
+    compiled = compile_setting(json.loads(scenario_json), Setting())
+    return pa.schema([pa.field(POINT_COLUMN, pa.int64(), nullable=False), *replications_schema(compiled)])
+
+
+def compute_point_chunk(
+    scenario_json: str,
+    setting_json: str,
+    seed: int,
+    point: int,
+    chunk_index: int,
+    start: int,
+    stop: int,
+    run_dir: str | None,
+) -> pa.Table | None:
+    """Replications [start, stop) of one design point; written into `run_dir` if given, else returned."""
+    setting = Setting.from_json(setting_json)
+    compiled = _compiled(scenario_json, setting_json)
+    chunk = run_chunk(compiled, seed, range(start, stop), pins=setting.pins)
+    schema = point_schema(scenario_json)
+    rows = replications_table(chunk, pa.schema(list(schema)[1:]))
+    table = rows.add_column(0, schema.field(POINT_COLUMN), pa.array(np.full(len(rows), point, dtype=np.int64)))
+    if run_dir is None:
+        return table
+    store.write_chunk(Path(run_dir), chunk_index, table, None)
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(scenario_json: str, setting_json: str) -> Any:
+    return compile_setting(json.loads(scenario_json), Setting.from_json(setting_json))
+
+
+def points_table(out: Path, experiment: Experiment, design: pd.DataFrame) -> pd.DataFrame:
+    """One row per design point: its factor values, then each outcome with its 95% interval.
+
+    Yes/no outcomes get the probability and its Wilson interval; numeric ones the mean of
+    the replications that have a value, with a normal interval from its standard error.
+    """
+    columns = [POINT_COLUMN, *experiment.outcomes]
+    rows = pq.read_table(out / store.REPLICATIONS, columns=columns).to_pandas()
+    grouped = rows.groupby(POINT_COLUMN, sort=True)
+    table = design.set_index(POINT_COLUMN)
+    z = 1.959963984540054  # two-sided 95%
+    for name in experiment.outcomes:
+        series = grouped[name]
+        if pd.api.types.is_bool_dtype(rows[name]):
+            successes, trials = series.sum(), series.count()
+            bounds = [wilson_interval(int(s), int(n), CONFIDENCE) for s, n in zip(successes, trials, strict=True)]
+            table[name] = successes / trials
+            table[f"{name}_ci_low"] = [b[0] for b in bounds]
+            table[f"{name}_ci_high"] = [b[1] for b in bounds]
+        else:
+            mean, sd, count = series.mean(), series.std(ddof=1), series.count()
+            half = z * sd / np.sqrt(count.clip(lower=1))
+            table[name] = mean
+            table[f"{name}_ci_low"] = mean - half
+            table[f"{name}_ci_high"] = mean + half
+        table[f"{name}_n"] = series.count()
+    return table.reset_index()
+
+
+def expected_points(experiment: Experiment) -> int:
+    """Design points including the one-at-a-time points (for messages before running)."""
+    return len(design_table(experiment.design, experiment.factors))
+
+
+def replications_total(experiment: Experiment) -> int:
+    return expected_points(experiment) * experiment.replications
