@@ -21,7 +21,7 @@ import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from sim.model.world import Outcome
 from sim.scenario.errors import Problem, ScenarioError, sorted_problems
@@ -112,8 +112,11 @@ class Experiment(_Strict):
     outcomes: tuple[Identifier, ...] = DEFAULT_OUTCOMES
     discovery: Discovery = Discovery()
 
-    def factor_names(self) -> list[str]:
-        return list(self.factors)
+    @field_validator("factors")
+    @classmethod
+    def _alphabetical(cls, factors: dict[str, Factor]) -> dict[str, Factor]:
+        """One factor order everywhere (designs, manifests as JSON, analysis): Saltelli's layout depends on it."""
+        return dict(sorted(factors.items()))
 
 
 def load_experiment(path: str | Path) -> tuple[Experiment, Path, PositionMap]:

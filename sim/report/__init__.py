@@ -12,9 +12,10 @@ import pyarrow.parquet as pq
 from sim.analysis.provenance import CORRELATION_ROWS
 from sim.report.build import Report, build_report
 from sim.report.compare import Compared, build_comparison
+from sim.report.experiment import build_experiment_report
 from sim.runner import store
 
-__all__ = ["Report", "build_report", "write_comparison", "write_report"]
+__all__ = ["Report", "build_report", "write_comparison", "write_experiment_report", "write_report"]
 
 
 def _leading_rows(path: Path, rows: int) -> pd.DataFrame:
@@ -57,6 +58,20 @@ def write_comparison(out: Path, run_dirs: list[Path]) -> Path:
     store.atomic_write_text(out / "comparison.md", report.markdown)
     store.atomic_write_text(out / "comparison.html", report.html)
     return out / "comparison.html"
+
+
+def write_experiment_report(run_dir: Path) -> Path:
+    """Write an experiment's report and its analysis tables (CSV) into its directory; return the HTML path."""
+    manifest = _complete_manifest(run_dir)
+    points = pq.read_table(run_dir / store.POINTS).to_pandas()
+    findings = build_experiment_report(manifest, points)
+    _write_figures(run_dir / "plots", findings.report)
+    store.atomic_write_text(run_dir / "sensitivity.csv", findings.indices.to_csv(index=False))
+    store.atomic_write_text(run_dir / "tornado.csv", findings.swings.to_csv(index=False))
+    store.atomic_write_text(run_dir / "discovery.csv", findings.discovery.trajectory.to_csv(index=False))
+    store.atomic_write_text(run_dir / "report.md", findings.report.markdown)
+    store.atomic_write_text(run_dir / "report.html", findings.report.html)
+    return run_dir / "report.html"
 
 
 def _complete_manifest(run_dir: Path) -> dict[str, Any]:

@@ -1,0 +1,79 @@
+"""Figures of an experiment: sensitivity indices, tornado of one-at-a-time swings, PRIM trade-off."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.plots.style import colour, label, new_figure
+
+
+def sensitivity_indices(indices: pd.DataFrame, outcome: str) -> Figure:
+    """Grouped horizontal bars: each factor's indices for one outcome, with their 95% intervals."""
+    rows = indices[indices["outcome"] == outcome]
+    kinds = list(dict.fromkeys(rows["index"]))
+    factors = list(dict.fromkeys(rows["factor"]))
+    figure = new_figure(7.0, 0.55 * len(factors) * max(len(kinds), 1) / 1.5 + 1.4)
+    axes = figure.add_subplot()
+    height = 0.8 / max(len(kinds), 1)
+    y = np.arange(len(factors))[::-1]
+    for k, kind in enumerate(kinds):
+        part = rows[rows["index"] == kind].set_index("factor").loc[factors]
+        value = part["value"].to_numpy(dtype=float)
+        position = y + 0.4 - height * (k + 0.5)
+        axes.barh(position, value, height, color=colour(k), label=label(kind))
+        low, high = part["ci_low"].to_numpy(dtype=float), part["ci_high"].to_numpy(dtype=float)
+        if np.all(np.isfinite(low)):
+            errors = np.vstack([value - low, high - value])
+            axes.errorbar(value, position, xerr=errors, fmt="none", ecolor="black", capsize=2, linewidth=0.8)
+    axes.set_yticks(y, [label(name) for name in factors])
+    axes.axvline(0, color="black", linewidth=0.6)
+    method = rows["method"].iloc[0] if len(rows) else ""
+    axes.set_xlabel(f"{method} index (bars: 95% bootstrap interval)")
+    axes.set_title(f"Sensitivity of {label(outcome)}")
+    axes.legend(fontsize="small")
+    axes.grid(axis="x", alpha=0.3)
+    return figure
+
+
+def tornado(swings: pd.DataFrame, outcome: str) -> Figure:
+    """Each factor's swing of an outcome from its low to its high end, others at their centre."""
+    rows = swings[swings["outcome"] == outcome].sort_values("swing")
+    figure = new_figure(7.0, 0.45 * len(rows) + 1.4)
+    axes = figure.add_subplot()
+    centre = float(rows["centre"].iloc[0]) if len(rows) else 0.0
+    y = np.arange(len(rows))
+    low, high = rows["at_low"].to_numpy(dtype=float), rows["at_high"].to_numpy(dtype=float)
+    axes.barh(y, low - centre, left=centre, color=colour(0), label="factor at its low end")
+    axes.barh(y, high - centre, left=centre, color=colour(1), label="factor at its high end")
+    axes.axvline(centre, color="black", linewidth=0.8)
+    axes.set_yticks(y, [label(name) for name in rows["factor"]])
+    axes.set_xlabel(f"{label(outcome)} (line: every factor at its centre, {centre:.3g})")
+    axes.set_title(f"One at a time: what moves {label(outcome)}")
+    axes.legend(fontsize="small")
+    axes.grid(axis="x", alpha=0.3)
+    return figure
+
+
+def prim_tradeoff(trajectory: pd.DataFrame, chosen_step: int | None) -> Figure:
+    """PRIM's peeling trajectory: coverage against density, coloured by restricted factors."""
+    figure = new_figure(6.5, 4.2)
+    axes = figure.add_subplot()
+    restricted = trajectory["restricted"].to_numpy(dtype=int)
+    for k, count in enumerate(sorted(set(restricted))):
+        part = trajectory[restricted == count]
+        axes.scatter(part["coverage"], part["density"], color=colour(k), label=f"{count} factors restricted", s=22)
+    if chosen_step is not None:
+        chosen = trajectory[trajectory["step"] == chosen_step].iloc[0]
+        axes.scatter([chosen["coverage"]], [chosen["density"]], s=160, facecolors="none", edgecolors="black")
+        where = (chosen["coverage"], chosen["density"])
+        axes.annotate("chosen box", where, xytext=(8, -14), textcoords="offset points")
+    axes.set_xlim(0, 1.02)
+    axes.set_ylim(0, 1.02)
+    axes.set_xlabel("coverage (share of all points of interest inside the box)")
+    axes.set_ylabel("density (share of the box's points that are of interest)")
+    axes.set_title("PRIM: coverage against density as the box is peeled")
+    axes.legend(fontsize="small", loc="lower left")
+    axes.grid(alpha=0.3)
+    return figure

@@ -1,0 +1,100 @@
+"""Turn an experiment's points table into its report: indices, tornado, PRIM box (no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from sim.experiments.analysis import MIN_DENSITY, RESAMPLES, Discovery, discover, sensitivity_indices, tornado
+from sim.experiments.design import SAMPLED
+from sim.experiments.spec import Experiment
+from sim.plots import experiments as plots
+from sim.report.build import Report, ReportFigure, templates
+
+
+@dataclass(frozen=True)
+class ExperimentFindings:
+    """The report and the tables it rests on (written beside it as CSV)."""
+
+    report: Report
+    indices: pd.DataFrame
+    swings: pd.DataFrame
+    discovery: Discovery
+
+
+def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> ExperimentFindings:
+    experiment = Experiment.model_validate(manifest["experiment_as_run"])
+    indices = sensitivity_indices(experiment, points)
+    swings = tornado(experiment, points)
+    discovery = discover(experiment, points)
+    design = points[points["kind"] == SAMPLED]
+    figures = []
+    for outcome in experiment.outcomes:
+        part = indices[indices["outcome"] == outcome]
+        if len(part):
+            figures.append(
+                ReportFigure(
+                    f"sensitivity_{outcome}",
+                    f"Sensitivity of {outcome}",
+                    f"Bar chart of each factor's {part['method'].iloc[0]} indices for {outcome} with 95% intervals: "
+                    + "; ".join(f"{r.factor} {r.index} {r.value:.2f}" for r in part.itertuples()),
+                    plots.sensitivity_indices(indices, outcome),
+                )
+            )
+        rows = swings[swings["outcome"] == outcome]
+        figures.append(
+            ReportFigure(
+                f"tornado_{outcome}",
+                f"One at a time: {outcome}",
+                f"Tornado chart of {outcome} with each factor at its low and high end, the others at their centre: "
+                + "; ".join(f"{r.factor} from {r.at_low:.3g} to {r.at_high:.3g}" for r in rows.itertuples()),
+                plots.tornado(swings, outcome),
+            )
+        )
+    if discovery.chosen_step is not None:
+        figures.append(
+            ReportFigure(
+                "prim_tradeoff",
+                "Scenario discovery: PRIM trade-off",
+                f"Scatter of coverage against density for each box PRIM peeled for {discovery.outcome} at or above "
+                f"{discovery.threshold:.3g}; the chosen box is circled",
+                plots.prim_tradeoff(discovery.trajectory, discovery.chosen_step),
+            )
+        )
+    chosen = (
+        discovery.trajectory[discovery.trajectory["step"] == discovery.chosen_step].iloc[0].to_dict()
+        if discovery.chosen_step is not None
+        else None
+    )
+    context = {
+        "manifest": manifest,
+        "experiment": experiment,
+        "design_points": len(design),
+        "oat_points": len(points) - len(design),
+        "outcome_ranges": [
+            {
+                "outcome": name,
+                "min": design[name].min(),
+                "median": design[name].median(),
+                "max": design[name].max(),
+            }
+            for name in experiment.outcomes
+        ],
+        "indices": indices,
+        "index_rows": indices.to_dict("records"),
+        "swings": swings.to_dict("records"),
+        "discovery": discovery,
+        "chosen": chosen,
+        "limits": discovery.limits.to_dict("records"),
+        "figures": figures,
+        "resamples": RESAMPLES,
+        "min_density": MIN_DENSITY,
+    }
+    report = Report(
+        markdown=templates(autoescape=False).get_template("experiment.md.j2").render(context),
+        html=templates(autoescape=True).get_template("experiment.html.j2").render(context),
+        figures=figures,
+    )
+    return ExperimentFindings(report, indices, swings, discovery)
