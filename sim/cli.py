@@ -7,6 +7,7 @@ a traceback means a bug in this program.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import sys
@@ -14,8 +15,26 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from pydantic import ValidationError
+
 import sim
 from sim.engine import compile_scenario
+from sim.experiments.run import (
+    ExperimentRequest,
+    expected_points,
+    experiment_hash,
+    resume_experiment,
+    run_experiment,
+)
+from sim.experiments.settings import check_factors
+from sim.experiments.spec import (
+    DEFAULT_OUTCOMES,
+    Design,
+    Discovery,
+    Experiment,
+    load_experiment,
+    outcome_problems,
+)
 from sim.progress import Progress, progress_display
 from sim.runner.backends import BackendSpec
 from sim.runner.batch import (
@@ -28,7 +47,7 @@ from sim.runner.batch import (
     yes_no_outcomes,
 )
 from sim.runner.store import RunDirectoryError, check_run_directory, read_manifest
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import Problem, ScenarioError, load_scenario
 from sim.scenario.json_schema import scenario_json_schema
 
 USER_ERROR = 2
@@ -117,6 +136,38 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_backend_options(compare)
     compare.set_defaults(handler=_compare)
 
+    sweep = commands.add_parser(
+        "sweep", help="run an experiment file: every design point a batch, then indices, tornado and PRIM"
+    )
+    sweep.add_argument("experiment", type=Path, nargs="?", metavar="EXPERIMENT", help="experiment YAML file")
+    sweep.add_argument("--runs", type=_positive_int, help="replications per design point (default: the file's)")
+    sweep.add_argument("--seed", type=_non_negative_int, help="root seed of every point (default: the file's)")
+    _add_experiment_options(sweep)
+    sweep.set_defaults(handler=_sweep)
+
+    sensitivity = commands.add_parser(
+        "sensitivity", help="global sensitivity of a scenario's outcomes to some of its parameters"
+    )
+    sensitivity.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")
+    sensitivity.add_argument(
+        "--params",
+        required=True,
+        metavar="A,B,C",
+        help="factors: NAME (its percentile in its own distribution), NAME=LOW:HIGH (fixed values), "
+        "or a branch such as hypotheses.offensive=0:0.5",
+    )
+    sensitivity.add_argument(
+        "--samples", type=_positive_int, default=64, help="base samples (sobol), trajectories (morris), points (lhs)"
+    )
+    sensitivity.add_argument("--method", choices=("sobol", "morris", "lhs"), default="sobol", help="design")
+    sensitivity.add_argument("--runs", type=_positive_int, default=200, help="replications per design point")
+    sensitivity.add_argument("--seed", type=_non_negative_int, default=0, help="root seed of every point")
+    sensitivity.add_argument(
+        "--outcomes", metavar="A,B", help=f"outcomes to analyse (default {','.join(DEFAULT_OUTCOMES)})"
+    )
+    _add_experiment_options(sensitivity)
+    sensitivity.set_defaults(handler=_sensitivity)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files, for editors")
     schema.set_defaults(handler=_schema)
     return parser
@@ -132,6 +183,18 @@ def _add_backend_options(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--chunk-size", type=_positive_int, metavar="K", help="replications per chunk (default: automatic)"
     )
+
+
+def _add_experiment_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, help="run directory (default results/<experiment>/<run-id>/)")
+    parser.add_argument("--no-report", action="store_true", help="write the tables only, no report")
+    parser.add_argument(
+        "--resume", type=Path, metavar="RUN_DIR", help="finish an interrupted experiment: compute what is missing"
+    )
+    _add_backend_options(parser)
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--quiet", action="store_true", help="no progress display")
+    shown.add_argument("--json", action="store_true", help="print only a JSON summary, with the run directory")
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -275,6 +338,128 @@ def _compare(args: argparse.Namespace) -> int:
 
     print(f"report: {write_comparison(out, run_dirs)}")
     print(out)
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    if args.resume:
+        if args.experiment or args.out or args.seed is not None or args.runs is not None:
+            raise UsageError("--resume takes the run directory alone (its manifest holds the rest)")
+        return _run_experiment(args, None)
+    if args.experiment is None:
+        raise UsageError("give an EXPERIMENT file to run, or --resume RUN_DIR")
+    experiment, scenario_path, positions = load_experiment(args.experiment)
+    changes = {"replications": args.runs, "seed": args.seed}
+    experiment = experiment.model_copy(update={k: v for k, v in changes.items() if v is not None})
+    scenario = load_scenario(scenario_path)
+    compile_scenario(scenario)
+    problems = check_factors(experiment, scenario, args.experiment, positions)
+    if problems:
+        raise ScenarioError(problems)
+    return _run_experiment(args, ExperimentRequest(experiment, scenario, Path(), str(args.experiment)))
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    if args.resume:
+        raise UsageError("resume an interrupted analysis with: wargame sweep --resume RUN_DIR")
+    scenario = load_scenario(args.scenario)
+    compile_scenario(scenario)
+    outcomes = tuple(_names(args.outcomes)) if args.outcomes else DEFAULT_OUTCOMES
+    try:
+        experiment = Experiment(
+            name=f"{scenario.name}_sensitivity",
+            title=f"Sensitivity of {scenario.title}",
+            scenario=str(args.scenario),
+            seed=args.seed,
+            replications=args.runs,
+            design=Design(method=args.method, samples=args.samples),
+            factors=dict(_factor_option(text) for text in _names(args.params)),
+            outcomes=outcomes,
+            discovery=Discovery(outcome=outcomes[0]),
+        )
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise UsageError(f"{'.'.join(map(str, error['loc']))}: {error['msg'].removeprefix('Value error, ')}") from None
+    problems = check_factors(experiment, scenario, Path("--params"), {})
+    problems += [
+        Problem(None, f"outcomes.{field[1]}", message, file=Path("--outcomes"))
+        for field, message in outcome_problems(experiment)
+        if field[0] == "outcomes"  # the discovery outcome is the first of them: reported once
+    ]
+    if problems:
+        raise ScenarioError(problems)
+    return _run_experiment(args, ExperimentRequest(experiment, scenario, Path(), None))
+
+
+def _factor_option(text: str) -> tuple[str, dict[str, object]]:
+    """NAME, NAME=LOW:HIGH or a branch path=LOW:HIGH, as a factor of the command line."""
+    target, _, bounds = text.partition("=")
+    factor: dict[str, object] = {"weight" if "." in target else "parameter": target}
+    if bounds:
+        low, _, high = bounds.partition(":")
+        try:
+            factor.update(low=float(low), high=float(high))
+        except ValueError:
+            raise UsageError(f"--params: {text!r}: give a range as LOW:HIGH, e.g. {target}=0.1:0.5") from None
+    return target.replace(".", "_"), factor
+
+
+def _names(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _run_experiment(args: argparse.Namespace, request: ExperimentRequest | None) -> int:
+    backend = _backend(args)
+    if request is None:
+        manifest = read_manifest(args.resume)
+        announce = f"resuming experiment {args.resume} ({manifest.get('experiment')!r}) on {backend.describe()}"
+
+        def run(progress: Progress | None) -> Path:
+            return resume_experiment(args.resume, backend, progress)
+    else:
+        experiment = request.experiment
+        out = args.out or _default_run_dir(experiment.name)
+        request = dataclasses.replace(request, out=out, chunk_size=args.chunk_size, backend=backend)
+        check_run_directory(out, experiment_hash(experiment, request.scenario))
+        points = expected_points(experiment)
+        announce = (
+            f"running {points:,} design points x {experiment.replications:,} replications of "
+            f"{request.scenario.name!r} ({experiment.design.method} design) on {backend.describe()}, "
+            f"seed {experiment.seed}"
+        )
+
+        def run(progress: Progress | None) -> Path:
+            return run_experiment(request, progress)
+
+    if not (args.quiet or args.json):
+        print(announce, file=sys.stderr)
+    try:
+        with progress_display(quiet=args.quiet or args.json) as progress:
+            run_dir = run(progress)
+    except RunInterrupted as stopped:
+        print(f"{stopped}; resume with: wargame sweep --resume {stopped.run_dir}", file=sys.stderr)
+        return INTERRUPTED
+    report = None
+    if not args.no_report:
+        from sim.report import write_experiment_report  # matplotlib loads only when a report is wanted
+
+        report = write_experiment_report(run_dir)
+    if args.json:
+        manifest = read_manifest(run_dir)
+        keys = ("status", "experiment", "scenario", "seed", "points", "replications", "elapsed_seconds")
+        print(
+            json.dumps(
+                {
+                    "run_dir": str(run_dir),
+                    "report": str(report) if report else None,
+                    **{k: manifest.get(k) for k in keys},
+                }
+            )
+        )
+        return 0
+    if report:
+        print(f"report: {report}")
+    print(run_dir)
     return 0
 
 

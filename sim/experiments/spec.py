@@ -129,7 +129,7 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Path, PositionMap]:
         raise ScenarioError(
             sorted_problems(problems_from_pydantic(exc, document.data, document.positions, root=Experiment))
         ) from None
-    problems = [located(path, document.positions, *found) for found in _problems(experiment)]
+    problems = [located(path, document.positions, *found) for found in outcome_problems(experiment)]
     if problems:
         raise ScenarioError(problems)
     return experiment, path.parent / experiment.scenario, document.positions
@@ -140,7 +140,7 @@ def located(path: Path, positions: PositionMap, field: tuple[str | int, ...], me
     return Problem(locate(positions, field), ".".join(map(str, field)), message, file=path)
 
 
-def _problems(experiment: Experiment) -> list[tuple[tuple[str | int, ...], str]]:
+def outcome_problems(experiment: Experiment) -> list[tuple[tuple[str | int, ...], str]]:
     known = analysable_outcomes()
     found = []
     for index, name in enumerate(experiment.outcomes):
