@@ -160,7 +160,8 @@ def discover(experiment: Experiment, points: pd.DataFrame) -> Discovery:
     limits = box.limits.reset_index(names="factor")[["factor", "min", "max"]].rename(
         columns={"min": "low", "max": "high"}
     )
-    reading = _reading(experiment, outcome, threshold, cases, total, chosen, limits)
+    observed = {name: (x[name].min(), x[name].max()) for name in names}
+    reading = _reading(experiment, outcome, threshold, cases, total, chosen, limits, observed)
     return Discovery(outcome, threshold, cases, total, trajectory, step, limits, reading)
 
 
@@ -172,12 +173,13 @@ def _reading(
     total: int,
     chosen: pd.Series,
     limits: pd.DataFrame,
+    observed: dict[str, tuple[float, float]],
 ) -> str:
-    """The chosen box in plain words."""
+    """The chosen box in plain words; a side of the box at the design's edge is no restriction."""
     conditions = []
     for row in limits.itertuples():
         factor = experiment.factors[row.factor]
-        lo_end, hi_end = factor.bounds()
+        lo_end, hi_end = observed[row.factor]
         unit = " (percentile of its distribution)" if factor.percentile else ""
         if row.low > lo_end + 1e-9 and row.high < hi_end - 1e-9:
             conditions.append(f"{row.factor} between {row.low:.3g} and {row.high:.3g}{unit}")

@@ -1,0 +1,229 @@
+"""Experiments: designs, settings, the runner on every backend, indices, tornado, PRIM, the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from sim.experiments.analysis import discover, sensitivity_indices
+from sim.experiments.design import ONE_AT_A_TIME, SAMPLED, design_table
+from sim.experiments.run import ExperimentRequest, resume_experiment, run_experiment
+from sim.experiments.settings import Setting, apply_setting, compile_setting
+from sim.experiments.spec import Design, Experiment, Factor, load_experiment
+from sim.runner.backends import BackendSpec
+from sim.runner.batch import RunInterrupted
+from sim.scenario import load_scenario
+from tests.conftest import BASELINE, SCENARIOS, wargame
+
+EXAMPLE = SCENARIOS / "experiments" / "baseline-uncertainties.yaml"
+
+# Ishigami function, a = 7, b = 0.1, inputs uniform on [-pi, pi]: analytic Sobol indices.
+A, B = 7.0, 0.1
+_V1 = 0.5 * (1 + B * math.pi**4 / 5) ** 2
+_V2 = A**2 / 8
+_V13 = B**2 * math.pi**8 * (1 / 18 - 1 / 50)
+_V = _V1 + _V2 + _V13
+ISHIGAMI_FIRST = {"x1": _V1 / _V, "x2": _V2 / _V, "x3": 0.0}
+ISHIGAMI_TOTAL = {"x1": (_V1 + _V13) / _V, "x2": _V2 / _V, "x3": _V13 / _V}
+
+
+def _ishigami(x: np.ndarray) -> np.ndarray:
+    return np.sin(x[:, 0]) + A * np.sin(x[:, 1]) ** 2 + B * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def test_sobol_indices_of_the_ishigami_function_match_the_analytic_values():
+    """Design and analysis are ours (SALib inside); the model is Ishigami's closed form.
+
+    Tolerance: each analytic index must lie inside its 95% bootstrap interval, and every
+    interval must be narrower than 0.2 (at N = 2048 they are about 0.12 wide), so a
+    mis-ordered design or a wrong estimator, which shifts indices by 0.3 or more, fails.
+    """
+    factors = {f"x{i}": Factor(parameter=f"x{i}", low=-math.pi, high=math.pi) for i in (1, 2, 3)}
+    experiment = Experiment(
+        name="ishigami", scenario="none", factors=factors, outcomes=("offensive",), design=Design(samples=2048)
+    )
+    points = design_table(experiment.design, experiment.factors)
+    points["offensive"] = _ishigami(points[["x1", "x2", "x3"]].to_numpy())
+    indices = sensitivity_indices(experiment, points)
+    assert len(indices) == 6
+    for row in indices.itertuples():
+        truth = (ISHIGAMI_FIRST if row.index == "first-order" else ISHIGAMI_TOTAL)[row.factor]
+        assert row.ci_low <= truth <= row.ci_high, (row.factor, row.index, row.value, truth)
+        assert row.ci_high - row.ci_low < 0.2
+
+
+def test_designs_have_the_sizes_salib_gives_and_one_at_a_time_points():
+    factors = {"a": Factor(parameter="a"), "b": Factor(parameter="b", low=1, high=3)}
+    for method, sampled in (("sobol", 8 * 4), ("morris", 8 * 3), ("lhs", 8), ("grid", 3 * 3)):
+        table = design_table(Design(method=method, samples=8, levels=3), factors)
+        assert (table["kind"] == SAMPLED).sum() == sampled
+        swings = table[table["kind"] == ONE_AT_A_TIME]
+        assert len(swings) == 1 + 2 * len(factors)
+        assert table["point"].tolist() == list(range(len(table)))
+        assert table["a"].between(0, 1).all() and table["b"].between(1, 3).all()
+
+
+def test_factor_order_is_the_same_whatever_order_the_file_gives():
+    one = Experiment(name="e", scenario="s", factors={"b": Factor(parameter="b"), "a": Factor(parameter="a")})
+    assert list(one.factors) == ["a", "b"]
+    again = Experiment.model_validate(json.loads(json.dumps(one.model_dump(mode="json"), sort_keys=True)))
+    assert list(again.factors) == list(one.factors)
+
+
+def test_a_weight_setting_keeps_the_other_branches_in_proportion():
+    data = load_scenario(BASELINE).as_data()
+    changed = apply_setting(data, Setting(weights={"parameters.summit_outcome.ceasefire": 0.4}))
+    weights = changed["parameters"]["summit_outcome"]["weights"]
+    assert weights["ceasefire"] == pytest.approx(0.4)
+    assert weights["progress"] / weights["no_deal"] == pytest.approx(0.40 / 0.50)
+    assert sum(weights.values()) == pytest.approx(1.0)
+    hypotheses = apply_setting(data, Setting(weights={"hypotheses.offensive": 0.5}))["hypotheses"]
+    assert hypotheses["offensive"]["weight"] == pytest.approx(0.5)
+    assert hypotheses["routine"]["weight"] / hypotheses["coercion"]["weight"] == pytest.approx(0.55 / 0.30)
+
+
+def test_a_fixed_setting_holds_under_every_hypothesis():
+    compiled = compile_setting(load_scenario(BASELINE).as_data(), Setting(fixed={"time_to_ready_days": 12.0}))
+    for hypothesis in compiled.distributions.values():
+        assert hypothesis["time_to_ready_days"].quantile(0.9) == 12.0
+
+
+def _example(**changes) -> tuple[Experiment, object]:
+    experiment, scenario_path, _ = load_experiment(EXAMPLE)
+    small = {"replications": 20, "design": Design(method="sobol", samples=8, seed=1), **changes}
+    return experiment.model_copy(update=small), load_scenario(scenario_path)
+
+
+def test_design_points_share_random_numbers_and_pins_set_percentiles(tmp_path: Path):
+    experiment, scenario = _example()
+    out = run_experiment(ExperimentRequest(experiment, scenario, tmp_path / "run"))
+    rows = pq.read_table(out / "replications.parquet").to_pandas()
+    assert len(rows) == len(pd.read_parquet(out / "design.parquet")) * 20
+    # A parameter no factor touches is drawn from the same uniform at every point: common random numbers.
+    untouched = rows.pivot(index="replication", columns="point", values="param.defender_troops")
+    assert (untouched.nunique(axis=1) == 1).all()
+    # A percentile factor pins its parameter: within a point and hypothesis, one value.
+    pinned = rows.groupby(["point", "hypothesis"])["param.time_to_ready_days"].nunique()
+    assert (pinned == 1).all()
+    points = pd.read_parquet(out / "points.parquet")
+    for name in experiment.outcomes:
+        assert (points[f"{name}_ci_low"] <= points[name] + 1e-12).all()
+        assert (points[name] <= points[f"{name}_ci_high"] + 1e-12).all()
+
+
+def test_an_interrupted_experiment_resumes_to_the_uninterrupted_tables(tmp_path: Path):
+    experiment, scenario = _example()
+    whole = run_experiment(ExperimentRequest(experiment, scenario, tmp_path / "whole"))
+    seen = []
+
+    def stop_after_five(done: int, planned: int) -> None:
+        seen.append(done)
+        if len(seen) > 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted):
+        run_experiment(ExperimentRequest(experiment, scenario, tmp_path / "cut"), stop_after_five)
+    cut = tmp_path / "cut"
+    assert json.loads((cut / "manifest.json").read_text())["status"] == "interrupted"
+    assert not (cut / "replications.parquet").exists()
+    resume_experiment(cut, BackendSpec("serial"))
+    for name in ("replications.parquet", "points.parquet"):
+        assert pq.read_table(cut / name).equals(pq.read_table(whole / name))
+
+
+def test_prim_finds_the_box_that_makes_an_outcome_likely():
+    """Synthetic points: the outcome is high exactly where a > 0.6 and b < 0.3; PRIM must find that box."""
+    factors = {"a": Factor(parameter="a"), "b": Factor(parameter="b"), "c": Factor(parameter="c")}
+    experiment = Experiment(
+        name="e",
+        scenario="s",
+        factors=factors,
+        design=Design(method="lhs", samples=600, seed=3),
+        outcomes=("offensive",),
+        discovery={"outcome": "offensive", "above": 0.5},
+    )
+    points = design_table(experiment.design, experiment.factors)
+    points["offensive"] = ((points["a"] > 0.6) & (points["b"] < 0.3)).astype(float)
+    found = discover(experiment, points)
+    limits = found.limits.set_index("factor")
+    assert set(limits.index) == {"a", "b"}
+    assert limits.loc["a", "low"] == pytest.approx(0.6, abs=0.05)
+    assert limits.loc["b", "high"] == pytest.approx(0.3, abs=0.05)
+    assert "a at least" in found.reading and "b at most" in found.reading
+
+
+def test_the_example_experiment_gives_the_same_numbers_on_processes_and_dask(tmp_path: Path):
+    common = ["--runs", "20", "--quiet"]
+    processes = wargame("sweep", EXAMPLE, "--out", tmp_path / "p", "--workers", "2", *common)
+    assert processes.returncode == 0, processes.stderr
+    dask = wargame("sweep", EXAMPLE, "--out", tmp_path / "d", "--dask-workers", "2", "--no-report", *common)
+    assert dask.returncode == 0, dask.stderr
+    for name in ("replications.parquet", "points.parquet"):
+        assert pq.read_table(tmp_path / "p" / name).equals(pq.read_table(tmp_path / "d" / name))
+    html = (tmp_path / "p" / "report.html").read_text()
+    for anchor in ('id="figure-sensitivity_offensive"', 'id="figure-tornado_offensive"', 'id="figure-prim_tradeoff"'):
+        assert anchor in html
+    assert "<strong>Reading:</strong>" in html and "They concentrate where" in html
+    indices = pd.read_csv(tmp_path / "p" / "sensitivity.csv")
+    assert set(indices["index"]) == {"first-order", "total"}
+    assert set(indices["factor"]) == set(load_experiment(EXAMPLE)[0].factors)
+
+
+@pytest.mark.parametrize(
+    ("method", "indices"), [("morris", {"mu_star", "sigma"}), ("lhs", {"pawn_median", "pawn_max"})]
+)
+def test_sensitivity_command_screens_with_morris_or_pawn(tmp_path: Path, method: str, indices: set[str]):
+    result = wargame(
+        "sensitivity",
+        BASELINE,
+        "--params",
+        "time_to_ready_days,force_ratio_threshold=1.5:3,hypotheses.offensive=0:0.4",
+        "--method",
+        method,
+        "--samples",
+        "12",
+        "--runs",
+        "20",
+        "--workers",
+        "1",
+        "--out",
+        tmp_path / "s",
+        "--quiet",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith(str(tmp_path / "s"))
+    table = pd.read_csv(tmp_path / "s" / "sensitivity.csv")
+    assert set(table["index"]) == indices
+    assert set(table["factor"]) == {"time_to_ready_days", "force_ratio_threshold", "hypotheses_offensive"}
+
+
+def test_experiment_file_mistakes_are_reported_by_line_with_nothing_written(tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        f"name: bad\nscenario: {BASELINE}\n"
+        "factors:\n"
+        "  a: {parameter: time_to_ready_day}\n"
+        "  b: {weight: parameters.summit_outcome.ceasfire, low: 0, high: 0.5}\n"
+        "  c: {parameter: force_ratio_threshold, low: -1, high: 3}\n"
+    )
+    result = wargame("sweep", bad, "--out", tmp_path / "out")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith(f"{bad}:4:") and "did you mean 'time_to_ready_days'" in lines[0]
+    assert lines[1].startswith(f"{bad}:5:") and "its branches: ceasefire, no_deal, progress" in lines[1]
+    assert lines[2].startswith(f"{bad}:6:") and "factors.c.low" in lines[2]
+    assert not (tmp_path / "out").exists()
+
+
+def test_sensitivity_command_mistakes_are_one_line_each(tmp_path: Path):
+    result = wargame("sensitivity", BASELINE, "--params", "time_to_redy,force_ratio_threshold=3", "--out", tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "give a range as LOW:HIGH" in result.stderr
