@@ -49,7 +49,26 @@ def reports(tmp_path_factory) -> dict[str, Path]:
     succeed("run", variant, "--runs", 400, "--seed", 2, "--workers", 1, "--out", root / "run")
     belarus, latvia = SCENARIOS / "troops-belarus-13k.yaml", SCENARIOS / "troops-latvia-100-150k.yaml"
     succeed("compare", belarus, latvia, "--runs", 400, "--seed", 2, "--workers", 1, "--out", root / "compare")
-    return {"report": root / "run" / "report.html", "comparison": root / "compare" / "comparison.html"}
+    factors = "time_to_ready_days,force_ratio_threshold=1.5:3.5"
+    succeed(
+        "sensitivity",
+        SCENARIOS / "baseline.yaml",
+        "--params",
+        factors,
+        "--samples",
+        8,
+        "--runs",
+        40,
+        "--workers",
+        1,
+        "--out",
+        root / "experiment",
+    )
+    return {
+        "report": root / "run" / "report.html",
+        "comparison": root / "compare" / "comparison.html",
+        "experiment": root / "experiment" / "report.html",
+    }
 
 
 @contextmanager
@@ -71,7 +90,7 @@ def browser_page(path: Path) -> Iterator[tuple[Page, list[str]]]:
             browser.close()
 
 
-@pytest.mark.parametrize("name", ["report", "comparison"])
+@pytest.mark.parametrize("name", ["report", "comparison", "experiment"])
 def test_report_opens_cleanly_in_a_real_browser(reports, name, tmp_path):
     screenshot = tmp_path / f"{name}.png"
     with browser_page(reports[name]) as (page, problems):
