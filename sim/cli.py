@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 import sim
 from sim.engine import compile_scenario
+from sim.experiments.loading import is_experiment_file, load_checked_experiment
 from sim.experiments.run import (
     ExperimentRequest,
     expected_points,
@@ -32,7 +33,6 @@ from sim.experiments.spec import (
     Design,
     Discovery,
     Experiment,
-    load_experiment,
     outcome_problems,
 )
 from sim.progress import Progress, progress_display
@@ -93,8 +93,10 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"wargame {sim.__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
-    validate = commands.add_parser("validate", help="check scenario files and report every problem by line")
-    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="scenario YAML files")
+    validate = commands.add_parser(
+        "validate", help="check scenario and experiment files and report every problem by line"
+    )
+    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="scenario or experiment YAML files")
     validate.set_defaults(handler=_validate)
 
     run = commands.add_parser("run", help="run a batch of replications of a scenario and write its report")
@@ -119,7 +121,9 @@ def _build_parser() -> argparse.ArgumentParser:
     shown.add_argument("--json", action="store_true", help="print only a JSON summary, with the run directory")
     run.set_defaults(handler=_run)
 
-    report = commands.add_parser("report", help="write report.md, report.html and plots/ for a finished run")
+    report = commands.add_parser(
+        "report", help="write report.md, report.html and plots/ for a finished run or experiment"
+    )
     report.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     report.set_defaults(handler=_report)
 
@@ -201,7 +205,10 @@ def _validate(args: argparse.Namespace) -> int:
     failed = False
     for path in args.paths:
         try:
-            compile_scenario(load_scenario(path))
+            if is_experiment_file(path):
+                load_checked_experiment(path)
+            else:
+                compile_scenario(load_scenario(path))
         except ScenarioError as exc:
             failed = True
             for problem in exc.problems:
@@ -217,6 +224,10 @@ def _run(args: argparse.Namespace) -> int:
         if args.scenario or args.out or args.seed is not None or args.precision is not None:
             raise UsageError("--resume takes the run directory alone (its manifest holds the rest)")
         manifest = read_manifest(args.resume)  # a directory that is no run fails here, before any work
+        if manifest.get("kind") == "experiment":
+            raise RunDirectoryError(
+                f"{args.resume}: an experiment; resume it with: wargame sweep --resume {args.resume}"
+            )
         announce = (
             f"resuming {args.resume} ({manifest.get('scenario')!r}, {manifest.get('status')}) on {backend.describe()}"
         )
@@ -295,9 +306,10 @@ def _backend(args: argparse.Namespace) -> BackendSpec:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from sim.report import write_report
+    from sim.report import write_experiment_report, write_report
 
-    print(write_report(args.run_dir))
+    is_experiment = read_manifest(args.run_dir).get("kind") == "experiment"
+    print((write_experiment_report if is_experiment else write_report)(args.run_dir))
     return 0
 
 
@@ -348,14 +360,9 @@ def _sweep(args: argparse.Namespace) -> int:
         return _run_experiment(args, None)
     if args.experiment is None:
         raise UsageError("give an EXPERIMENT file to run, or --resume RUN_DIR")
-    experiment, scenario_path, positions = load_experiment(args.experiment)
+    experiment, scenario = load_checked_experiment(args.experiment)
     changes = {"replications": args.runs, "seed": args.seed}
     experiment = experiment.model_copy(update={k: v for k, v in changes.items() if v is not None})
-    scenario = load_scenario(scenario_path)
-    compile_scenario(scenario)
-    problems = check_factors(experiment, scenario, args.experiment, positions)
-    if problems:
-        raise ScenarioError(problems)
     return _run_experiment(args, ExperimentRequest(experiment, scenario, Path(), str(args.experiment)))
 
 

@@ -170,6 +170,10 @@ def test_the_example_experiment_gives_the_same_numbers_on_processes_and_dask(tmp
     for anchor in ('id="figure-sensitivity_offensive"', 'id="figure-tornado_offensive"', 'id="figure-prim_tradeoff"'):
         assert anchor in html
     assert "<strong>Reading:</strong>" in html and "They concentrate where" in html
+    rewritten = wargame("report", tmp_path / "d")  # the report of an experiment, written afterwards
+    assert rewritten.returncode == 0 and (tmp_path / "d" / "report.html").is_file()
+    as_run = wargame("run", "--resume", tmp_path / "d")
+    assert as_run.returncode == 2 and "wargame sweep --resume" in as_run.stderr
     indices = pd.read_csv(tmp_path / "p" / "sensitivity.csv")
     assert set(indices["index"]) == {"first-order", "total"}
     assert set(indices["factor"]) == set(load_experiment(EXAMPLE)[0].factors)
@@ -220,6 +224,9 @@ def test_experiment_file_mistakes_are_reported_by_line_with_nothing_written(tmp_
     assert lines[1].startswith(f"{bad}:5:") and "its branches: ceasefire, no_deal, progress" in lines[1]
     assert lines[2].startswith(f"{bad}:6:") and "factors.c.low" in lines[2]
     assert not (tmp_path / "out").exists()
+    validated = wargame("validate", bad)
+    assert validated.returncode == 2 and validated.stderr == result.stderr
+    assert wargame("validate", EXAMPLE).stdout == f"{EXAMPLE}: ok\n"
 
 
 def test_sensitivity_command_mistakes_are_one_line_each(tmp_path: Path):

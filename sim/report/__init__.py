@@ -62,7 +62,7 @@ def write_comparison(out: Path, run_dirs: list[Path]) -> Path:
 
 def write_experiment_report(run_dir: Path) -> Path:
     """Write an experiment's report and its analysis tables (CSV) into its directory; return the HTML path."""
-    manifest = _complete_manifest(run_dir)
+    manifest = _complete_manifest(run_dir, "experiment")
     points = pq.read_table(run_dir / store.POINTS).to_pandas()
     findings = build_experiment_report(manifest, points)
     _write_figures(run_dir / "plots", findings.report)
@@ -74,8 +74,12 @@ def write_experiment_report(run_dir: Path) -> Path:
     return run_dir / "report.html"
 
 
-def _complete_manifest(run_dir: Path) -> dict[str, Any]:
+def _complete_manifest(run_dir: Path, kind: str = "run") -> dict[str, Any]:
     manifest = store.read_manifest(run_dir)
+    found = manifest.get("kind", "run")
+    if found != kind:
+        article = {"run": "a run", "experiment": "an experiment"}
+        raise store.RunDirectoryError(f"{run_dir}: holds {article[found]}, not {article[kind]}")
     if manifest.get("status") != "complete":
         status = manifest.get("status", "unknown")
         raise store.RunDirectoryError(f"{run_dir}: run is {status}, not complete; no report written")

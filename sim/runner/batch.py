@@ -117,6 +117,8 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> Path:
 def resume_batch(run_dir: Path, backend: BackendSpec, progress: Progress | None = None) -> Path:
     """Finish an interrupted run: compute only the chunks it lacks, then write its tables."""
     manifest = store.read_manifest(run_dir)
+    if manifest.get("kind") == "experiment":
+        raise store.RunDirectoryError(f"{run_dir}: an experiment; resume it with: wargame sweep --resume {run_dir}")
     if manifest.get("status") == "complete":
         return run_dir
     return _complete(run_dir, manifest, backend, progress)

@@ -1,0 +1,27 @@
+"""Load an experiment file with its scenario, checked end to end before anything runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.engine import compile_scenario
+from sim.experiments.settings import check_factors
+from sim.experiments.spec import Experiment, load_experiment
+from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.scenario.yaml_source import read_yaml
+
+
+def load_checked_experiment(path: Path) -> tuple[Experiment, Scenario]:
+    """The experiment and its scenario; ScenarioError naming file and line for any mistake in either."""
+    experiment, scenario_path, positions = load_experiment(path)
+    scenario = load_scenario(scenario_path)
+    compile_scenario(scenario)  # the model's contract: a scenario that cannot run fails here
+    problems = check_factors(experiment, scenario, path, positions)
+    if problems:
+        raise ScenarioError(problems)
+    return experiment, scenario
+
+
+def is_experiment_file(path: Path) -> bool:
+    """Experiment files have `factors:`; scenarios never do."""
+    return "factors" in read_yaml(path).data
