@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import math
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from conftest import BASELINE, REPO, SCENARIOS, wargame
 
 from sim.experiments.analysis import discover, sensitivity_indices
 from sim.experiments.design import ONE_AT_A_TIME, SAMPLED, design_table
@@ -19,7 +24,6 @@ from sim.experiments.spec import Design, Experiment, Factor, load_experiment
 from sim.runner.backends import BackendSpec
 from sim.runner.batch import RunInterrupted
 from sim.scenario import load_scenario
-from tests.conftest import BASELINE, SCENARIOS, wargame
 
 EXAMPLE = SCENARIOS / "experiments" / "baseline-uncertainties.yaml"
 
@@ -234,3 +238,31 @@ def test_sensitivity_command_mistakes_are_one_line_each(tmp_path: Path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "give a range as LOW:HIGH" in result.stderr
+
+
+def test_ctrl_c_stops_a_sweep_and_resume_completes_the_same_tables(tmp_path: Path):
+    whole = tmp_path / "whole"
+    assert wargame("sweep", EXAMPLE, "--runs", 40, "--workers", 1, "--out", whole, "--no-report").returncode == 0
+    out = tmp_path / "cut"
+    command = [sys.executable, "-m", "sim.cli", "sweep", str(EXAMPLE), "--runs", "40", "--out", str(out)]
+    process = subprocess.Popen(
+        [*command, "--workers", "2", "--no-report"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while len(list((out / "chunks").glob("replications-*.parquet"))) < 20:
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and f"resume with: wargame sweep --resume {out}" in stderr
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+    resumed = wargame("sweep", "--resume", out, "--workers", 2, "--no-report")
+    assert resumed.returncode == 0, resumed.stderr
+    for name in ("replications.parquet", "points.parquet"):
+        assert pq.read_table(out / name).equals(pq.read_table(whole / name))
