@@ -24,6 +24,7 @@ from sim.experiments.spec import Design, Experiment, Factor, load_experiment
 from sim.runner.backends import BackendSpec
 from sim.runner.batch import RunInterrupted
 from sim.scenario import load_scenario
+from sim.statistics import wilson_interval, wilson_intervals
 
 EXAMPLE = SCENARIOS / "experiments" / "baseline-uncertainties.yaml"
 
@@ -163,7 +164,7 @@ def test_prim_finds_the_box_that_makes_an_outcome_likely():
 
 
 def test_the_example_experiment_gives_the_same_numbers_on_processes_and_dask(tmp_path: Path):
-    common = ["--runs", "20", "--quiet"]
+    common = ["--runs", "10", "--quiet"]
     processes = wargame("sweep", EXAMPLE, "--out", tmp_path / "p", "--workers", "2", *common)
     assert processes.returncode == 0, processes.stderr
     dask = wargame("sweep", EXAMPLE, "--out", tmp_path / "d", "--dask-workers", "2", "--no-report", *common)
@@ -242,9 +243,9 @@ def test_sensitivity_command_mistakes_are_one_line_each(tmp_path: Path):
 
 def test_ctrl_c_stops_a_sweep_and_resume_completes_the_same_tables(tmp_path: Path):
     whole = tmp_path / "whole"
-    assert wargame("sweep", EXAMPLE, "--runs", 40, "--workers", 1, "--out", whole, "--no-report").returncode == 0
+    assert wargame("sweep", EXAMPLE, "--runs", 10, "--workers", 1, "--out", whole, "--no-report").returncode == 0
     out = tmp_path / "cut"
-    command = [sys.executable, "-m", "sim.cli", "sweep", str(EXAMPLE), "--runs", "40", "--out", str(out)]
+    command = [sys.executable, "-m", "sim.cli", "sweep", str(EXAMPLE), "--runs", "10", "--out", str(out)]
     process = subprocess.Popen(
         [*command, "--workers", "2", "--no-report"],
         cwd=REPO,
@@ -266,3 +267,13 @@ def test_ctrl_c_stops_a_sweep_and_resume_completes_the_same_tables(tmp_path: Pat
     assert resumed.returncode == 0, resumed.stderr
     for name in ("replications.parquet", "points.parquet"):
         assert pq.read_table(out / name).equals(pq.read_table(whole / name))
+
+
+def test_vectorised_wilson_intervals_match_scipy():
+    """Tolerance 1e-9: the same closed form, computed two ways, differs only by rounding."""
+    successes = np.array([0, 1, 7, 50, 199, 200])
+    trials = np.array([200, 200, 30, 100, 200, 200])
+    low, high = wilson_intervals(successes, trials)
+    for k in range(len(trials)):
+        expected = wilson_interval(int(successes[k]), int(trials[k]))
+        assert (low[k], high[k]) == pytest.approx(expected, abs=1e-9)

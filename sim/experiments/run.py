@@ -30,7 +30,7 @@ from sim.runner.backends import BackendSpec, execute
 from sim.runner.batch import MAX_CHUNK, Progress, RunInterrupted, chunk_ranges, close_results, utc_now, versions
 from sim.runner.tables import replications_schema, replications_table
 from sim.scenario import Scenario
-from sim.statistics import CONFIDENCE, wilson_interval
+from sim.statistics import wilson_intervals
 
 POINT_COLUMN = "point"
 
@@ -222,10 +222,8 @@ def points_table(out: Path, experiment: Experiment, design: pd.DataFrame) -> pd.
         series = grouped[name]
         if pd.api.types.is_bool_dtype(rows[name]):
             successes, trials = series.sum(), series.count()
-            bounds = [wilson_interval(int(s), int(n), CONFIDENCE) for s, n in zip(successes, trials, strict=True)]
             table[name] = successes / trials
-            table[f"{name}_ci_low"] = [b[0] for b in bounds]
-            table[f"{name}_ci_high"] = [b[1] for b in bounds]
+            table[f"{name}_ci_low"], table[f"{name}_ci_high"] = wilson_intervals(successes, trials)
         else:
             mean, sd, count = series.mean(), series.std(ddof=1), series.count()
             half = z * sd / np.sqrt(count.clip(lower=1))

@@ -8,7 +8,6 @@ its own stream and only that parameter's uniform is replaced (common random numb
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -58,7 +57,7 @@ def setting_for(factors: Mapping[str, Factor], values: Mapping[str, float]) -> S
 
 def apply_setting(scenario_data: Mapping[str, Any], setting: Setting) -> dict[str, Any]:
     """The scenario data with the setting's fixed values and weights in place (pins apply later)."""
-    data = copy.deepcopy(dict(scenario_data))
+    data = json.loads(json.dumps(scenario_data))  # a deep copy; scenario data is plain JSON, and this is faster
     for name, value in setting.fixed.items():
         data["parameters"][name] = {"dist": "fixed", "value": value, "assumption": FIXED_BY_DESIGN}
         for hypothesis in data["hypotheses"].values():
