@@ -148,9 +148,11 @@ def run_chunk(compiled: CompiledScenario, seed: int, indices: range, pins: Mappi
     outcomes: list[Outcome] = []
     events = EventColumns([], [], [], [], [])
     names = compiled.parameter_names
-    for row, stream in enumerate(streams):
-        params = {name: parameters[name][row] for name in names}
-        world = _run_world(compiled, stream, str(hypotheses[row]), params)
+    # Plain Python values: the model's arithmetic on them is several times faster than on numpy scalars.
+    rows = zip(*(parameters[name].tolist() for name in names), strict=True)
+    for stream, hypothesis, values in zip(streams, hypotheses.tolist(), rows, strict=True):
+        params = dict(zip(names, values, strict=True))
+        world = _run_world(compiled, stream, hypothesis, params)
         outcomes.append(world.outcome)
         events.add(world.events)
     return Chunk(np.asarray(indices, dtype=np.int64), hypotheses, parameters, outcomes, events)

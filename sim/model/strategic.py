@@ -67,7 +67,8 @@ def _nuclear_signals(world: World) -> None:
                 base * (crisis_factor * (escalation if sanctioned else 1.0) if crisis else 1.0),
             )
         )
-    counts = world.rng.poisson([rate * length for _, length, _, rate in stretches]).tolist()
+    # One scalar draw a stretch: the same numbers as one array draw, at a third of the cost for so few.
+    counts = [int(world.rng.poisson(rate * length)) for _, length, _, rate in stretches]
     world.outcome.nuclear_signals = sum(counts)
     if not world.outcome.nuclear_signals:
         return

@@ -7,7 +7,9 @@ family are in docs/scenarios.md#distributions.
 
 from __future__ import annotations
 
+import functools
 import math
+import warnings
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -156,7 +158,7 @@ class Pert(DistributionBase):
 
     def quantiles(self, u: np.ndarray) -> np.ndarray:
         a, b = self.beta_shape()
-        return self.low + (self.high - self.low) * special.betaincinv(a, b, u)
+        return self.low + (self.high - self.low) * beta_quantiles(a, b, u)
 
 
 class Normal(DistributionBase):
@@ -218,7 +220,60 @@ class Beta(DistributionBase):
         return (0.0, 1.0)
 
     def quantiles(self, u: np.ndarray) -> np.ndarray:
-        return special.betaincinv(self.alpha, self.beta, u)
+        return beta_quantiles(self.alpha, self.beta, u)
+
+
+BETA_U_RESOLUTION = 1e-12
+MAX_PINV_SHAPE = 1_000.0  # tested up to Beta(2, 1000); beyond, the exact inverse
+
+
+def beta_quantiles(a: float, b: float, u: np.ndarray) -> np.ndarray:
+    """Quantiles of Beta(a, b): scipy's fast numerical inversion where it applies, else exact.
+
+    PERT and beta parameters are most of a replication's draws; the exact inverse
+    (`betaincinv`) costs about 1.3 us a value, scipy's PINV about 0.02 us, within
+    1e-12 of the target probability (|CDF(x) - u|). PINV is built for shapes with a <= b
+    (mass away from 1, where it loses precision; a > b uses the mirror image, 1 - X ~
+    Beta(b, a)) and needs a bounded density, so shapes below 1 keep the exact inverse.
+    The choice depends on the shape alone, never on how many values are asked for, so the
+    numbers are the same however work is split.
+    """
+    mirrored = a > b
+    inverse = _beta_inverse(float(b), float(a)) if mirrored else _beta_inverse(float(a), float(b))
+    if inverse is None:
+        return special.betaincinv(a, b, u)
+    return 1.0 - inverse.ppf(1.0 - u) if mirrored else inverse.ppf(u)
+
+
+class _BetaDensity:
+    """The Beta density, normalised and in logs (no underflow for large shapes), as UNU.RAN takes it."""
+
+    def __init__(self, a: float, b: float):
+        self.a, self.b, self.log_norm = a, b, -float(special.betaln(a, b))
+
+    def pdf(self, x: float) -> float:
+        if x <= 0.0 or x >= 1.0:
+            edge = self.a if x <= 0.0 else self.b
+            return math.exp(self.log_norm) if edge == 1.0 else 0.0
+        return math.exp((self.a - 1) * math.log(x) + (self.b - 1) * math.log1p(-x) + self.log_norm)
+
+    def support(self) -> tuple[float, float]:
+        return (0.0, 1.0)
+
+
+@functools.lru_cache(maxsize=512)
+def _beta_inverse(a: float, b: float) -> Any:
+    """PINV's inverse CDF of Beta(a, b), a <= b, built once per shape, or None where it does not apply."""
+    if a < 1 or b < 1 or b > MAX_PINV_SHAPE:
+        return None
+    from scipy.stats.sampling import NumericalInversePolynomial, UNURANError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any accuracy warning from UNU.RAN: use the exact inverse instead
+        try:
+            return NumericalInversePolynomial(_BetaDensity(a, b), domain=(0.0, 1.0), u_resolution=BETA_U_RESOLUTION)
+        except (RuntimeWarning, UserWarning, ValueError, UNURANError):
+            return None
 
 
 class Bernoulli(DistributionBase):
