@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from matplotlib.figure import Figure
 
 from sim.analysis import provenance, summary
+from sim.forecast.questions import forecast_table, questions_of
 from sim.plots import distributions, outcomes, timelines
 
 HEADLINE_OUTCOMES = ("ceasefire", "sanctions", "offensive", "objective_reached", "oreshnik_operational")
@@ -128,9 +129,11 @@ def build_report(manifest: dict[str, Any], table: pd.DataFrame, sample: pd.DataF
             timelines.convergence(table[CONVERGENCE_OUTCOME].to_numpy(dtype=float), CONVERGENCE_OUTCOME),
         ),
     ]
+    questions = questions_of(scenario)
     context = {
         "manifest": manifest,
         "scenario": scenario,
+        "forecasts": forecast_table(questions, table).to_dict("records") if questions else [],
         "headline": [r for r in probabilities.itertuples() if r.outcome in HEADLINE_OUTCOMES],
         "probabilities": list(probabilities.itertuples()),
         "numeric": list(summary.numeric_table(table, numeric_names).itertuples()),
