@@ -30,10 +30,10 @@ def _leading_rows(path: Path, rows: int) -> pd.DataFrame:
 
 def write_report(run_dir: Path) -> Path:
     """Write the report files of a complete run into its directory; return the HTML path."""
-    manifest = _complete_manifest(run_dir)
+    manifest = complete_manifest(run_dir)
     sample = _leading_rows(run_dir / store.REPLICATIONS, CORRELATION_ROWS)
-    report = build_report(manifest, _outcome_table(run_dir), sample=sample)
-    _write_figures(run_dir / "plots", report)
+    report = build_report(manifest, outcome_table(run_dir), sample=sample)
+    write_figures(run_dir / "plots", report)
     store.atomic_write_text(run_dir / "report.md", report.markdown)
     store.atomic_write_text(run_dir / "report.html", report.html)
     return run_dir / "report.html"
@@ -47,11 +47,11 @@ def write_comparison(out: Path, run_dirs: list[Path]) -> Path:
     """
     runs: list[Compared] = []
     for run_dir in run_dirs:
-        manifest = _complete_manifest(run_dir)
+        manifest = complete_manifest(run_dir)
         name = _unique_name(manifest["scenario"], [run.name for run in runs])
-        runs.append(Compared(name, manifest, _outcome_table(run_dir)))
+        runs.append(Compared(name, manifest, outcome_table(run_dir)))
     report, side, differences = build_comparison(runs)
-    _write_figures(out / "plots", report)
+    write_figures(out / "plots", report)
     store.atomic_write_text(out / "side_by_side.csv", side.to_csv(index=False))
     store.atomic_write_text(out / "differences.csv", differences.to_csv(index=False))
     store.atomic_write_text(out / "comparison.md", report.markdown)
@@ -59,7 +59,7 @@ def write_comparison(out: Path, run_dirs: list[Path]) -> Path:
     return out / "comparison.html"
 
 
-def _complete_manifest(run_dir: Path) -> dict[str, Any]:
+def complete_manifest(run_dir: Path) -> dict[str, Any]:
     manifest = store.read_manifest(run_dir)
     if manifest.get("status") != "complete":
         status = manifest.get("status", "unknown")
@@ -67,14 +67,14 @@ def _complete_manifest(run_dir: Path) -> dict[str, Any]:
     return manifest
 
 
-def _outcome_table(run_dir: Path) -> pd.DataFrame:
+def outcome_table(run_dir: Path) -> pd.DataFrame:
     """Outcome columns only, text as categories: a million rows stay well under a gigabyte."""
     path = run_dir / store.REPLICATIONS
     columns = [name for name in pq.read_schema(path).names if not name.startswith("param.")]
     return pq.read_table(path, columns=columns).to_pandas(strings_to_categorical=True)
 
 
-def _write_figures(folder: Path, report: Report) -> None:
+def write_figures(folder: Path, report: Report) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for item in report.figures:
         store.atomic_write_bytes(folder / f"{item.name}.png", item.png)

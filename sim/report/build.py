@@ -192,6 +192,8 @@ def templates(autoescape: bool) -> Environment:
     )
     environment.filters["label"] = lambda name: str(name).replace("_", " ")
     environment.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    environment.filters["posterior_view"] = posterior_view
+    environment.filters["reading"] = describe_reading
     return environment
 
 
@@ -204,3 +206,26 @@ def format_number(value: Any) -> str:
     if abs(value) >= 10:
         return f"{value:.1f}"
     return f"{value:.2f}"
+
+
+def posterior_view(row: dict[str, Any]) -> dict[str, Any]:
+    """A forecast row of an assessment with its posterior columns in place of the prior ones."""
+    view = dict(row)
+    for name in ("forecast", "ci_low", "ci_high", "p5", "p50", "p95"):
+        view[name] = row.get(f"posterior_{name}")
+    return view
+
+
+def describe_reading(observation: Any) -> str:
+    """What an evidence file's observation says and how much it is trusted, in words."""
+    subject = observation.outcome or f"event {observation.event}"
+    if observation.observed is not None:
+        detection, false_alarm = observation.rates
+        seen = "yes" if observation.observed else "no"
+        return f"{subject} seen as {seen} (detection rate {detection:g}, false-alarm rate {false_alarm:g})"
+    if observation.between is not None:
+        return f"{subject} between {format_number(observation.between[0])} and {format_number(observation.between[1])}"
+    error = (
+        f"normal error sd {observation.sd:g}" if observation.sd else f"lognormal error log-sd {observation.log_sd:g}"
+    )
+    return f"{subject} measured at {format_number(observation.value)} ({error})"
