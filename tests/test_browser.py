@@ -49,7 +49,12 @@ def reports(tmp_path_factory) -> dict[str, Path]:
     succeed("run", variant, "--runs", 400, "--seed", 2, "--workers", 1, "--out", root / "run")
     belarus, latvia = SCENARIOS / "troops-belarus-13k.yaml", SCENARIOS / "troops-latvia-100-150k.yaml"
     succeed("compare", belarus, latvia, "--runs", 400, "--seed", 2, "--workers", 1, "--out", root / "compare")
-    return {"report": root / "run" / "report.html", "comparison": root / "compare" / "comparison.html"}
+    succeed("assess", root / "run", "--evidence", SCENARIOS / "evidence" / "zapad-september.yaml")
+    return {
+        "report": root / "run" / "report.html",
+        "comparison": root / "compare" / "comparison.html",
+        "assessment": root / "run" / "assessments" / "zapad-september" / "assessment.html",
+    }
 
 
 @contextmanager
@@ -71,7 +76,7 @@ def browser_page(path: Path) -> Iterator[tuple[Page, list[str]]]:
             browser.close()
 
 
-@pytest.mark.parametrize("name", ["report", "comparison"])
+@pytest.mark.parametrize("name", ["report", "comparison", "assessment"])
 def test_report_opens_cleanly_in_a_real_browser(reports, name, tmp_path):
     screenshot = tmp_path / f"{name}.png"
     with browser_page(reports[name]) as (page, problems):
