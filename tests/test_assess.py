@@ -186,3 +186,9 @@ def test_assessing_a_finished_run_needs_no_new_replications(tmp_path):
     assert hypotheses["posterior"].sum() == pytest.approx(1.0)
     # the run directory itself is unchanged: still a complete run
     assert '"status": "complete"' in (tmp_path / "run" / "manifest.json").read_text()
+
+
+def test_assess_and_score_have_help():
+    for command in ("assess", "score"):
+        result = wargame(command, "--help")
+        assert result.returncode == 0 and "--" in result.stdout
