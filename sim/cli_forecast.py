@@ -192,7 +192,7 @@ def _print_scores(scores: pd.DataFrame, summary: dict[str, Any]) -> None:
 
 
 def _date_columns(questions: dict[str, Any]) -> list[str]:
-    from sim.forecast.outcomes import DATE_OF
+    from sim.model.outcomes import DATE_OF
 
     return [DATE_OF[q.outcome] for q in questions.values() if q.by is not None and q.outcome in DATE_OF]
 

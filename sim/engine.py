@@ -14,9 +14,9 @@ import numpy as np
 import simpy
 
 from sim import model
-from sim.forecast.questions import check_questions
 from sim.model.contract import check_contract
 from sim.model.intent import draw_hypotheses
+from sim.model.outcomes import check_questions
 from sim.model.world import Outcome, Signals, World
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.distributions import DistributionBase, plain

@@ -16,8 +16,8 @@ import pandas as pd
 
 from sim.evidence.schema import EvidenceFile
 from sim.forecast import weighted
-from sim.forecast.outcomes import CATEGORY, NUMBER, YES_NO, outcome_kinds
 from sim.forecast.questions import forecast_table
+from sim.model.outcomes import CATEGORY, NUMBER, YES_NO, outcome_kinds
 from sim.scenario.schema import Question
 from sim.statistics import wilson_interval
 

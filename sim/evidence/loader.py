@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from sim.evidence.schema import EvidenceFile
-from sim.forecast.outcomes import DATE, NUMBER, YES_NO, did_you_mean, outcome_kinds
+from sim.model.outcomes import DATE, NUMBER, YES_NO, did_you_mean, outcome_kinds
 from sim.scenario import Problem, Scenario, ScenarioError
 from sim.scenario.errors import sorted_problems
 from sim.scenario.pydantic_errors import problems_from_pydantic

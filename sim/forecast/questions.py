@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from sim.forecast import weighted
-from sim.forecast.outcomes import NUMBER, check_yes_no_reference, did_you_mean, happened_by, outcome_kinds
-from sim.scenario import Problem, Scenario
+from sim.forecast.outcomes import happened_by
+from sim.model.outcomes import NUMBER, outcome_kinds
 from sim.scenario.schema import Question
 
 BINARY, NUMERIC = "binary", "numeric"
@@ -38,31 +38,6 @@ COLUMNS = [
 
 def question_kind(question: Question) -> str:
     return NUMERIC if outcome_kinds().get(question.outcome) == NUMBER else BINARY
-
-
-def check_questions(scenario: Scenario) -> list[Problem]:
-    """Every question that names no outcome, or one that cannot be asked the way it is."""
-    problems = []
-    kinds = outcome_kinds()
-    for name, question in scenario.questions.items():
-        kind = kinds.get(question.outcome)
-        at = ("questions", name, "outcome")
-        if kind is None:
-            problems.append(
-                scenario.located(at, f"unknown outcome {question.outcome!r}{did_you_mean(question.outcome, kinds)}")
-            )
-        elif kind == NUMBER:
-            if question.by is not None:
-                problems.append(scenario.located(("questions", name, "by"), "a numeric question has no deadline"))
-        else:
-            message = check_yes_no_reference(question.outcome, question.by, by_required=True)
-            if message:
-                problems.append(scenario.located(at, message))
-            if question.baseline_range is not None:
-                problems.append(
-                    scenario.located(("questions", name, "baseline_range"), "only numeric questions have a range")
-                )
-    return problems
 
 
 def questions_of(scenario_data: Mapping[str, Any]) -> dict[str, Question]:

@@ -9,8 +9,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError
 
-from sim.forecast.outcomes import did_you_mean
 from sim.forecast.questions import BINARY, question_kind
+from sim.model.outcomes import did_you_mean
 from sim.scenario import Problem, ScenarioError
 from sim.scenario.errors import sorted_problems
 from sim.scenario.pydantic_errors import problems_from_pydantic
