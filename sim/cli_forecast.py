@@ -60,8 +60,8 @@ def _assess(args: argparse.Namespace, host: types.ModuleType) -> int:
     from sim.evidence.likelihood import log_likelihoods
 
     existing = args.scenario if args.scenario is not None and args.scenario.is_dir() else None
-    if existing is not None and args.resume:
-        raise host.UsageError("give a finished run or --resume RUN_DIR, not both")
+    if existing is not None and (args.resume or args.out or args.seed is not None or args.precision is not None):
+        raise host.UsageError("a finished run is assessed as it is: --resume, --out, --seed, --precision do not apply")
     # Check the evidence against the scenario before running anything: a mistake costs nothing.
     if existing is not None or args.resume:
         manifest = store.read_manifest(existing or args.resume)

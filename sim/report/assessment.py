@@ -13,6 +13,7 @@ from sim.evidence import assessment as rules
 from sim.evidence.assessment import Assessment
 from sim.evidence.schema import EvidenceFile
 from sim.plots import forecasting
+from sim.report import write_figures
 from sim.report.build import Report, ReportFigure, templates
 from sim.runner import store
 
@@ -85,8 +86,6 @@ def build_assessment_report(manifest: dict[str, Any], evidence: EvidenceFile, re
 
 def write_assessment(out: Path, manifest: dict[str, Any], evidence: EvidenceFile, result: Assessment) -> Path:
     """Write the assessment's tables, figures and report into `out`; return the HTML path."""
-    from sim.report import write_figures  # the package imports this module's siblings first
-
     report = build_assessment_report(manifest, evidence, result)
     out.mkdir(parents=True, exist_ok=True)
     frames = (result.hypotheses, result.ach, result.diagnosticity, result.sequence, result.outcomes)
