@@ -226,3 +226,13 @@ def test_run_report_lists_the_forecast_questions(tmp_path):
     assert "## Forecast questions" in markdown
     assert "`offensive_by_year_end`: Will an offensive be launched" in markdown
     assert 'id="questions"' in (tmp_path / "run" / "report.html").read_text()
+
+
+def test_comparison_lists_the_questions_of_each_scenario_that_asks_them(tmp_path):
+    result = wargame("compare", BASELINE, SCENARIOS / "baseline-questions.yaml", "--runs", 200, "--seed", 1,
+                     "--workers", 1, "--out", tmp_path / "compare", "--quiet")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    markdown = (tmp_path / "compare" / "comparison.md").read_text()
+    section = markdown.split("## Forecast questions")[1].split("## Figures")[0]
+    assert "### baseline-questions" in section and "### baseline\n" not in section
+    assert "`second_summit`" in section
