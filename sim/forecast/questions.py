@@ -1,4 +1,4 @@
-"""Forecast questions: check them against the model's outcomes and forecast them from replications.
+"""Forecast questions, forecast from replications (checked against the outcomes in sim/model/outcomes.py).
 
 A yes/no question is forecast as the (weighted) share of replications in which its
 outcome happened by the deadline; a numeric one as the (weighted) distribution of its

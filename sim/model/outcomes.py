@@ -46,17 +46,14 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def check_yes_no_reference(outcome: str, by: dt.date | None, *, by_required: bool) -> str | None:
-    """Why `outcome` (with deadline `by`) cannot be read as yes/no, or None if it can."""
-    kinds = outcome_kinds()
-    kind = kinds.get(outcome)
-    if kind is None:
-        return f"unknown outcome {outcome!r}{did_you_mean(outcome, kinds)}"
-    if kind == DATE:
-        return "a date outcome needs a date (`by`) to become a yes/no" if by is None and by_required else None
-    if kind != YES_NO:
-        return f"{outcome!r} is a {kind} outcome, not a yes/no or date one"
-    if by is not None and outcome not in DATE_OF and by_required:
+def _binary_problem(outcome: str, by: dt.date | None) -> str | None:
+    """Why a known, non-numeric `outcome` cannot be asked as yes/no with deadline `by` (None if it can)."""
+    kind = outcome_kinds()[outcome]
+    if kind == DATE and by is None:
+        return "a date outcome needs a deadline (`by`) to become a yes/no question"
+    if kind not in (YES_NO, DATE):
+        return f"{outcome!r} is a {kind} outcome, not a yes/no, date or number one"
+    if kind == YES_NO and by is not None and outcome not in DATE_OF:
         dated = ", ".join(sorted(DATE_OF))
         return f"{outcome!r} has no date in the model, so it cannot be asked 'by' a date (dated: {dated})"
     return None
@@ -77,7 +74,7 @@ def check_questions(scenario: Scenario) -> list[Problem]:
             if question.by is not None:
                 problems.append(scenario.located(("questions", name, "by"), "a numeric question has no deadline"))
         else:
-            message = check_yes_no_reference(question.outcome, question.by, by_required=True)
+            message = _binary_problem(question.outcome, question.by)
             if message:
                 problems.append(scenario.located(at, message))
             if question.baseline_range is not None:
