@@ -146,7 +146,7 @@ def test_assess_command_writes_the_assessment_and_is_reproducible(tmp_path):
     for name in ("a", "b"):
         result = wargame(
             "assess", SCENARIOS / "baseline-questions.yaml", "--evidence", EVIDENCE,
-            "--runs", 1000, "--seed", 5, "--workers", 1, "--out", tmp_path / name, "--quiet",
+            "--runs", 600, "--seed", 5, "--workers", 1, "--out", tmp_path / name, "--quiet",
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         folder = Path(result.stdout.splitlines()[-1])
@@ -186,9 +186,3 @@ def test_assessing_a_finished_run_needs_no_new_replications(tmp_path):
     assert hypotheses["posterior"].sum() == pytest.approx(1.0)
     # the run directory itself is unchanged: still a complete run
     assert '"status": "complete"' in (tmp_path / "run" / "manifest.json").read_text()
-
-
-def test_assess_and_score_have_help():
-    for command in ("assess", "score"):
-        result = wargame(command, "--help")
-        assert result.returncode == 0 and "--" in result.stdout
