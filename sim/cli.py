@@ -212,8 +212,8 @@ def _execute_batch(args: argparse.Namespace, quiet: bool) -> Path:
         return run(progress)
 
 
-def _interrupted(stopped: RunInterrupted) -> int:
-    print(f"{stopped}; resume with: wargame run --resume {stopped.run_dir}", file=sys.stderr)
+def _interrupted(stopped: RunInterrupted, command: str = "run") -> int:
+    print(f"{stopped}; resume with: wargame {command} --resume {stopped.run_dir}", file=sys.stderr)
     return INTERRUPTED
 
 

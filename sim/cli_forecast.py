@@ -77,7 +77,7 @@ def _assess(args: argparse.Namespace, host: types.ModuleType) -> int:
         try:
             run_dir = host._execute_batch(args, quiet=args.quiet)
         except RunInterrupted as stopped:
-            return host._interrupted(stopped)
+            return host._interrupted(stopped, f"assess --evidence {args.evidence}")
     manifest = complete_manifest(run_dir)
     from sim.forecast.questions import questions_of
     from sim.report import outcome_table
