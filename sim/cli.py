@@ -101,21 +101,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a batch of replications of a scenario and write its report")
     run.add_argument("scenario", type=Path, nargs="?", metavar="SCENARIO", help="scenario YAML file")
-    run.add_argument(
-        "--runs",
-        type=_positive_int,
-        default=10_000,
-        help="replications, or at most that many with --precision (default 10000)",
-    )
-    run.add_argument("--seed", type=_non_negative_int, help="root seed (default: a fresh one, kept in the manifest)")
-    run.add_argument("--out", type=Path, help="run directory (default results/<scenario>/<run-id>/)")
+    _add_run_options(run)
     run.add_argument("--no-report", action="store_true", help="write the tables only, no report")
-    run.add_argument(
-        "--resume", type=Path, metavar="RUN_DIR", help="finish an interrupted run: compute what is missing"
-    )
-    run.add_argument("--precision", type=_probability, metavar="H", help="stop once the 95%% interval is at most +/- H")
-    run.add_argument("--metric", metavar="OUTCOME", help="the yes/no outcome --precision is about, e.g. offensive")
-    _add_backend_options(run)
     shown = run.add_mutually_exclusive_group()
     shown.add_argument("--quiet", action="store_true", help="no progress display")
     shown.add_argument("--json", action="store_true", help="print only a JSON summary, with the run directory")
@@ -174,7 +161,31 @@ def _build_parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario files, for editors")
     schema.set_defaults(handler=_schema)
+
+    from sim import cli_forecast  # assess and score; handed this module, which runs as __main__ under -m
+
+    cli_forecast.register(commands, sys.modules[__name__])
     return parser
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """How many replications, from which seed, where to, resuming, precision: shared by run and assess."""
+    parser.add_argument(
+        "--runs",
+        type=_positive_int,
+        default=10_000,
+        help="replications, or at most that many with --precision (default 10000)",
+    )
+    parser.add_argument("--seed", type=_non_negative_int, help="root seed (default: a fresh one, kept in the manifest)")
+    parser.add_argument("--out", type=Path, help="run directory (default results/<scenario>/<run-id>/)")
+    parser.add_argument(
+        "--resume", type=Path, metavar="RUN_DIR", help="finish an interrupted run: compute what is missing"
+    )
+    parser.add_argument(
+        "--precision", type=_probability, metavar="H", help="stop once the 95%% interval is at most +/- H"
+    )
+    parser.add_argument("--metric", metavar="OUTCOME", help="the yes/no outcome --precision is about, e.g. offensive")
+    _add_backend_options(parser)
 
 
 def _add_backend_options(parser: argparse.ArgumentParser) -> None:
@@ -219,6 +230,28 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    try:
+        run_dir = _execute_batch(args, quiet=args.quiet or args.json)
+    except RunInterrupted as stopped:
+        return _interrupted(stopped)
+    report = None
+    if not args.no_report:
+        from sim.report import write_report  # matplotlib loads only when a report is wanted
+
+        report = write_report(run_dir)
+    if args.json:
+        manifest = read_manifest(run_dir)
+        summary = {key: manifest.get(key) for key in ("status", "scenario", "seed", "replications", "elapsed_seconds")}
+        print(json.dumps({"run_dir": str(run_dir), "report": str(report) if report else None, **summary}))
+        return 0
+    if report:
+        print(f"report: {report}")
+    print(run_dir)
+    return 0
+
+
+def _execute_batch(args: argparse.Namespace, quiet: bool) -> Path:
+    """Run the batch the run options describe (or resume one); return its run directory."""
     backend = _backend(args)
     if args.resume:
         if args.scenario or args.out or args.seed is not None or args.precision is not None:
@@ -247,28 +280,15 @@ def _run(args: argparse.Namespace) -> int:
         def run(progress: Progress | None) -> Path:
             return run_batch(request, progress)
 
-    if not (args.quiet or args.json):
+    if not quiet:
         print(announce, file=sys.stderr)
-    try:
-        with progress_display(quiet=args.quiet or args.json) as progress:
-            run_dir = run(progress)
-    except RunInterrupted as stopped:
-        print(f"{stopped}; resume with: wargame run --resume {stopped.run_dir}", file=sys.stderr)
-        return INTERRUPTED
-    report = None
-    if not args.no_report:
-        from sim.report import write_report  # matplotlib loads only when a report is wanted
+    with progress_display(quiet=quiet) as progress:
+        return run(progress)
 
-        report = write_report(run_dir)
-    if args.json:
-        manifest = read_manifest(run_dir)
-        summary = {key: manifest.get(key) for key in ("status", "scenario", "seed", "replications", "elapsed_seconds")}
-        print(json.dumps({"run_dir": str(run_dir), "report": str(report) if report else None, **summary}))
-        return 0
-    if report:
-        print(f"report: {report}")
-    print(run_dir)
-    return 0
+
+def _interrupted(stopped: RunInterrupted, command: str = "run") -> int:
+    print(f"{stopped}; resume with: wargame {command} --resume {stopped.run_dir}", file=sys.stderr)
+    return INTERRUPTED
 
 
 def _batch_request(args: argparse.Namespace, backend: BackendSpec) -> BatchRequest:
@@ -343,8 +363,7 @@ def _compare(args: argparse.Namespace) -> int:
                 with progress_display(quiet=args.quiet) as progress:
                     run_batch(request, progress)
             except RunInterrupted as stopped:
-                print(f"{stopped}; resume with: wargame run --resume {stopped.run_dir}", file=sys.stderr)
-                return INTERRUPTED
+                return _interrupted(stopped)
         run_dirs.append(run_dir)
     from sim.report import write_comparison  # matplotlib loads only when a report is wanted
 

@@ -17,6 +17,7 @@ import simpy
 from sim import model
 from sim.model.contract import check_contract
 from sim.model.intent import draw_hypotheses
+from sim.model.outcomes import check_questions
 from sim.model.world import Outcome, Signals, World
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.distributions import DistributionBase, plain
@@ -50,7 +51,10 @@ class Replication:
 
 def compile_scenario(scenario: Scenario) -> CompiledScenario:
     """Check the scenario against what the model reads; raise ScenarioError if it falls short."""
-    problems = check_contract(scenario, model.PARAMETERS, model.CALENDAR, model.CALENDAR_ORDER)
+    problems = [
+        *check_contract(scenario, model.PARAMETERS, model.CALENDAR, model.CALENDAR_ORDER),
+        *check_questions(scenario),
+    ]
     if problems:
         raise ScenarioError(sorted_problems(problems))
     names = tuple(sorted(scenario.parameters))

@@ -64,10 +64,12 @@ def reports(tmp_path_factory) -> dict[str, Path]:
         "--out",
         root / "experiment",
     )
+    succeed("assess", root / "run", "--evidence", SCENARIOS / "evidence" / "zapad-september.yaml")
     return {
         "report": root / "run" / "report.html",
         "comparison": root / "compare" / "comparison.html",
         "experiment": root / "experiment" / "report.html",
+        "assessment": root / "run" / "assessments" / "zapad-september" / "assessment.html",
     }
 
 
@@ -90,7 +92,7 @@ def browser_page(path: Path) -> Iterator[tuple[Page, list[str]]]:
             browser.close()
 
 
-@pytest.mark.parametrize("name", ["report", "comparison", "experiment"])
+@pytest.mark.parametrize("name", ["report", "comparison", "experiment", "assessment"])
 def test_report_opens_cleanly_in_a_real_browser(reports, name, tmp_path):
     screenshot = tmp_path / f"{name}.png"
     with browser_page(reports[name]) as (page, problems):

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from sim.model.world import Outcome
 from sim.scenario.errors import Problem, ScenarioError, sorted_problems
-from sim.scenario.loader import problems_from_pydantic
+from sim.scenario.pydantic_errors import problems_from_pydantic
 from sim.scenario.yaml_source import PositionMap, locate, read_yaml
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]

@@ -31,10 +31,10 @@ def _leading_rows(path: Path, rows: int) -> pd.DataFrame:
 
 def write_report(run_dir: Path) -> Path:
     """Write the report files of a complete run into its directory; return the HTML path."""
-    manifest = _complete_manifest(run_dir)
+    manifest = complete_manifest(run_dir)
     sample = _leading_rows(run_dir / store.REPLICATIONS, CORRELATION_ROWS)
-    report = build_report(manifest, _outcome_table(run_dir), sample=sample)
-    _write_figures(run_dir / "plots", report)
+    report = build_report(manifest, outcome_table(run_dir), sample=sample)
+    write_figures(run_dir / "plots", report)
     store.atomic_write_text(run_dir / "report.md", report.markdown)
     store.atomic_write_text(run_dir / "report.html", report.html)
     return run_dir / "report.html"
@@ -48,11 +48,11 @@ def write_comparison(out: Path, run_dirs: list[Path]) -> Path:
     """
     runs: list[Compared] = []
     for run_dir in run_dirs:
-        manifest = _complete_manifest(run_dir)
+        manifest = complete_manifest(run_dir)
         name = _unique_name(manifest["scenario"], [run.name for run in runs])
-        runs.append(Compared(name, manifest, _outcome_table(run_dir)))
+        runs.append(Compared(name, manifest, outcome_table(run_dir)))
     report, side, differences = build_comparison(runs)
-    _write_figures(out / "plots", report)
+    write_figures(out / "plots", report)
     store.atomic_write_text(out / "side_by_side.csv", side.to_csv(index=False))
     store.atomic_write_text(out / "differences.csv", differences.to_csv(index=False))
     store.atomic_write_text(out / "comparison.md", report.markdown)
@@ -62,10 +62,10 @@ def write_comparison(out: Path, run_dirs: list[Path]) -> Path:
 
 def write_experiment_report(run_dir: Path) -> Path:
     """Write an experiment's report and its analysis tables (CSV) into its directory; return the HTML path."""
-    manifest = _complete_manifest(run_dir, "experiment")
+    manifest = complete_manifest(run_dir, "experiment")
     points = pq.read_table(run_dir / store.POINTS).to_pandas()
     findings = build_experiment_report(manifest, points)
-    _write_figures(run_dir / "plots", findings.report)
+    write_figures(run_dir / "plots", findings.report)
     store.atomic_write_text(run_dir / "sensitivity.csv", findings.indices.to_csv(index=False))
     store.atomic_write_text(run_dir / "tornado.csv", findings.swings.to_csv(index=False))
     store.atomic_write_text(run_dir / "discovery.csv", findings.discovery.trajectory.to_csv(index=False))
@@ -74,7 +74,7 @@ def write_experiment_report(run_dir: Path) -> Path:
     return run_dir / "report.html"
 
 
-def _complete_manifest(run_dir: Path, kind: str = "run") -> dict[str, Any]:
+def complete_manifest(run_dir: Path, kind: str = "run") -> dict[str, Any]:
     manifest = store.read_manifest(run_dir)
     found = manifest.get("kind", "run")
     if found != kind:
@@ -86,14 +86,14 @@ def _complete_manifest(run_dir: Path, kind: str = "run") -> dict[str, Any]:
     return manifest
 
 
-def _outcome_table(run_dir: Path) -> pd.DataFrame:
+def outcome_table(run_dir: Path) -> pd.DataFrame:
     """Outcome columns only, text as categories: a million rows stay well under a gigabyte."""
     path = run_dir / store.REPLICATIONS
     columns = [name for name in pq.read_schema(path).names if not name.startswith("param.")]
     return pq.read_table(path, columns=columns).to_pandas(strings_to_categorical=True)
 
 
-def _write_figures(folder: Path, report: Report) -> None:
+def write_figures(folder: Path, report: Report) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for item in report.figures:
         store.atomic_write_bytes(folder / f"{item.name}.png", item.png)

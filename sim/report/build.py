@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from matplotlib.figure import Figure
 
 from sim.analysis import provenance, summary
+from sim.forecast.questions import forecast_table, questions_of
 from sim.plots import distributions, outcomes, timelines
 
 HEADLINE_OUTCOMES = ("ceasefire", "sanctions", "offensive", "objective_reached", "oreshnik_operational")
@@ -128,9 +129,11 @@ def build_report(manifest: dict[str, Any], table: pd.DataFrame, sample: pd.DataF
             timelines.convergence(table[CONVERGENCE_OUTCOME].to_numpy(dtype=float), CONVERGENCE_OUTCOME),
         ),
     ]
+    questions = questions_of(scenario)
     context = {
         "manifest": manifest,
         "scenario": scenario,
+        "forecasts": forecast_table(questions, table).to_dict("records") if questions else [],
         "headline": [r for r in probabilities.itertuples() if r.outcome in HEADLINE_OUTCOMES],
         "probabilities": list(probabilities.itertuples()),
         "numeric": list(summary.numeric_table(table, numeric_names).itertuples()),
@@ -189,6 +192,8 @@ def templates(autoescape: bool) -> Environment:
     )
     environment.filters["label"] = lambda name: str(name).replace("_", " ")
     environment.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
+    environment.filters["posterior_view"] = posterior_view
+    environment.filters["reading"] = describe_reading
     return environment
 
 
@@ -201,3 +206,26 @@ def format_number(value: Any) -> str:
     if abs(value) >= 10:
         return f"{value:.1f}"
     return f"{value:.2f}"
+
+
+def posterior_view(row: dict[str, Any]) -> dict[str, Any]:
+    """A forecast row of an assessment with its posterior columns in place of the prior ones."""
+    view = dict(row)
+    for name in ("forecast", "ci_low", "ci_high", "p5", "p50", "p95"):
+        view[name] = row.get(f"posterior_{name}")
+    return view
+
+
+def describe_reading(observation: Any) -> str:
+    """What an evidence file's observation says and how much it is trusted, in words."""
+    subject = observation.outcome or f"event {observation.event}"
+    if observation.observed is not None:
+        detection, false_alarm = observation.rates
+        seen = "yes" if observation.observed else "no"
+        return f"{subject} seen as {seen} (detection rate {detection:g}, false-alarm rate {false_alarm:g})"
+    if observation.between is not None:
+        return f"{subject} between {format_number(observation.between[0])} and {format_number(observation.between[1])}"
+    error = (
+        f"normal error sd {observation.sd:g}" if observation.sd else f"lognormal error log-sd {observation.log_sd:g}"
+    )
+    return f"{subject} measured at {format_number(observation.value)} ({error})"

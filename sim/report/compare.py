@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import comparison, summary
+from sim.forecast.questions import forecast_table, questions_of
 from sim.plots import comparison as comparison_plots
 from sim.plots import timelines
 from sim.report.build import Report, ReportFigure, templates
@@ -99,6 +100,7 @@ def build_comparison(runs: Sequence[Compared]) -> tuple[Report, pd.DataFrame, pd
         "differences": {name: frame.to_dict("records") for name, frame in differences.items()},
         "median_narrowing": float(narrowing.median()) if len(narrowing) else float("nan"),
         "figures": figures,
+        "forecasts": _forecasts(runs),
     }
     report = Report(
         markdown=templates(autoescape=False).get_template("compare.md.j2").render(context),
@@ -106,6 +108,16 @@ def build_comparison(runs: Sequence[Compared]) -> tuple[Report, pd.DataFrame, pd
         figures=figures,
     )
     return report, side, long_differences
+
+
+def _forecasts(runs: Sequence[Compared]) -> dict[str, list[dict[str, Any]]]:
+    """The forecast questions of each scenario that asks any, by scenario name."""
+    forecasts = {}
+    for run in runs:
+        questions = questions_of(run.manifest["scenario_as_run"])
+        if questions:
+            forecasts[run.name] = forecast_table(questions, run.table).to_dict("records")
+    return forecasts
 
 
 def _paired(runs: Sequence[Compared]) -> bool:

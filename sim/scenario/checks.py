@@ -22,6 +22,7 @@ def check_scenario(scenario: Scenario) -> list[Finding]:
         *_check_hypotheses(scenario),
         *_check_parameters(scenario),
         *_check_claim_references(scenario),
+        *_check_question_dates(scenario),
     ]
 
 
@@ -68,6 +69,16 @@ def _check_parameters(scenario: Scenario) -> Iterator[Finding]:
             yield ("parameters", name, "weight"), "weight belongs only to the components of a mixture"
 
 
+def _check_question_dates(scenario: Scenario) -> Iterator[Finding]:
+    """A deadline the model cannot see past would be forecast as 'no' whatever happens."""
+    for name, question in scenario.questions.items():
+        if question.by is not None and not scenario.start <= question.by <= scenario.horizon:
+            yield (
+                ("questions", name, "by"),
+                f"{question.by} is outside the simulated period [{scenario.start}, {scenario.horizon}]",
+            )
+
+
 def _check_claim_references(scenario: Scenario) -> Iterator[Finding]:
     for at, claim_id in _cited_claims(scenario):
         if claim_id not in scenario.claims:
@@ -94,3 +105,6 @@ def _cited_claims(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
             yield ("hypotheses", name, "source"), hypothesis.source
         for param, override in hypothesis.overrides.items():
             yield from of_distribution(("hypotheses", name, "overrides", param), override)
+    for name, question in scenario.questions.items():
+        if question.source:
+            yield ("questions", name, "source"), question.source

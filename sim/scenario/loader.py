@@ -7,19 +7,17 @@ swap a mixture for a uniform without leftover fields.
 
 from __future__ import annotations
 
-import difflib
 import os
-import types
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from sim.scenario.checks import check_scenario
-from sim.scenario.distributions import DISTRIBUTION_NAMES
 from sim.scenario.errors import Problem, ScenarioError, sorted_problems
+from sim.scenario.pydantic_errors import problems_from_pydantic
 from sim.scenario.schema import Scenario
-from sim.scenario.yaml_source import FieldPath, PositionMap, locate, read_yaml
+from sim.scenario.yaml_source import FieldPath, PositionMap, read_yaml
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -30,7 +28,7 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(sorted_problems(problems_from_pydantic(exc, data, positions))) from None
+        raise ScenarioError(sorted_problems(problems_from_pydantic(exc, data, positions, Scenario))) from None
     scenario._positions = positions
     scenario._files = tuple(str(f) for f in files)
     findings = check_scenario(scenario)
@@ -85,105 +83,3 @@ def _overridden(path: FieldPath, over: dict[str, Any]) -> bool:
         if not _mergeable(node):
             return True
     return False
-
-
-def problems_from_pydantic(
-    exc: ValidationError, data: dict[str, Any], positions: PositionMap, root: type[BaseModel] = Scenario
-) -> list[Problem]:
-    """pydantic's errors for a file validated as `root`, each at the file position of its field."""
-    problems = []
-    for error in exc.errors():
-        field_path, model = _walk(tuple(error["loc"]), data, root)
-        if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            field_path = (*field_path, "dist")
-        message = _message(error, field_path, model)
-        position = locate(positions, field_path)
-        problems.append(Problem(position, ".".join(str(p) for p in field_path), message))
-    return problems
-
-
-def _walk(loc: tuple[Any, ...], data: Any, root: type[BaseModel]) -> tuple[FieldPath, type[BaseModel] | None]:
-    """pydantic's error location as a path of the file's keys, and the model holding its last field.
-
-    Union tags (pydantic names the branch, e.g. 'uniform') and dict-key markers are not
-    keys in the file, so they are dropped; the schema types are followed alongside to
-    tell a tag from a field of the same name (a beta distribution has a field `beta`).
-    """
-    path: list[str | int] = []
-    node: Any = data
-    annotation: Any = root
-    holder: type[BaseModel] | None = None
-    for element in loc:
-        annotation = _unwrap(annotation)
-        branches = _union_branches(annotation)
-        if branches is not None and element in branches:
-            annotation = branches[element]
-            continue
-        if element == "[key]":
-            continue
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            holder = annotation
-            annotation = _field_annotation(annotation, element)
-        elif get_origin(annotation) in (dict, tuple, list):
-            annotation = get_args(annotation)[-1] if get_origin(annotation) is dict else get_args(annotation)[0]
-        else:
-            annotation = None
-        if isinstance(node, dict) and element in node:
-            node = node[element]
-        elif isinstance(node, list) and isinstance(element, int) and element < len(node):
-            node = node[element]
-        else:
-            node = None
-        path.append(element)
-    return tuple(path), holder
-
-
-def _unwrap(annotation: Any) -> Any:
-    while get_origin(annotation) is Annotated:
-        annotation = get_args(annotation)[0]
-    return annotation
-
-
-def _union_branches(annotation: Any) -> dict[str, type[BaseModel]] | None:
-    """For a union of models told apart by `dist`, the model of each tag."""
-    if get_origin(annotation) not in (Union, types.UnionType):
-        return None
-    branches = {}
-    for member in get_args(annotation):
-        if isinstance(member, type) and issubclass(member, BaseModel) and "dist" in member.model_fields:
-            branches[get_args(member.model_fields["dist"].annotation)[0]] = member
-    return branches
-
-
-def _field_annotation(model: type[BaseModel], name: Any) -> Any:
-    for field_name, info in model.model_fields.items():
-        if name in (field_name, info.alias):
-            return info.annotation
-    return None
-
-
-def _message(error: dict[str, Any], field_path: FieldPath, model: type[BaseModel] | None) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        name = str(field_path[-1]) if field_path else "?"
-        return f"unknown field {name!r}{_suggestion(name, model)}"
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "union_tag_invalid":
-        return f"unknown distribution {error['ctx']['tag']!r}; expected one of {error['ctx']['expected_tags']}"
-    if kind == "union_tag_not_found":
-        return f"a distribution needs a `dist:` field, one of: {', '.join(DISTRIBUTION_NAMES)}"
-    if kind == "string_pattern_mismatch" and "[key]" in error["loc"]:
-        rule = "lower-case letters, digits and '_' ('-' too in claim ids), starting with a letter or digit"
-        return f"name {error['input']!r} must be {rule}"
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ")
-
-
-def _suggestion(name: str, model: type[BaseModel] | None) -> str:
-    """' (did you mean ...?)' from the fields valid where an unknown field was found."""
-    if model is None:
-        return ""
-    candidates = [info.alias or field for field, info in model.model_fields.items()]
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
-    return f" (did you mean {close[0]!r}?)" if close else ""

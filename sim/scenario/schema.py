@@ -61,6 +61,30 @@ class Hypothesis(_Frozen):
         return FrozenDict(overrides)
 
 
+class Question(_Frozen):
+    """A forecast question over one outcome, listed in every report and scored once resolved.
+
+    Yes/no when `outcome` is a yes/no or date column (`by` sets the deadline), numeric
+    when it is a number; which is which the model's outcome table decides (docs/evidence.md).
+    """
+
+    text: str = Field(description="the question as an analyst would ask it")
+    outcome: Identifier = Field(description="the outcome column it is about, e.g. offensive or northern_troops")
+    by: dt.date | None = Field(None, description="deadline of a yes/no question: it happened on or before this date")
+    baseline_range: tuple[float, float] | None = Field(
+        None, description="numeric questions: range of the uniform no-skill forecast they are scored against"
+    )
+    source: str | None = None
+    assumption: str | None = None
+
+    @field_validator("baseline_range")
+    @classmethod
+    def _ordered(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and not value[0] < value[1]:
+            raise ValueError(f"low must be below high, got {list(value)}")
+        return value
+
+
 class Scenario(_Frozen):
     """A whole scenario after `extends` has been applied."""
 
@@ -77,10 +101,13 @@ class Scenario(_Frozen):
     calendar: dict[Identifier, CalendarDate] = Field(default_factory=dict)
     hypotheses: dict[Identifier, Hypothesis]
     parameters: dict[Identifier, Distribution]
+    questions: dict[Identifier, Question] = Field(
+        default_factory=dict, description="forecast questions over the outcomes (docs/evidence.md)"
+    )
 
     @model_validator(mode="after")
     def _freeze_maps(self) -> Scenario:
-        for name in ("claims", "calendar", "hypotheses", "parameters"):
+        for name in ("claims", "calendar", "hypotheses", "parameters", "questions"):
             object.__setattr__(self, name, FrozenDict(getattr(self, name)))
         return self
 
@@ -99,8 +126,13 @@ class Scenario(_Frozen):
         return self._files
 
     def as_data(self) -> dict:
-        """The scenario as plain JSON-ready data, as it runs (bases merged in)."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"extends"})
+        """The scenario as plain JSON-ready data, as it runs (bases merged in).
+
+        No questions, no `questions` key: scenarios written before questions existed keep
+        their data and hash, so their earlier runs still match.
+        """
+        left_out = {"extends"} if self.questions else {"extends", "questions"}
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=left_out)
 
     def content_hash(self) -> str:
         """SHA-256 of the scenario as it runs: equal hashes, equal inputs."""

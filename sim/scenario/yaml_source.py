@@ -31,8 +31,11 @@ class YamlDocument:
         self.positions = positions
 
 
-def read_yaml(path: Path) -> YamlDocument:
-    """Load one YAML file; raise ScenarioError (with position) if it is not a mapping."""
+def read_yaml(path: Path, what: str = "a scenario") -> YamlDocument:
+    """Load one YAML file; raise ScenarioError (with position) if it is not a mapping.
+
+    `what` names the kind of file in that message (a scenario, an evidence file...).
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -51,9 +54,7 @@ def read_yaml(path: Path) -> YamlDocument:
     except YAMLError as exc:
         raise ScenarioError([Problem(None, "", f"invalid YAML: {exc}", file=path)]) from None
     if not isinstance(root, CommentedMap):
-        raise ScenarioError(
-            [Problem(Position(path, 1, 1), "", "a scenario must be a YAML mapping of fields", file=path)]
-        )
+        raise ScenarioError([Problem(Position(path, 1, 1), "", f"{what} must be a YAML mapping of fields", file=path)])
     positions: PositionMap = {(): Position(path, 1, 1)}
     data = _plain(root, (), path, positions)
     return YamlDocument(path, data, positions)
