@@ -13,21 +13,12 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from pydantic import ValidationError
 
 import sim
 from sim.engine import compile_scenario
-from sim.experiments.loading import is_experiment_file, load_checked_experiment
-from sim.experiments.run import (
-    ExperimentRequest,
-    expected_points,
-    experiment_hash,
-    resume_experiment,
-    run_experiment,
-)
-from sim.experiments.settings import check_factors
 from sim.experiments.spec import (
     DEFAULT_OUTCOMES,
     Design,
@@ -49,6 +40,9 @@ from sim.runner.batch import (
 from sim.runner.store import RunDirectoryError, check_run_directory, read_manifest
 from sim.scenario import Problem, ScenarioError, load_scenario
 from sim.scenario.json_schema import scenario_json_schema
+
+if TYPE_CHECKING:
+    from sim.experiments.run import ExperimentRequest
 
 USER_ERROR = 2
 INTERRUPTED = 130
@@ -133,6 +127,9 @@ def _build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("experiment", type=Path, nargs="?", metavar="EXPERIMENT", help="experiment YAML file")
     sweep.add_argument("--runs", type=_positive_int, help="replications per design point (default: the file's)")
     sweep.add_argument("--seed", type=_non_negative_int, help="root seed of every point (default: the file's)")
+    sweep.add_argument(
+        "--samples", type=_positive_int, help="the design's samples (default: the file's); fewer for a quick look"
+    )
     _add_experiment_options(sweep)
     sweep.set_defaults(handler=_sweep)
 
@@ -213,6 +210,8 @@ def _add_experiment_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from sim.experiments.loading import is_experiment_file, load_checked_experiment
+
     failed = False
     for path in args.paths:
         try:
@@ -373,8 +372,11 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from sim.experiments.loading import load_checked_experiment
+    from sim.experiments.run import ExperimentRequest
+
     if args.resume:
-        if args.experiment or args.out or args.seed is not None or args.runs is not None:
+        if args.experiment or args.out or args.seed is not None or args.runs is not None or args.samples:
             raise UsageError("--resume takes the run directory alone (its manifest holds the rest)")
         return _run_experiment(args, None)
     if args.experiment is None:
@@ -382,10 +384,17 @@ def _sweep(args: argparse.Namespace) -> int:
     experiment, scenario = load_checked_experiment(args.experiment)
     changes = {"replications": args.runs, "seed": args.seed}
     experiment = experiment.model_copy(update={k: v for k, v in changes.items() if v is not None})
+    if args.samples is not None:
+        experiment = experiment.model_copy(
+            update={"design": experiment.design.model_copy(update={"samples": args.samples})}
+        )
     return _run_experiment(args, ExperimentRequest(experiment, scenario, Path(), str(args.experiment)))
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
+    from sim.experiments.run import ExperimentRequest
+    from sim.experiments.settings import check_factors
+
     if args.resume:
         raise UsageError("resume an interrupted analysis with: wargame sweep --resume RUN_DIR")
     scenario = load_scenario(args.scenario)
@@ -435,6 +444,9 @@ def _names(text: str) -> list[str]:
 
 
 def _run_experiment(args: argparse.Namespace, request: ExperimentRequest | None) -> int:
+    """Run or resume an experiment, then write its report (SALib and PRIM load only here)."""
+    from sim.experiments.run import expected_points, experiment_hash, resume_experiment, run_experiment
+
     backend = _backend(args)
     if request is None:
         manifest = read_manifest(args.resume)

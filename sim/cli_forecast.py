@@ -20,7 +20,6 @@ import pyarrow.parquet as pq
 
 from sim.evidence.loader import load_evidence
 from sim.evidence.schema import EvidenceFile
-from sim.report import complete_manifest
 from sim.runner import store
 from sim.runner.batch import RunInterrupted
 from sim.scenario import Scenario, load_scenario
@@ -78,6 +77,8 @@ def _assess(args: argparse.Namespace, host: types.ModuleType) -> int:
             run_dir = host._execute_batch(args, quiet=args.quiet)
         except RunInterrupted as stopped:
             return host._interrupted(stopped, f"assess --evidence {args.evidence}")
+    from sim.report import complete_manifest  # matplotlib loads only when a command needs it
+
     manifest = complete_manifest(run_dir)
     from sim.forecast.questions import questions_of
     from sim.report import outcome_table
@@ -134,6 +135,7 @@ def _score(args: argparse.Namespace, host: types.ModuleType) -> int:
     from sim.forecast.questions import questions_of
     from sim.forecast.resolutions import load_resolutions
     from sim.forecast.scoring import RELIABILITY_MINIMUM, reliability_table, score_questions, summarise
+    from sim.report import complete_manifest
 
     manifest = complete_manifest(args.run_dir)
     questions = questions_of(manifest["scenario_as_run"])

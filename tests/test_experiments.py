@@ -164,7 +164,7 @@ def test_prim_finds_the_box_that_makes_an_outcome_likely():
 
 
 def test_the_example_experiment_gives_the_same_numbers_on_processes_and_dask(tmp_path: Path):
-    common = ["--runs", "10", "--quiet"]
+    common = ["--runs", "20", "--samples", "16", "--quiet"]
     processes = wargame("sweep", EXAMPLE, "--out", tmp_path / "p", "--workers", "2", *common)
     assert processes.returncode == 0, processes.stderr
     dask = wargame("sweep", EXAMPLE, "--out", tmp_path / "d", "--dask-workers", "2", "--no-report", *common)
@@ -243,9 +243,26 @@ def test_sensitivity_command_mistakes_are_one_line_each(tmp_path: Path):
 
 def test_ctrl_c_stops_a_sweep_and_resume_completes_the_same_tables(tmp_path: Path):
     whole = tmp_path / "whole"
-    assert wargame("sweep", EXAMPLE, "--runs", 10, "--workers", 1, "--out", whole, "--no-report").returncode == 0
+    assert (
+        wargame(
+            "sweep", EXAMPLE, "--runs", 10, "--samples", 16, "--workers", 1, "--out", whole, "--no-report"
+        ).returncode
+        == 0
+    )
     out = tmp_path / "cut"
-    command = [sys.executable, "-m", "sim.cli", "sweep", str(EXAMPLE), "--runs", "10", "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "sim.cli",
+        "sweep",
+        str(EXAMPLE),
+        "--runs",
+        "10",
+        "--samples",
+        "16",
+        "--out",
+        str(out),
+    ]
     process = subprocess.Popen(
         [*command, "--workers", "2", "--no-report"],
         cwd=REPO,
