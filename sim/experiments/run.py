@@ -27,7 +27,17 @@ from sim.experiments.settings import Setting, compile_setting, setting_for
 from sim.experiments.spec import Experiment, experiment_data
 from sim.runner import store
 from sim.runner.backends import BackendSpec, execute
-from sim.runner.batch import MAX_CHUNK, Progress, RunInterrupted, chunk_ranges, close_results, utc_now, versions
+from sim.runner.batch import (
+    MAX_CHUNK,
+    Progress,
+    RunInterrupted,
+    chunk_ranges,
+    close_results,
+    record_completion,
+    record_interruption,
+    utc_now,
+    versions,
+)
 from sim.runner.tables import replications_schema, replications_table
 from sim.scenario import Scenario
 from sim.statistics import wilson_intervals
@@ -137,31 +147,17 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
         close_results(results)
         assembler.abandon()
         kept = [i for i in store.finished_chunks(out, with_events=False) if i < planned]
-        manifest.update(
-            status="interrupted",
-            replications_done=sum(per_chunk[i] for i in kept),
-            elapsed_seconds=round(time.perf_counter() - started + manifest.get("elapsed_seconds", 0.0), 3),
-        )
-        store.write_manifest(out, manifest)
+        done = sum(per_chunk[i] for i in kept)
+        record_interruption(out, manifest, done, started)
         if isinstance(exc, KeyboardInterrupt):
-            raise RunInterrupted(out, manifest["replications_done"], total) from None
+            raise RunInterrupted(out, done, total) from None
         raise
     close_results(results)
     assembler.finish(planned)
     points = points_table(out, experiment, design)
     store.atomic_write_table(out / store.POINTS, pa.Table.from_pandas(points, preserve_index=False))
     store.atomic_write_text(out / "points.csv", points.to_csv(index=False))
-    elapsed = time.perf_counter() - started + manifest.get("elapsed_seconds", 0.0)
-    manifest.update(
-        status="complete",
-        replications=total,
-        finished_at=utc_now(),
-        elapsed_seconds=round(elapsed, 3),
-        replications_per_second=round(total / elapsed, 1) if elapsed > 0 else None,
-        backend=backend.describe(),
-    )
-    manifest.pop("replications_done", None)
-    store.write_manifest(out, manifest)
+    record_completion(out, manifest, total, started, backend)
     return out
 
 

@@ -14,7 +14,7 @@ from sim.evidence.assessment import Assessment
 from sim.evidence.schema import EvidenceFile
 from sim.plots import forecasting
 from sim.report import write_figures
-from sim.report.build import Report, ReportFigure, templates
+from sim.report.build import Report, ReportFigure, render_report
 from sim.runner import store
 
 TABLES = ("posterior_hypotheses.csv", "ach_matrix.csv", "diagnosticity.csv", "posterior_path.csv", "outcomes.csv")
@@ -77,11 +77,7 @@ def build_assessment_report(manifest: dict[str, Any], evidence: EvidenceFile, re
         "weak_ratio": rules.WEAK_RATIO,
         "noise_sigmas": rules.NOISE_SIGMAS,
     }
-    return Report(
-        markdown=templates(autoescape=False).get_template("assessment.md.j2").render(context),
-        html=templates(autoescape=True).get_template("assessment.html.j2").render(context),
-        figures=figures,
-    )
+    return render_report("assessment", context, figures)
 
 
 def write_assessment(out: Path, manifest: dict[str, Any], evidence: EvidenceFile, result: Assessment) -> Path:

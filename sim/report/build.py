@@ -147,11 +147,7 @@ def build_report(manifest: dict[str, Any], table: pd.DataFrame, sample: pd.DataF
         "percentiles": summary.PERCENTILES,
         "bootstrap_limit": summary.BOOTSTRAP_LIMIT,
     }
-    return Report(
-        markdown=templates(autoescape=False).get_template("report.md.j2").render(context),
-        html=templates(autoescape=True).get_template("report.html.j2").render(context),
-        figures=report_figures,
-    )
+    return render_report("report", context, report_figures)
 
 
 def _group_view(table: pd.DataFrame, column: str, text: str) -> dict[str, Any]:
@@ -172,6 +168,15 @@ def _provenance_rows(scenario: dict[str, Any], table: pd.DataFrame) -> list[dict
     if not any(column.startswith(summary.PARAMETER_PREFIX) for column in table.columns):
         return []
     return provenance.provenance_table(scenario, table).to_dict("records")
+
+
+def render_report(template: str, context: dict[str, Any], figures: list[ReportFigure]) -> Report:
+    """A report from `<template>.md.j2` and `<template>.html.j2` (the HTML escapes all text)."""
+    return Report(
+        markdown=templates(autoescape=False).get_template(f"{template}.md.j2").render(context),
+        html=templates(autoescape=True).get_template(f"{template}.html.j2").render(context),
+        figures=figures,
+    )
 
 
 def templates(autoescape: bool) -> Environment:

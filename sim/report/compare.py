@@ -14,7 +14,7 @@ from sim.analysis import comparison, summary
 from sim.forecast.questions import forecast_table, questions_of
 from sim.plots import comparison as comparison_plots
 from sim.plots import timelines
-from sim.report.build import Report, ReportFigure, templates
+from sim.report.build import Report, ReportFigure, render_report
 
 OVERLAID_OUTCOMES = ("exercise_troops", "northern_troops", "force_ratio", "warning_days", "advance_km")
 DIFFERENCE_OUTCOMES = (
@@ -102,11 +102,7 @@ def build_comparison(runs: Sequence[Compared]) -> tuple[Report, pd.DataFrame, pd
         "figures": figures,
         "forecasts": _forecasts(runs),
     }
-    report = Report(
-        markdown=templates(autoescape=False).get_template("compare.md.j2").render(context),
-        html=templates(autoescape=True).get_template("compare.html.j2").render(context),
-        figures=figures,
-    )
+    report = render_report("compare", context, figures)
     return report, side, long_differences
 
 

@@ -11,7 +11,7 @@ from sim.experiments.analysis import MIN_DENSITY, RESAMPLES, Discovery, discover
 from sim.experiments.design import SAMPLED
 from sim.experiments.spec import Experiment
 from sim.plots import experiments as plots
-from sim.report.build import Report, ReportFigure, templates
+from sim.report.build import Report, ReportFigure, render_report
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,5 @@ def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> E
         "resamples": RESAMPLES,
         "min_density": MIN_DENSITY,
     }
-    report = Report(
-        markdown=templates(autoescape=False).get_template("experiment.md.j2").render(context),
-        html=templates(autoescape=True).get_template("experiment.html.j2").render(context),
-        figures=figures,
-    )
+    report = render_report("experiment", context, figures)
     return ExperimentFindings(report, indices, swings, discovery)

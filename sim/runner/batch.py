@@ -167,12 +167,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
         assembler.abandon()
         finished = store.finished_chunks(out)
         done = sum(len(planned[i]) for i in finished if i < len(planned))
-        manifest.update(
-            status="interrupted",
-            replications_done=done,
-            elapsed_seconds=round(time.perf_counter() - started + manifest.get("elapsed_seconds", 0.0), 3),
-        )
-        store.write_manifest(out, manifest)
+        record_interruption(out, manifest, done, started)
         if isinstance(exc, KeyboardInterrupt):
             raise RunInterrupted(out, done, tally.planned_replications()) from None
         raise
@@ -180,8 +175,27 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     kept = tally.kept_chunks()
     store.discard_chunks(out, [i for i in store.finished_chunks(out) if i >= kept])
     assembler.finish(kept)
+    if precision:
+        manifest["precision_reached"] = tally.half_width()
+    record_completion(out, manifest, sum(len(r) for r in planned[:kept]), started, backend)
+    return out
+
+
+def record_interruption(out: Path, manifest: dict[str, Any], done: int, started: float) -> None:
+    """Mark a run interrupted after `done` replications, carrying its time over to the resumed part."""
+    manifest.update(
+        status="interrupted",
+        replications_done=done,
+        elapsed_seconds=round(time.perf_counter() - started + manifest.get("elapsed_seconds", 0.0), 3),
+    )
+    store.write_manifest(out, manifest)
+
+
+def record_completion(
+    out: Path, manifest: dict[str, Any], replications: int, started: float, backend: BackendSpec
+) -> None:
+    """Mark a run complete: replications, time taken (all its parts), speed and backend."""
     elapsed = time.perf_counter() - started + manifest.get("elapsed_seconds", 0.0)
-    replications = sum(len(r) for r in planned[:kept])
     manifest.update(
         status="complete",
         replications=replications,
@@ -190,11 +204,8 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
         replications_per_second=round(replications / elapsed, 1) if elapsed > 0 else None,
         backend=backend.describe(),
     )
-    if precision:
-        manifest["precision_reached"] = tally.half_width()
     manifest.pop("replications_done", None)
     store.write_manifest(out, manifest)
-    return out
 
 
 def close_results(results: Iterator[tuple[int, Any]]) -> None:
