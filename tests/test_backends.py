@@ -88,7 +88,7 @@ def start_run(out: Path, *extra: str) -> subprocess.Popen[str]:
 def wait_for_chunks(out: Path, count: int, process: subprocess.Popen[str], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if len(list((out / "chunks").glob("events-*.parquet"))) >= count:
+        if len(list((out / "chunks").glob("events-*.arrow"))) >= count:
             return
         assert process.poll() is None, process.communicate()
         time.sleep(0.02)
@@ -114,7 +114,7 @@ def test_ctrl_c_stops_cleanly_and_resume_completes_the_same_table(uninterrupted_
     assert f"resume with: wargame run --resume {out}" in stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "interrupted" and 0 < manifest["replications_done"] < 6000
-    assert manifest["replications_done"] == 100 * len(list((out / "chunks").glob("events-*.parquet")))
+    assert manifest["replications_done"] == 100 * len(list((out / "chunks").glob("events-*.arrow")))
     assert manifest["elapsed_seconds"] > 0  # carried over, so the resumed run reports the whole time
     assert not (out / "replications.parquet").exists()
 
@@ -136,7 +136,7 @@ def test_sigkill_of_the_whole_run_loses_only_chunks_in_flight(uninterrupted_6000
     wait_for_chunks(out, 4, process)
     os.killpg(process.pid, signal.SIGKILL)  # the command and its workers, mid-write
     process.communicate()
-    kept = len(list((out / "chunks").glob("events-*.parquet")))
+    kept = len(list((out / "chunks").glob("events-*.arrow")))
     assert json.loads((out / "manifest.json").read_text())["status"] == "running"
 
     computed: list[int] = []

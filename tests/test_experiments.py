@@ -272,7 +272,7 @@ def test_ctrl_c_stops_a_sweep_and_resume_completes_the_same_tables(tmp_path: Pat
         start_new_session=True,
     )
     deadline = time.monotonic() + 120
-    while len(list((out / "chunks").glob("replications-*.parquet"))) < 20:
+    while len(list((out / "chunks").glob("replications-*.arrow"))) < 20:
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
         time.sleep(0.02)
     process.send_signal(signal.SIGINT)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.ipc  # noqa: F401  (pa.ipc)
 import pyarrow.parquet as pq
 from ruamel.yaml import YAML
 
@@ -25,6 +26,9 @@ REPLICATIONS = "replications.parquet"
 EVENTS = "events.parquet"
 SCENARIO_AS_RUN = "scenario.yaml"
 CHUNKS = "chunks"
+# Chunk files are Arrow IPC: a tenth of Parquet's cost to write, next to nothing to read back,
+# and they live only until the final Parquet tables are assembled.
+CHUNK_SUFFIX = ".arrow"
 EXPERIMENT_AS_RUN = "experiment.yaml"
 DESIGN = "design.parquet"
 POINTS = "points.parquet"
@@ -116,9 +120,26 @@ def write_yaml(target: Path, data: dict[str, Any], header: str) -> None:
 
 def write_chunk(path: Path, chunk_index: int, replications: pa.Table, events: pa.Table | None) -> None:
     """Write one finished chunk's tables, each atomically (write, then rename); events last, if kept."""
-    atomic_write_table(path / CHUNKS / f"replications-{chunk_index:06d}.parquet", replications)
+    _atomic_write_chunk_table(chunk_file(path, "replications", chunk_index), replications)
     if events is not None:
-        atomic_write_table(path / CHUNKS / f"events-{chunk_index:06d}.parquet", events)
+        _atomic_write_chunk_table(chunk_file(path, "events", chunk_index), events)
+
+
+def chunk_file(path: Path, prefix: str, index: int) -> Path:
+    """Where chunk `index`'s table `prefix` (replications or events) is kept until the run completes."""
+    return path / CHUNKS / f"{prefix}-{index:06d}{CHUNK_SUFFIX}"
+
+
+def read_chunk_table(target: Path) -> pa.Table:
+    """A chunk file, memory-mapped: reading it back costs next to nothing."""
+    with pa.memory_map(str(target)) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def _atomic_write_chunk_table(target: Path, table: pa.Table) -> None:
+    with _atomic(target) as partial:
+        with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
 
 
 def finished_chunks(path: Path, with_events: bool = True) -> list[int]:
@@ -127,15 +148,15 @@ def finished_chunks(path: Path, with_events: bool = True) -> list[int]:
     if not folder.is_dir():
         return []
     done = []
-    for replications in folder.glob("replications-*.parquet"):
+    for replications in folder.glob(f"replications-*{CHUNK_SUFFIX}"):
         index = int(replications.stem.split("-")[1])
-        if not with_events or (folder / f"events-{index:06d}.parquet").is_file():
+        if not with_events or chunk_file(path, "events", index).is_file():
             done.append(index)
     return sorted(done)
 
 
 def read_chunk(path: Path, index: int) -> pa.Table:
-    return pq.read_table(path / CHUNKS / f"replications-{index:06d}.parquet")
+    return read_chunk_table(chunk_file(path, "replications", index))
 
 
 def remove_partial_files(path: Path) -> None:
@@ -150,7 +171,7 @@ def discard_chunks(path: Path, indices: list[int]) -> None:
     """Remove chunks a precision target made unnecessary."""
     for index in indices:
         for prefix in ("replications", "events"):
-            (path / CHUNKS / f"{prefix}-{index:06d}.parquet").unlink(missing_ok=True)
+            chunk_file(path, prefix, index).unlink(missing_ok=True)
 
 
 class TableAssembler:
@@ -176,9 +197,8 @@ class TableAssembler:
         """Append chunks appended .. chunk_count-1 (all must be finished)."""
         while self.appended < chunk_count:
             for prefix, schema, _, _, writer in self.parts:
-                writer.write_table(
-                    pq.read_table(self.path / CHUNKS / f"{prefix}-{self.appended:06d}.parquet", schema=schema)
-                )
+                table = read_chunk_table(chunk_file(self.path, prefix, self.appended))
+                writer.write_table(table if table.schema == schema else table.cast(schema))
             self.appended += 1
 
     def finish(self, chunk_count: int) -> None:
