@@ -225,6 +225,9 @@ def main() -> None:
         f"random numbers drawn per replication         {draws:9.1f}",
         f"event-log rows per replication               {log_rows:9.1f}",
         f"{big_n:,} replications via the CLI: {big_seconds:.1f} s, peak memory {big_gib:.2f} GiB (all processes)",
+        # The same ratio over the big run: start-up (about a second a worker) is spread over it.
+        f"parallel efficiency at 2 workers, that run   {big_n / big_seconds / (2 * serial):9.2f}"
+        "  (its rate against 2 x the one-core batch rate)",
     ]
     if big_n < 1_000_000:
         lines.append(
