@@ -17,7 +17,8 @@ import prim
 from SALib.analyze import morris, pawn, sobol
 
 from sim.experiments.design import ONE_AT_A_TIME, SAMPLED, salib_problem
-from sim.experiments.spec import Experiment
+from sim.experiments.spec import Experiment, Factor
+from sim.scenario import Scenario
 
 RESAMPLES = 1_000
 CONFIDENCE = 0.95
@@ -128,8 +129,12 @@ class Discovery:
     reading: str
 
 
-def discover(experiment: Experiment, points: pd.DataFrame) -> Discovery:
-    """Which factor ranges make the discovery outcome at least its threshold, by PRIM."""
+def discover(experiment: Experiment, points: pd.DataFrame, scenario: Scenario | None = None) -> Discovery:
+    """Which factor ranges make the discovery outcome at least its threshold, by PRIM.
+
+    With the scenario, a percentile factor's limits are also read as values of its
+    parameter in the scenario's base distribution.
+    """
     outcome = experiment.discovery.outcome
     design = points[points["kind"] == SAMPLED]
     names = list(experiment.factors)
@@ -161,7 +166,7 @@ def discover(experiment: Experiment, points: pd.DataFrame) -> Discovery:
         columns={"min": "low", "max": "high"}
     )
     observed = {name: (x[name].min(), x[name].max()) for name in names}
-    reading = _reading(experiment, outcome, threshold, cases, total, chosen, limits, observed)
+    reading = _reading(experiment, outcome, threshold, cases, total, chosen, limits, observed, scenario)
     return Discovery(outcome, threshold, cases, total, trajectory, step, limits, reading)
 
 
@@ -174,19 +179,29 @@ def _reading(
     chosen: pd.Series,
     limits: pd.DataFrame,
     observed: dict[str, tuple[float, float]],
+    scenario: Scenario | None,
 ) -> str:
     """The chosen box in plain words; a side of the box at the design's edge is no restriction."""
     conditions = []
     for row in limits.itertuples():
         factor = experiment.factors[row.factor]
         lo_end, hi_end = observed[row.factor]
-        unit = " (percentile of its distribution)" if factor.percentile else ""
+
+        def said(value: float, factor: Factor = factor) -> str:
+            if not factor.percentile:
+                return f"{value:.3g}"
+            text = f"percentile {100 * value:.0f} of its distribution"
+            base = scenario.parameters.get(factor.parameter) if scenario is not None else None
+            if base is not None and base.kind == "number":
+                text += f" (about {float(base.quantile(value)):.3g} in the scenario's base distribution)"
+            return text
+
         if row.low > lo_end + 1e-9 and row.high < hi_end - 1e-9:
-            conditions.append(f"{row.factor} between {row.low:.3g} and {row.high:.3g}{unit}")
+            conditions.append(f"{row.factor} between {said(row.low)} and {said(row.high)}")
         elif row.low > lo_end + 1e-9:
-            conditions.append(f"{row.factor} at least {row.low:.3g}{unit}")
+            conditions.append(f"{row.factor} at least {said(row.low)}")
         else:
-            conditions.append(f"{row.factor} at most {row.high:.3g}{unit}")
+            conditions.append(f"{row.factor} at most {said(row.high)}")
     where = "; ".join(conditions) if conditions else "anywhere in the design"
     return (
         f"{cases} of {total} design points ({cases / total:.0%}) have {outcome} at or above {threshold:.3g}. "

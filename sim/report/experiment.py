@@ -12,6 +12,7 @@ from sim.experiments.design import SAMPLED
 from sim.experiments.spec import Experiment
 from sim.plots import experiments as plots
 from sim.report.build import Report, ReportFigure, render_report
+from sim.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> E
     experiment = Experiment.model_validate(manifest["experiment_as_run"])
     indices = sensitivity_indices(experiment, points)
     swings = tornado(experiment, points)
-    discovery = discover(experiment, points)
+    discovery = discover(experiment, points, Scenario.model_validate(manifest["scenario_as_run"]))
     design = points[points["kind"] == SAMPLED]
     figures = []
     for outcome in experiment.outcomes:
