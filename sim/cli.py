@@ -90,7 +90,12 @@ def _build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser(
         "validate", help="check scenario and experiment files and report every problem by line"
     )
-    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="scenario or experiment YAML files")
+    validate.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="scenario, experiment, evidence or resolutions YAML files"
+    )
+    validate.add_argument(
+        "--scenario", type=Path, metavar="SCENARIO", help="scenario to check evidence and resolutions files against"
+    )
     validate.set_defaults(handler=_validate)
 
     run = commands.add_parser("run", help="run a batch of replications of a scenario and write its report")
@@ -210,15 +215,10 @@ def _add_experiment_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from sim.experiments.loading import is_experiment_file, load_checked_experiment
-
     failed = False
     for path in args.paths:
         try:
-            if is_experiment_file(path):
-                load_checked_experiment(path)
-            else:
-                compile_scenario(load_scenario(path))
+            _check_file(path, args.scenario)
         except ScenarioError as exc:
             failed = True
             for problem in exc.problems:
@@ -226,6 +226,33 @@ def _validate(args: argparse.Namespace) -> int:
         else:
             print(f"{path}: ok")
     return USER_ERROR if failed else 0
+
+
+def _check_file(path: Path, scenario_path: Path | None) -> None:
+    """Check one file of whichever kind it is (told by its top-level keys); ScenarioError if it is wrong."""
+    from sim.experiments.loading import load_checked_experiment
+    from sim.scenario.yaml_source import read_yaml
+
+    keys = read_yaml(path).data.keys()
+    if "factors" in keys:
+        load_checked_experiment(path)
+        return
+    if "observations" not in keys and "resolutions" not in keys:
+        compile_scenario(load_scenario(path))
+        return
+    if scenario_path is None:
+        raise UsageError(f"{path}: evidence and resolutions files are checked against a scenario: add --scenario FILE")
+    scenario = load_scenario(scenario_path)
+    compile_scenario(scenario)
+    if "observations" in keys:
+        from sim.evidence.loader import load_evidence
+
+        load_evidence(path, scenario)
+    else:
+        from sim.forecast.questions import questions_of
+        from sim.forecast.resolutions import load_resolutions
+
+        load_resolutions(path, questions_of(scenario.as_data()))
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -236,3 +236,19 @@ def test_comparison_lists_the_questions_of_each_scenario_that_asks_them(tmp_path
     section = markdown.split("## Forecast questions")[1].split("## Figures")[0]
     assert "### baseline-questions" in section and "### baseline\n" not in section
     assert "`second_summit`" in section
+
+
+def test_validate_checks_evidence_and_resolutions_files_against_a_scenario(tmp_path):
+    evidence = SCENARIOS / "evidence" / "zapad-september.yaml"
+    resolutions = SCENARIOS / "resolutions" / "2025.yaml"
+    questions = SCENARIOS / "baseline-questions.yaml"
+    good = wargame("validate", "--scenario", questions, evidence, resolutions)
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.splitlines() == [f"{evidence}: ok", f"{resolutions}: ok"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(evidence.read_text().replace("outcome: warheads_present", "outcome: warheads_presnt"))
+    checked = wargame("validate", "--scenario", questions, bad)
+    assert checked.returncode == 2 and "Traceback" not in checked.stderr
+    assert checked.stderr.startswith(f"{bad}:") and "did you mean 'warheads_present'" in checked.stderr
+    alone = wargame("validate", evidence)
+    assert alone.returncode == 2 and "add --scenario" in alone.stderr
