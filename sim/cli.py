@@ -161,7 +161,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_experiment_options(sensitivity)
     sensitivity.set_defaults(handler=_sensitivity)
 
-    schema = commands.add_parser("schema", help="print the JSON Schema of scenario files, for editors")
+    schema = commands.add_parser("schema", help="print the JSON Schema of scenario (or experiment) files, for editors")
+    schema.add_argument("--experiment", action="store_true", help="the schema of experiment files instead")
     schema.set_defaults(handler=_schema)
 
     from sim import cli_forecast  # assess and score; handed this module, which runs as __main__ under -m
@@ -529,6 +530,15 @@ def _run_experiment(args: argparse.Namespace, request: ExperimentRequest | None)
 
 
 def _schema(args: argparse.Namespace) -> int:
+    if args.experiment:
+        schema = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "Wargame experiment (schema_version 1)",
+            "description": "An experiment over a scenario's parameters. Reference: docs/experiments.md.",
+            **Experiment.model_json_schema(),
+        }
+        print(json.dumps(schema, indent=2))
+        return 0
     print(json.dumps(scenario_json_schema(), indent=2))
     return 0
 

@@ -294,3 +294,17 @@ def test_vectorised_wilson_intervals_match_scipy():
     for k in range(len(trials)):
         expected = wilson_interval(int(successes[k]), int(trials[k]))
         assert (low[k], high[k]) == pytest.approx(expected, abs=1e-9)
+
+
+def test_experiment_json_schema_accepts_the_example_and_rejects_a_misspelt_field():
+    import jsonschema
+    from ruamel.yaml import YAML
+
+    result = wargame("schema", "--experiment")
+    assert result.returncode == 0, result.stderr
+    schema = json.loads(result.stdout)
+    document = YAML(typ="safe").load(EXAMPLE.read_text())
+    jsonschema.validate(document, schema)
+    document["factors"]["extra"] = {"paramter": "time_to_ready_days"}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema)
