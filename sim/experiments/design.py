@@ -80,14 +80,3 @@ def design_table(design: Design, factors: dict[str, Factor]) -> pd.DataFrame:
     table.insert(0, "point", np.arange(len(table), dtype=np.int64))
     table[names] = table[names].astype(float)
     return table
-
-
-def design_size(design: Design, factor_count: int) -> int:
-    """How many sampled points a design has (without the one-at-a-time points)."""
-    if design.method == "sobol":
-        return design.samples * (factor_count + 2)
-    if design.method == "morris":
-        return design.samples * (factor_count + 1)
-    if design.method == "lhs":
-        return design.samples
-    return design.levels**factor_count

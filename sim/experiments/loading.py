@@ -8,7 +8,6 @@ from sim.engine import compile_scenario
 from sim.experiments.settings import check_factors
 from sim.experiments.spec import Experiment, load_experiment
 from sim.scenario import Scenario, ScenarioError, load_scenario
-from sim.scenario.yaml_source import read_yaml
 
 
 def load_checked_experiment(path: Path) -> tuple[Experiment, Scenario]:
@@ -20,8 +19,3 @@ def load_checked_experiment(path: Path) -> tuple[Experiment, Scenario]:
     if problems:
         raise ScenarioError(problems)
     return experiment, scenario
-
-
-def is_experiment_file(path: Path) -> bool:
-    """Experiment files have `factors:`; scenarios never do."""
-    return "factors" in read_yaml(path).data

@@ -233,7 +233,3 @@ def points_table(out: Path, experiment: Experiment, design: pd.DataFrame) -> pd.
 def expected_points(experiment: Experiment) -> int:
     """Design points including the one-at-a-time points (for messages before running)."""
     return len(design_table(experiment.design, experiment.factors))
-
-
-def replications_total(experiment: Experiment) -> int:
-    return expected_points(experiment) * experiment.replications
