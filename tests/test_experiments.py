@@ -229,6 +229,12 @@ def test_experiment_file_mistakes_are_reported_by_line_with_nothing_written(tmp_
     assert lines[1].startswith(f"{bad}:5:") and "its branches: ceasefire, no_deal, progress" in lines[1]
     assert lines[2].startswith(f"{bad}:6:") and "factors.c.low" in lines[2]
     assert not (tmp_path / "out").exists()
+    lost = tmp_path / "lost.yaml"
+    lost.write_text("name: lost\nscenario: nothere.yaml\nfactors:\n  a: {parameter: time_to_ready_days}\n")
+    missing = wargame("validate", lost)
+    assert (
+        missing.returncode == 2 and missing.stderr == f"{lost}:2:1: scenario: scenario file 'nothere.yaml' not found\n"
+    )
     validated = wargame("validate", bad)
     assert validated.returncode == 2 and validated.stderr == result.stderr
     assert wargame("validate", EXAMPLE).stdout == f"{EXAMPLE}: ok\n"

@@ -6,13 +6,16 @@ from pathlib import Path
 
 from sim.engine import compile_scenario
 from sim.experiments.settings import check_factors
-from sim.experiments.spec import Experiment, load_experiment
+from sim.experiments.spec import Experiment, load_experiment, located
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
 
 def load_checked_experiment(path: Path) -> tuple[Experiment, Scenario]:
     """The experiment and its scenario; ScenarioError naming file and line for any mistake in either."""
     experiment, scenario_path, positions = load_experiment(path)
+    if not scenario_path.is_file():
+        message = f"scenario file {experiment.scenario!r} not found"
+        raise ScenarioError([located(path, positions, ("scenario",), message)])
     scenario = load_scenario(scenario_path)
     compile_scenario(scenario)  # the model's contract: a scenario that cannot run fails here
     problems = check_factors(experiment, scenario, path, positions)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -132,7 +133,7 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Path, PositionMap]:
     problems = [located(path, document.positions, *found) for found in outcome_problems(experiment)]
     if problems:
         raise ScenarioError(problems)
-    return experiment, path.parent / experiment.scenario, document.positions
+    return experiment, Path(os.path.normpath(path.parent / experiment.scenario)), document.positions
 
 
 def located(path: Path, positions: PositionMap, field: tuple[str | int, ...], message: str) -> Problem:
