@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -261,14 +261,23 @@ def _run(args: argparse.Namespace) -> int:
         run_dir = _execute_batch(args, quiet=args.quiet or args.json)
     except RunInterrupted as stopped:
         return _interrupted(stopped)
-    report = None
-    if not args.no_report:
+
+    def report(run_dir: Path) -> Path:
         from sim.report import write_report  # matplotlib loads only when a report is wanted
 
-        report = write_report(run_dir)
+        return write_report(run_dir)
+
+    return _print_result(args, run_dir, report, ("status", "scenario", "seed", "replications", "elapsed_seconds"))
+
+
+def _print_result(
+    args: argparse.Namespace, run_dir: Path, write_report: Callable[[Path], Path], summary_keys: tuple[str, ...]
+) -> int:
+    """Write the report unless --no-report; end with the run directory, or a JSON summary with --json."""
+    report = None if args.no_report else write_report(run_dir)
     if args.json:
         manifest = read_manifest(run_dir)
-        summary = {key: manifest.get(key) for key in ("status", "scenario", "seed", "replications", "elapsed_seconds")}
+        summary = {key: manifest.get(key) for key in summary_keys}
         print(json.dumps({"run_dir": str(run_dir), "report": str(report) if report else None, **summary}))
         return 0
     if report:
@@ -307,6 +316,11 @@ def _execute_batch(args: argparse.Namespace, quiet: bool) -> Path:
         def run(progress: Progress | None) -> Path:
             return run_batch(request, progress)
 
+    return _show_progress(announce, run, quiet)
+
+
+def _show_progress(announce: str, run: Callable[[Progress | None], Path], quiet: bool) -> Path:
+    """Say what is about to run, then run it under the progress display."""
     if not quiet:
         print(announce, file=sys.stderr)
     with progress_display(quiet=quiet) as progress:
@@ -497,36 +511,18 @@ def _run_experiment(args: argparse.Namespace, request: ExperimentRequest | None)
         def run(progress: Progress | None) -> Path:
             return run_experiment(request, progress)
 
-    if not (args.quiet or args.json):
-        print(announce, file=sys.stderr)
     try:
-        with progress_display(quiet=args.quiet or args.json) as progress:
-            run_dir = run(progress)
+        run_dir = _show_progress(announce, run, quiet=args.quiet or args.json)
     except RunInterrupted as stopped:
-        print(f"{stopped}; resume with: wargame sweep --resume {stopped.run_dir}", file=sys.stderr)
-        return INTERRUPTED
-    report = None
-    if not args.no_report:
+        return _interrupted(stopped, "sweep")
+
+    def report(run_dir: Path) -> Path:
         from sim.report import write_experiment_report  # matplotlib loads only when a report is wanted
 
-        report = write_experiment_report(run_dir)
-    if args.json:
-        manifest = read_manifest(run_dir)
-        keys = ("status", "experiment", "scenario", "seed", "points", "replications", "elapsed_seconds")
-        print(
-            json.dumps(
-                {
-                    "run_dir": str(run_dir),
-                    "report": str(report) if report else None,
-                    **{k: manifest.get(k) for k in keys},
-                }
-            )
-        )
-        return 0
-    if report:
-        print(f"report: {report}")
-    print(run_dir)
-    return 0
+        return write_experiment_report(run_dir)
+
+    keys = ("status", "experiment", "scenario", "seed", "points", "replications", "elapsed_seconds")
+    return _print_result(args, run_dir, report, keys)
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -77,13 +77,11 @@ def _assess(args: argparse.Namespace, host: types.ModuleType) -> int:
             run_dir = host._execute_batch(args, quiet=args.quiet)
         except RunInterrupted as stopped:
             return host._interrupted(stopped, f"assess --evidence {args.evidence}")
-    from sim.report import complete_manifest  # matplotlib loads only when a command needs it
-
-    manifest = complete_manifest(run_dir)
     from sim.forecast.questions import questions_of
-    from sim.report import outcome_table
+    from sim.report import complete_manifest, outcome_table  # matplotlib loads only when a command needs it
     from sim.report.assessment import write_assessment
 
+    manifest = complete_manifest(run_dir)
     table = outcome_table(run_dir)
     events = _events_for(run_dir, evidence)
     scenario_data = manifest["scenario_as_run"]

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.engine import run_chunk
+from sim.engine import CompiledScenario, run_chunk
 from sim.experiments.design import design_table
 from sim.experiments.settings import Setting, compile_setting, setting_for
 from sim.experiments.spec import Experiment, experiment_data
@@ -199,7 +199,8 @@ def compute_point_chunk(
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(scenario_json: str, setting_json: str) -> Any:
+def _compiled(scenario_json: str, setting_json: str) -> CompiledScenario:
+    """A design point's compiled scenario, built once per worker process."""
     return compile_setting(json.loads(scenario_json), Setting.from_json(setting_json))
 
 
