@@ -17,7 +17,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from sim.engine import CompiledScenario, compile_scenario
-from sim.experiments.spec import Experiment, Factor, located, suggest
+from sim.experiments.spec import Experiment, Factor, located
+from sim.model.outcomes import did_you_mean
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.errors import Problem
 from sim.scenario.yaml_source import PositionMap
@@ -98,18 +99,18 @@ def _target_problem(factor: Factor, scenario: Scenario) -> str | None:
     if factor.parameter is not None:
         if factor.parameter not in scenario.parameters:
             names = sorted(scenario.parameters)
-            return f"the scenario has no parameter {factor.parameter!r}{suggest(factor.parameter, names)}"
+            return f"the scenario has no parameter {factor.parameter!r}{did_you_mean(factor.parameter, names)}"
         return None
     parts = factor.weight.split(".")
     if parts[0] == "hypotheses" and len(parts) == 2:
         if parts[1] not in scenario.hypotheses:
             names = sorted(scenario.hypotheses)
-            return f"the scenario has no hypothesis {parts[1]!r}{suggest(parts[1], names)}"
+            return f"the scenario has no hypothesis {parts[1]!r}{did_you_mean(parts[1], names)}"
         return None
     if parts[0] == "parameters" and len(parts) == 3:
         name, branch = parts[1], parts[2]
         if name not in scenario.parameters:
-            return f"the scenario has no parameter {name!r}{suggest(name, sorted(scenario.parameters))}"
+            return f"the scenario has no parameter {name!r}{did_you_mean(name, sorted(scenario.parameters))}"
         found = [_branches(d.model_dump(by_alias=True)) for d in _distributions_of(scenario, name)]
         if not any(branch in branches for branches in found):
             known = sorted({b for branches in found for b in branches})

@@ -15,16 +15,13 @@ A factor is one of three kinds:
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
 import os
-import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
-from sim.model.world import Outcome
+from sim.model.outcomes import NUMBER, YES_NO, did_you_mean, outcome_kinds
 from sim.scenario.errors import Problem, ScenarioError, sorted_problems
 from sim.scenario.pydantic_errors import problems_from_pydantic
 from sim.scenario.yaml_source import PositionMap, locate, read_yaml
@@ -146,26 +143,16 @@ def outcome_problems(experiment: Experiment) -> list[tuple[tuple[str | int, ...]
     found = []
     for index, name in enumerate(experiment.outcomes):
         if name not in known:
-            found.append((("outcomes", index), f"unknown outcome {name!r}{suggest(name, known)}"))
+            found.append((("outcomes", index), f"unknown outcome {name!r}{did_you_mean(name, known)}"))
     discovery = experiment.discovery.outcome
     if discovery not in known:
-        found.append((("discovery", "outcome"), f"unknown outcome {discovery!r}{suggest(discovery, known)}"))
+        found.append((("discovery", "outcome"), f"unknown outcome {discovery!r}{did_you_mean(discovery, known)}"))
     return found
 
 
 def analysable_outcomes() -> list[str]:
     """Outcome columns a design can be analysed on: yes/no and numeric ones."""
-    hints = typing.get_type_hints(Outcome)
-    return [
-        field.name
-        for field in dataclasses.fields(Outcome)
-        if {bool, int, float} & ({hints[field.name]} | set(typing.get_args(hints[field.name])))
-    ]
-
-
-def suggest(name: str, candidates: list[str]) -> str:
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return [name for name, kind in outcome_kinds().items() if kind in (YES_NO, NUMBER)]
 
 
 def experiment_data(experiment: Experiment) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import simpy
 
 import sim
 from sim.engine import CompiledScenario
-from sim.model.world import Outcome
+from sim.model.outcomes import YES_NO, outcome_kinds
 from sim.runner import store
 from sim.runner.backends import BackendSpec, execute
 from sim.runner.tables import EVENTS_SCHEMA, replications_schema
@@ -84,7 +84,7 @@ def chunk_ranges(replications: int, chunk_size: int) -> list[range]:
 
 def yes_no_outcomes() -> list[str]:
     """Outcome metrics a precision target can be set on."""
-    return [name for name, value in vars(Outcome()).items() if isinstance(value, bool)]
+    return [name for name, kind in outcome_kinds().items() if kind == YES_NO]
 
 
 def run_batch(request: BatchRequest, progress: Progress | None = None) -> Path:
