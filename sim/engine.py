@@ -102,6 +102,18 @@ def draw_inputs(compiled: CompiledScenario, uniforms: np.ndarray) -> tuple[np.nd
     return hypotheses, columns
 
 
+def prepare_samplers(compiled: CompiledScenario) -> None:
+    """Build every parameter's inverse CDF (PINV tables, for PERT and beta) now, not at first use.
+
+    A grid of percentiles reaches every mixture component of weight 1% or more; anything
+    missed is built when first drawn. Worth it before forking workers, which inherit them.
+    """
+    grid = np.linspace(0.005, 0.995, 100)
+    for distributions in compiled.distributions.values():
+        for distribution in distributions.values():
+            distribution.quantiles(grid)
+
+
 @dataclass
 class EventColumns:
     """The event logs of a chunk's replications, column by column (cheap to turn into a table)."""

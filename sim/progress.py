@@ -40,7 +40,9 @@ def _bar(stream: TextIO) -> Iterator[Progress]:
         TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=Console(file=stream), transient=True) as bar:
+    # Redrawn as chunks finish, not by rich's refresh thread: a process with no other
+    # thread can fork its workers (sim.runner.backends.start_method).
+    with Progress(*columns, console=Console(file=stream), transient=True, auto_refresh=False) as bar:
         task = bar.add_task("run", total=None, rate="")
         started = time.perf_counter()
         first: list[int] = []
@@ -50,7 +52,7 @@ def _bar(stream: TextIO) -> Iterator[Progress]:
                 first.append(done)  # a resumed run starts part-way: rate counts only this session
             elapsed = time.perf_counter() - started
             rate = (done - first[0]) / elapsed if elapsed > 0 else 0.0
-            bar.update(task, completed=done, total=planned, rate=f"{rate:,.0f}/s")
+            bar.update(task, completed=done, total=planned, rate=f"{rate:,.0f}/s", refresh=True)
 
         yield update
 

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from conftest import BASELINE, REPO, wargame
 
 from sim.engine import compile_scenario
+from sim.runner import backends
 from sim.runner.backends import BackendSpec
 from sim.runner.batch import BatchRequest, Precision, resume_batch, run_batch
 from sim.scenario import load_scenario
@@ -39,21 +41,39 @@ def serial_600(baseline, tmp_path_factory):
 
 
 @pytest.mark.parametrize(
-    "backend, chunk_size",
+    "backend, chunk_size, start",
     [
-        (BackendSpec("serial"), 37),
-        (BackendSpec("processes", workers=2), 50),
-        (BackendSpec("processes", workers=2), 128),
-        (BackendSpec("dask", workers=2), 45),
+        (BackendSpec("serial"), 37, None),
+        (BackendSpec("processes", workers=2), 50, "fork"),
+        (BackendSpec("processes", workers=2), 128, "spawn"),
+        (BackendSpec("dask", workers=2), 45, None),
     ],
-    ids=["serial-37", "processes-50", "processes-128", "dask-local-45"],
+    ids=["serial-37", "processes-fork-50", "processes-spawn-128", "dask-local-45"],
 )
-def test_every_backend_and_chunk_size_gives_the_same_tables(baseline, serial_600, tmp_path, backend, chunk_size):
+def test_every_backend_and_chunk_size_gives_the_same_tables(
+    baseline, serial_600, tmp_path, monkeypatch, backend, chunk_size, start
+):
+    if start:
+        monkeypatch.setattr(backends, "start_method", lambda: start)
     run_dir = run_batch(BatchRequest(baseline, 600, SEED, tmp_path / "run", chunk_size=chunk_size, backend=backend))
     replications, events = tables(run_dir)
     assert replications.equals(serial_600[0])
     assert events.equals(serial_600[1])
     assert json.loads((run_dir / "manifest.json").read_text())["status"] == "complete"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_workers_are_forked_only_while_no_other_thread_runs(monkeypatch):
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert backends.start_method() == "spawn"  # a fork would copy that thread's locks, not the thread
+    finally:
+        release.set()
+        other.join()
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # earlier tests may leave Dask's threads behind
+    assert backends.start_method() == "fork"
 
 
 def test_a_dask_worker_killed_mid_run_has_its_chunks_recomputed(baseline, serial_600, tmp_path):

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.engine import CompiledScenario, run_chunk
+from sim.engine import CompiledScenario, prepare_samplers, run_chunk
 from sim.experiments.design import design_table
 from sim.experiments.settings import Setting, compile_setting, setting_for
 from sim.experiments.spec import Experiment, experiment_data
@@ -134,7 +134,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     tasks = ((index, (*arguments, run_dir)) for index, arguments in tasks_all if index not in finished)
     results = iter(())
     try:
-        results = execute(backend, compute_point_chunk, tasks)
+        results = execute(backend, compute_point_chunk, tasks, prepare=lambda: _prepare(scenario_json))
         for index, table in results:
             if table is not None:
                 store.write_chunk(out, index, table, None)
@@ -199,6 +199,11 @@ def compute_point_chunk(
 
 
 @functools.lru_cache(maxsize=64)
+def _prepare(scenario_json: str) -> None:
+    """The scenario's samplers, built before workers fork (design points share their shapes)."""
+    prepare_samplers(compile_setting(json.loads(scenario_json), Setting()))
+
+
 def _compiled(scenario_json: str, setting_json: str) -> CompiledScenario:
     """A design point's compiled scenario, built once per worker process."""
     return compile_setting(json.loads(scenario_json), Setting.from_json(setting_json))

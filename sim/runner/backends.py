@@ -11,6 +11,8 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import signal
+import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -44,20 +46,45 @@ class BackendSpec:
         return f"{self.worker_count()} {'Dask workers' if self.kind == 'dask' else 'processes'}"
 
 
-def execute(spec: BackendSpec, function: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[int, Any]]:
-    """Run `function(*arguments)` for each task on the chosen backend; yield (key, result) as done."""
+def execute(
+    spec: BackendSpec,
+    function: Callable[..., Any],
+    tasks: Iterable[Task],
+    prepare: Callable[[], object] | None = None,
+) -> Iterator[tuple[int, Any]]:
+    """Run `function(*arguments)` for each task on the chosen backend; yield (key, result) as done.
+
+    `prepare` is set-up every worker would otherwise repeat (building samplers): where
+    workers are forked from this process, it runs once here, before they start.
+    """
     if spec.kind == "serial":
         return ((key, function(*arguments)) for key, arguments in tasks)
     if spec.kind == "processes":
-        return _processes(spec.worker_count(), function, tasks)
+        return _processes(spec.worker_count(), function, tasks, prepare)
     if spec.kind == "dask":
         return _dask(spec, function, tasks)
     raise ValueError(f"unknown backend {spec.kind!r}")
 
 
-def _processes(workers: int, function: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[int, Any]]:
-    # spawn: workers start clean, whatever threads this process runs (progress bars, Dask...)
-    context = multiprocessing.get_context("spawn")
+def start_method() -> str:
+    """How the process pool starts its workers.
+
+    Fork on Linux when this process runs no other Python thread: a worker starts in
+    milliseconds with the imports and samplers already here (numpy's BLAS and Arrow's
+    thread pools reset themselves in a forked child). Otherwise spawn, which starts each
+    worker clean (about a second of imports each) but is safe whatever threads run here
+    (a Dask client, another library's threads).
+    """
+    return "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
+
+
+def _processes(
+    workers: int, function: Callable[..., Any], tasks: Iterable[Task], prepare: Callable[[], object] | None
+) -> Iterator[tuple[int, Any]]:
+    method = start_method()
+    if method == "fork" and prepare is not None:
+        prepare()
+    context = multiprocessing.get_context(method)
     pending = iter(tasks)
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts) as pool:
         in_flight: dict[cf.Future[Any], int] = {}

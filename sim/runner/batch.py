@@ -22,7 +22,7 @@ import numpy as np
 import simpy
 
 import sim
-from sim.engine import CompiledScenario
+from sim.engine import CompiledScenario, prepare_samplers
 from sim.model.outcomes import YES_NO, outcome_kinds
 from sim.runner import store
 from sim.runner.backends import BackendSpec, execute
@@ -151,7 +151,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     results: Iterator[tuple[int, Any]] = iter(())
     try:
         if not tally.reached():
-            results = execute(backend, compute_chunk, tasks)
+            results = execute(backend, compute_chunk, tasks, prepare=lambda: prepare_samplers(compiled))
             for index, result in results:
                 if result.replications is not None:
                     store.write_chunk(out, index, result.replications, result.events)
