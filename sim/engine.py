@@ -7,6 +7,7 @@ so its result is the same whichever worker runs it, in whatever order.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -186,13 +187,16 @@ def _run_world(compiled: CompiledScenario, rng: np.random.Generator, hypothesis:
         signals=Signals.fresh(env),
         outcome=Outcome(hypothesis=hypothesis),
     )
-    for process in model.PROCESSES:
-        env.process(process(world))
+    generators = [process(world) for process in model.PROCESSES]
+    for generator in generators:
+        env.process(generator)
     env.run(until=world.end_day)
+    for generator in generators:
+        generator.close()  # processes still waiting at the horizon no longer hold the world
     world.close()
     for at_horizon in model.AT_HORIZON:
         at_horizon(world)
-    world.events.sort(key=lambda entry: entry[0])  # closed-form components log after the fact
+    world.events.sort(key=operator.itemgetter(0))  # by day, stably: closed-form components log after the fact
     return world
 
 

@@ -297,6 +297,31 @@ def test_nuclear_signals_are_poisson_with_a_crisis_rate(variant):
     assert abs(np.mean(counts) - expected) < 4 * math.sqrt(expected / 300)
 
 
+def test_nuclear_signal_times_follow_the_crisis_rate(variant):
+    """Signals are placed by inverting the cumulative rate: those marked 'crisis' fall in the
+    active phase (12-16 September), and their share of all signals is the crisis share of
+    the expected count, 20 x 4 / ((days - 4) + 20 x 4), about 0.37.
+
+    About 6,400 signals over 300 replications: the share's standard error is about 0.006;
+    the tolerance is 4 of them. Spreading signals evenly in time would give 0.03."""
+    values = {
+        "summit_outcome": "progress",
+        "second_summit_probability": 0.0,
+        "offensive_intent_probability": 0.0,
+        "nuclear_signal_rate_per_month": 3.0,
+        "crisis_signal_multiplier": 20.0,
+    }
+    compiled = variant(hypotheses=pinned_hypothesis(), parameters={k: fixed(v) for k, v in values.items()})
+    signals = [event for i in range(300) for event in events_of(run_replication(compiled, 99, i), "strategic")]
+    signals = [(date, detail) for date, event, detail in signals if event == "nuclear_signal"]
+    crisis = [date for date, detail in signals if detail == "crisis"]
+    assert all(dt.date(2025, 9, 12) <= date < dt.date(2025, 9, 16) for date in crisis)
+    days = (dt.date(2026, 1, 1) - dt.date(2025, 8, 14)).days
+    share = 20.0 * 4 / ((days - 4) + 20.0 * 4)
+    standard_error = math.sqrt(share * (1 - share) / len(signals))
+    assert abs(len(crisis) / len(signals) - share) < 4 * standard_error
+
+
 def test_nato_incidents_are_poisson_over_the_exercise_period(variant):
     """1 September to 16 September + 14 days of draw-down = 29 days at 2 a week.
     n = 300; within 4 standard errors of the mean."""

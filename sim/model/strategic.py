@@ -7,6 +7,8 @@ exercise's active phase, once sanctions are imposed, once an offensive has begun
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 
 from sim.model.contract import flag, number
@@ -40,7 +42,29 @@ def at_horizon(world: World) -> None:
 
 
 def _nuclear_signals(world: World) -> None:
-    """A Poisson process whose rate is constant between changes of the crisis state."""
+    """A Poisson process whose rate is constant between changes of the crisis state.
+
+    One Poisson count over the whole horizon, then each signal's time by inverting the
+    cumulative rate at a uniform: exactly the same process as a count per stretch, for
+    one scalar draw instead of one per stretch.
+    """
+    stretches = _stretches(world)
+    expected = [rate * length for _, length, _, rate in stretches]
+    cumulative = list(itertools.accumulate(expected))
+    count = int(world.rng.poisson(cumulative[-1])) if cumulative and cumulative[-1] > 0 else 0
+    world.outcome.nuclear_signals = count
+    if not count:
+        return
+    for u in world.rng.random(count).tolist():
+        at = u * cumulative[-1]
+        k = bisect.bisect_right(cumulative, at)  # the stretch whose share of the rate holds `at`
+        start, _, crisis, rate = stretches[k]
+        day = start + (at - (cumulative[k] - expected[k])) / rate
+        world.events.append((day, "strategic", "nuclear_signal", "crisis" if crisis else "calm"))
+
+
+def _stretches(world: World) -> list[tuple[float, float, bool, float]]:
+    """(start, length, in crisis, signals a day) for each stretch of constant signalling rate."""
     signals = world.signals
     sanctions_day = float(signals.sanctions.value) if signals.sanctions.triggered else math.inf  # type: ignore[arg-type]  # event value is a day
     launch_day = signals.offensive_launched.value.day if signals.offensive_launched.triggered else math.inf  # type: ignore[union-attr]  # a Launch
@@ -54,27 +78,11 @@ def _nuclear_signals(world: World) -> None:
     base = world.number("nuclear_signal_rate_per_month") / DAYS_PER_MONTH
     crisis_factor = world.number("crisis_signal_multiplier")
     escalation = world.number("sanctions_escalation_multiplier")
-    stretches = []  # (start, length, in crisis)
+    stretches = []
     for start, end in zip(edges[:-1], edges[1:], strict=True):
         middle = (start + end) / 2
         sanctioned = middle >= sanctions_day
         crisis = exercise_start <= middle < exercise_end or sanctioned or middle >= launch_day
-        stretches.append(
-            (
-                start,
-                end - start,
-                crisis,
-                base * (crisis_factor * (escalation if sanctioned else 1.0) if crisis else 1.0),
-            )
-        )
-    # One scalar draw a stretch: the same numbers as one array draw, at a third of the cost for so few.
-    counts = [int(world.rng.poisson(rate * length)) for _, length, _, rate in stretches]
-    world.outcome.nuclear_signals = sum(counts)
-    if not world.outcome.nuclear_signals:
-        return
-    uniforms = iter(world.rng.random(world.outcome.nuclear_signals).tolist())
-    for (start, length, crisis, _), count in zip(stretches, counts, strict=True):
-        detail = "crisis" if crisis else "calm"
-        world.events.extend(
-            (start + next(uniforms) * length, "strategic", "nuclear_signal", detail) for _ in range(count)
-        )
+        rate = base * (crisis_factor * (escalation if sanctioned else 1.0) if crisis else 1.0)
+        stretches.append((start, end - start, crisis, rate))
+    return stretches
