@@ -13,12 +13,14 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 Task = tuple[int, tuple[Any, ...]]
 IN_FLIGHT_PER_WORKER = 2
+FORK_WARNING = r".*use of fork\(\) may lead to deadlocks"  # Python 3.12+, see _processes
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,11 @@ def _processes(
     with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_interrupts) as pool:
         in_flight: dict[cf.Future[Any], int] = {}
         try:
-            _top_up(in_flight, pending, workers * IN_FLIGHT_PER_WORKER, lambda args: pool.submit(function, *args))
+            with warnings.catch_warnings():
+                # Python 3.12+ warns of any fork in a process with threads; the only ones here
+                # are native pools (BLAS, Arrow) that reset themselves in the child.
+                warnings.filterwarnings("ignore", message=FORK_WARNING, category=DeprecationWarning)
+                _top_up(in_flight, pending, workers * IN_FLIGHT_PER_WORKER, lambda args: pool.submit(function, *args))
             while in_flight:
                 done, _ = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
                 for future in done:
