@@ -278,19 +278,23 @@ def test_warheads_present_follows_its_parameter(variant):
     assert not run_pinned(variant, warheads_present=False).row["warheads_present"]
 
 
+# No sanctions, no offensive: the exercise's active phase is the only crisis.
+ACTIVE_PHASE_THE_ONLY_CRISIS = {
+    "summit_outcome": "progress",
+    "second_summit_probability": 0.0,
+    "offensive_intent_probability": 0.0,
+    "nuclear_signal_rate_per_month": 3.0,
+    "crisis_signal_multiplier": 20.0,
+}
+
+
 def test_nuclear_signals_are_poisson_with_a_crisis_rate(variant):
     """Mean count = rate x (calm days + multiplier x crisis days). Only the exercise's active
     phase (12-16 September, 4 days) is a crisis here: no sanctions, no offensive.
 
     n = 300 replications; the mean is within 4 standard errors (sqrt(mean / n)). A model
     ignoring the crisis would miss by 7 SE."""
-    values = {
-        "summit_outcome": "progress",
-        "second_summit_probability": 0.0,
-        "offensive_intent_probability": 0.0,
-        "nuclear_signal_rate_per_month": 3.0,
-        "crisis_signal_multiplier": 20.0,
-    }
+    values = ACTIVE_PHASE_THE_ONLY_CRISIS
     counts = [row["nuclear_signals"] for row in batch_pinned(variant, 300, **values)]
     days = (dt.date(2026, 1, 1) - dt.date(2025, 8, 14)).days
     expected = 3.0 / DAYS_PER_MONTH * ((days - 4) + 20.0 * 4)
@@ -304,13 +308,7 @@ def test_nuclear_signal_times_follow_the_crisis_rate(variant):
 
     About 6,400 signals over 300 replications: the share's standard error is about 0.006;
     the tolerance is 4 of them. Spreading signals evenly in time would give 0.03."""
-    values = {
-        "summit_outcome": "progress",
-        "second_summit_probability": 0.0,
-        "offensive_intent_probability": 0.0,
-        "nuclear_signal_rate_per_month": 3.0,
-        "crisis_signal_multiplier": 20.0,
-    }
+    values = ACTIVE_PHASE_THE_ONLY_CRISIS
     compiled = variant(hypotheses=pinned_hypothesis(), parameters={k: fixed(v) for k, v in values.items()})
     signals = [event for i in range(300) for event in events_of(run_replication(compiled, 99, i), "strategic")]
     signals = [(date, detail) for date, event, detail in signals if event == "nuclear_signal"]
