@@ -198,12 +198,12 @@ def compute_point_chunk(
     return None
 
 
-@functools.lru_cache(maxsize=64)
 def _prepare(scenario_json: str) -> None:
     """The scenario's samplers, built before workers fork (design points share their shapes)."""
     prepare_samplers(compile_setting(json.loads(scenario_json), Setting()))
 
 
+@functools.lru_cache(maxsize=64)
 def _compiled(scenario_json: str, setting_json: str) -> CompiledScenario:
     """A design point's compiled scenario, built once per worker process."""
     return compile_setting(json.loads(scenario_json), Setting.from_json(setting_json))
