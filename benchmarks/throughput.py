@@ -227,7 +227,9 @@ def main() -> None:
             },
             ROUNDS,
         )
-        (per_core, per_core_median), (bare, bare_median), (bare_native, _) = rates.values()
+        per_core, per_core_median = rates["engine"]
+        bare, bare_median = rates["bare"]
+        bare_native = rates["bare native"][0]
         serial, serial_steady = batch_rates(compiled, batch_n, BackendSpec("serial"), work)
         parallel, parallel_steady = batch_rates(compiled, batch_n, BackendSpec("processes", workers=2), work)
         big_seconds, big_gib = cli_run(big_n, work)
