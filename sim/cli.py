@@ -40,6 +40,7 @@ from sim.runner.batch import (
 from sim.runner.store import RunDirectoryError, check_run_directory, read_manifest
 from sim.scenario import Problem, ScenarioError, load_scenario
 from sim.scenario.json_schema import scenario_json_schema
+from sim.scenario.outcomes import did_you_mean
 
 if TYPE_CHECKING:
     from sim.experiments.run import ExperimentRequest
@@ -335,14 +336,13 @@ def _interrupted(stopped: RunInterrupted, command: str = "run") -> int:
 def _batch_request(args: argparse.Namespace, backend: BackendSpec) -> BatchRequest:
     if (args.precision is None) != (args.metric is None):
         raise UsageError("--precision and --metric go together")
+    compiled = compile_scenario(load_scenario(args.scenario))
     precision = None
     if args.precision is not None:
-        if args.metric not in yes_no_outcomes():
-            raise UsageError(
-                f"--metric: {args.metric!r} is not a yes/no outcome; one of {', '.join(yes_no_outcomes())}"
-            )
+        known = yes_no_outcomes(compiled)
+        if args.metric not in known:
+            raise UsageError(f"--metric: {args.metric!r} is not a yes/no outcome{did_you_mean(args.metric, known)}")
         precision = Precision(args.precision, args.metric)
-    compiled = compile_scenario(load_scenario(args.scenario))
     return BatchRequest(
         compiled=compiled,
         replications=args.runs,

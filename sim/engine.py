@@ -15,14 +15,13 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim import model
-from sim.model.contract import check_contract
-from sim.model.intent import draw_hypotheses
-from sim.model.outcomes import check_questions
-from sim.model.world import Outcome, Signals, World
+from sim.mechanics.compile import Machine, compile_machine
+from sim.mechanics.interpreter import Replication as World
+from sim.mechanics.interpreter import Result
 from sim.scenario import Scenario, ScenarioError
-from sim.scenario.distributions import DistributionBase, plain
+from sim.scenario.distributions import DistributionBase, pick_shares, plain
 from sim.scenario.errors import sorted_problems
+from sim.scenario.outcomes import OutcomeCatalogue, check_questions, check_report, outcome_catalogue
 
 SMALLEST_UNIFORM = 2.0**-54
 LARGEST_UNIFORM = 1.0 - 2.0**-53  # a pinned percentile of 1 would put unbounded families at +inf
@@ -38,8 +37,8 @@ class CompiledScenario:
     hypothesis_weights: dict[str, float]
     parameter_names: tuple[str, ...]  # sorted: the order parameters take their uniforms
     distributions: dict[str, dict[str, DistributionBase]]  # hypothesis -> parameter -> distribution
-    calendar_days: dict[str, float]
-    horizon_day: float
+    machine: Machine
+    outcomes: OutcomeCatalogue
 
 
 @dataclass(frozen=True)
@@ -52,11 +51,10 @@ class Replication:
 
 def compile_scenario(scenario: Scenario) -> CompiledScenario:
     """Check the scenario against what the model reads; raise ScenarioError if it falls short."""
-    problems = [
-        *check_contract(scenario, model.PARAMETERS, model.CALENDAR, model.CALENDAR_ORDER),
-        *check_questions(scenario),
-    ]
-    if problems:
+    machine, problems = compile_machine(scenario)
+    outcomes = outcome_catalogue(scenario)
+    problems = [*problems, *check_questions(scenario, outcomes), *check_report(scenario, outcomes)]
+    if problems or machine is None:
         raise ScenarioError(sorted_problems(problems))
     names = tuple(sorted(scenario.parameters))
     distributions = {
@@ -68,8 +66,8 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         hypothesis_weights={name: h.weight for name, h in scenario.hypotheses.items()},
         parameter_names=names,
         distributions=distributions,
-        calendar_days={name: scenario.day_of(entry.date) for name, entry in scenario.calendar.items()},
-        horizon_day=scenario.day_of(scenario.horizon),
+        machine=machine,
+        outcomes=outcomes,
     )
 
 
@@ -145,7 +143,7 @@ class Chunk:
     indices: np.ndarray
     hypotheses: np.ndarray
     parameters: dict[str, np.ndarray]
-    outcomes: list[Outcome]
+    results: list[Result]
     events: EventColumns
 
 
@@ -162,48 +160,23 @@ def run_chunk(compiled: CompiledScenario, seed: int, indices: range, pins: Mappi
     for name, percentile in (pins or {}).items():
         uniforms[:, 1 + compiled.parameter_names.index(name)] = min(percentile, LARGEST_UNIFORM)
     hypotheses, parameters = draw_inputs(compiled, uniforms)
-    outcomes: list[Outcome] = []
+    results: list[Result] = []
     events = EventColumns([], [], [], [], [])
     names = compiled.parameter_names
     # Plain Python values: the model's arithmetic on them is several times faster than on numpy scalars.
     rows = zip(*(parameters[name].tolist() for name in names), strict=True)
     for stream, hypothesis, values in zip(streams, hypotheses.tolist(), rows, strict=True):
         params = dict(zip(names, values, strict=True))
-        world = _run_world(compiled, stream, hypothesis, params)
-        outcomes.append(world.outcome)
-        events.add(world.events)
-    return Chunk(np.asarray(indices, dtype=np.int64), hypotheses, parameters, outcomes, events)
-
-
-def _run_world(compiled: CompiledScenario, rng: np.random.Generator, hypothesis: str, params: dict[str, Any]) -> World:
-    env = simpy.Environment()
-    world = World(
-        env=env,
-        rng=rng,
-        params=params,
-        calendar_days=compiled.calendar_days,
-        horizon_day=compiled.horizon_day,
-        start=compiled.scenario.start,
-        signals=Signals.fresh(env),
-        outcome=Outcome(hypothesis=hypothesis),
-    )
-    generators = [process(world) for process in model.PROCESSES]
-    for generator in generators:
-        env.process(generator)
-    env.run(until=world.end_day)
-    for generator in generators:
-        generator.close()  # processes still waiting at the horizon no longer hold the world
-    world.close()
-    for at_horizon in model.AT_HORIZON:
-        at_horizon(world)
-    world.events.sort(key=operator.itemgetter(0))  # by day, stably: closed-form components log after the fact
-    return world
+        result = World(compiled.machine, stream, params).run()
+        results.append(result)
+        events.add(sorted(result.events, key=operator.itemgetter(0)))
+    return Chunk(np.asarray(indices, dtype=np.int64), hypotheses, parameters, results, events)
 
 
 def run_replication(compiled: CompiledScenario, seed: int, index: int) -> Replication:
     """Run one replication: its row as plain Python values, and its dated event log."""
     chunk = run_chunk(compiled, seed, range(index, index + 1))
-    row: dict[str, Any] = {"replication": index, **vars(chunk.outcomes[0])}
+    row: dict[str, Any] = {"replication": index, **outcome_row(compiled, chunk, 0)}
     row.update({f"param.{name}": plain(values[0]) for name, values in chunk.parameters.items()})
     start = compiled.scenario.start
     log = chunk.events
@@ -212,3 +185,42 @@ def run_replication(compiled: CompiledScenario, seed: int, index: int) -> Replic
         for day, component, event, detail in zip(log.day, log.component, log.event, log.detail, strict=True)
     ]
     return Replication(row, events)
+
+
+def draw_hypotheses(u: np.ndarray, weights: Mapping[str, float]) -> np.ndarray:
+    """The hypothesis at cumulative probability u of the prior weights, for each u.
+
+    Hypotheses share [0, 1) in alphabetical order: the draw depends on the weights alone,
+    not on the order a file lists them in.
+    """
+    names = sorted(weights)
+    index, _ = pick_shares([weights[name] for name in names], u)
+    return np.array(names, dtype=object)[index]
+
+
+def outcome_row(compiled: CompiledScenario, chunk: Chunk, position: int) -> dict[str, Any]:
+    """The outcome columns of the chunk's `position`-th replication, as plain Python values."""
+    result = chunk.results[position]
+    start = compiled.scenario.start
+    row: dict[str, Any] = {"hypothesis": str(chunk.hypotheses[position])}
+    for name, spec in compiled.outcomes.items():
+        if name == "hypothesis":
+            continue
+        if spec.state is None and spec.actor is not None:
+            row[name] = result.final_states[spec.actor]
+        elif spec.kind == "yes/no" and spec.state is not None:
+            row[name] = name in result.entered
+        elif spec.kind == "date":
+            day = result.entered.get(f"{spec.actor}.{spec.state}")
+            row[name] = None if day is None else start + dt.timedelta(days=int(day))
+        else:
+            row[name] = variable_value(result.variables[name])
+    return row
+
+
+def variable_value(value: Any) -> Any:
+    """A variable as a table cell: NaN (never set) as null, numpy scalars as Python values."""
+    value = plain(value) if isinstance(value, np.generic) else value
+    if isinstance(value, float) and value != value:
+        return None
+    return value

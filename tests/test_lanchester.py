@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from sim.model.lanchester import Advance, Attrition, fight
+from sim.mechanics.lanchester import Advance, Attrition, fight
 
 A0, D0 = 90_000.0, 40_000.0
 DAYS = np.linspace(0.0, 30.0, 61)
 
 
 def ode(law: str, a: float, b: float):
-    """The right-hand side of each law, written independently of sim.model.lanchester."""
+    """The right-hand side of each law, written independently of sim.mechanics.lanchester."""
     if law == "square":
         return lambda t, y: [-b * y[1], -a * y[0]]
     if law == "linear":

@@ -190,7 +190,7 @@ def compute_point_chunk(
     compiled = _compiled(scenario_json, setting_json)
     chunk = run_chunk(compiled, seed, range(start, stop), pins=setting.pins)
     schema = point_schema(scenario_json)
-    rows = replications_table(chunk, pa.schema(list(schema)[1:]))
+    rows = replications_table(chunk, pa.schema(list(schema)[1:]), compiled)
     table = rows.add_column(0, schema.field(POINT_COLUMN), pa.array(np.full(len(rows), point, dtype=np.int64)))
     if run_dir is None:
         return table

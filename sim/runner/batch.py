@@ -23,7 +23,7 @@ import simpy
 
 import sim
 from sim.engine import CompiledScenario, prepare_samplers
-from sim.model.outcomes import YES_NO, outcome_kinds
+from sim.scenario.outcomes import YES_NO
 from sim.runner import store
 from sim.runner.backends import BackendSpec, execute
 from sim.runner.tables import EVENTS_SCHEMA, replications_schema
@@ -82,9 +82,9 @@ def chunk_ranges(replications: int, chunk_size: int) -> list[range]:
     return [range(lo, min(lo + chunk_size, replications)) for lo in range(0, replications, chunk_size)]
 
 
-def yes_no_outcomes() -> list[str]:
-    """Outcome metrics a precision target can be set on."""
-    return [name for name, kind in outcome_kinds().items() if kind == YES_NO]
+def yes_no_outcomes(compiled: CompiledScenario) -> list[str]:
+    """Outcomes a precision target can be set on."""
+    return compiled.outcomes.of_kind(YES_NO)
 
 
 def run_batch(request: BatchRequest, progress: Progress | None = None) -> Path:
@@ -108,6 +108,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> Path:
         "started_at": utc_now(),
         "versions": versions(),
         "scenario_as_run": scenario.as_data(),
+        "outcomes": compiled.outcomes.to_data(),
     }
     store.write_manifest(out, manifest)
     store.write_scenario_as_run(out, scenario.as_data())

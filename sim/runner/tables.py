@@ -1,25 +1,20 @@
 """Arrow schemas of the two result tables, so every chunk and every run has the same columns.
 
-Types come from the `Outcome` dataclass and the model's parameter contract: dates are
-date32 (null when the event did not happen), yes/no are bool, counts int64.
+Columns come from the scenario's outcome catalogue (sim.scenario.outcomes): dates are
+date32 (null when the state was never entered), yes/no are bool, numbers float64 (counts
+int64), categories and final states strings; then `param.<name>` for every parameter.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import operator
-import types
-import typing
 
 import numpy as np
 import pyarrow as pa
 
-from sim.engine import Chunk, CompiledScenario
-from sim.model import PARAMETERS
-from sim.model.world import Outcome
+from sim.engine import Chunk, CompiledScenario, variable_value
+from sim.scenario.outcomes import CATEGORY, DATE, NUMBER, YES_NO
 
-_ARROW_TYPES = {str: pa.string(), bool: pa.bool_(), int: pa.int64(), float: pa.float64(), dt.date: pa.date32()}
 _PARAMETER_TYPES = {"number": pa.float64(), "bool": pa.bool_(), "category": pa.string()}
 
 EVENTS_SCHEMA = pa.schema(
@@ -34,26 +29,46 @@ EVENTS_SCHEMA = pa.schema(
 
 
 def replications_schema(compiled: CompiledScenario) -> pa.Schema:
-    """Columns: replication, each outcome metric, then `param.<name>` for every parameter."""
-    hints = typing.get_type_hints(Outcome)
+    """Columns: replication, each outcome, then `param.<name>` for every parameter."""
     fields = [pa.field("replication", pa.int64(), nullable=False)]
-    for field in dataclasses.fields(Outcome):
-        python_type, nullable = _unwrap_optional(hints[field.name])
-        fields.append(pa.field(field.name, _ARROW_TYPES[python_type], nullable=nullable))
+    for name, spec in compiled.outcomes.items():
+        if spec.kind == NUMBER:
+            arrow_type = pa.int64() if spec.integer else pa.float64()
+        else:
+            arrow_type = {YES_NO: pa.bool_(), DATE: pa.date32(), CATEGORY: pa.string()}[spec.kind]
+        fields.append(pa.field(name, arrow_type))
     for name in compiled.parameter_names:
-        fields.append(pa.field(f"param.{name}", _PARAMETER_TYPES[PARAMETERS[name].kind]))
+        kind = compiled.scenario.parameters[name].kind
+        fields.append(pa.field(f"param.{name}", _PARAMETER_TYPES[kind]))
     return pa.schema(fields)
 
 
-def replications_table(chunk: Chunk, schema: pa.Schema) -> pa.Table:
-    """One chunk's rows: outcomes field by field, parameters straight from their arrays."""
-    columns = {"replication": pa.array(chunk.indices, pa.int64())}
-    for field in dataclasses.fields(Outcome):
-        getter = operator.attrgetter(field.name)
-        columns[field.name] = pa.array([getter(o) for o in chunk.outcomes], schema.field(field.name).type)
-    for name, values in chunk.parameters.items():
+def replications_table(chunk: Chunk, schema: pa.Schema, compiled: CompiledScenario) -> pa.Table:
+    """One chunk's rows: outcomes column by column, parameters straight from their arrays."""
+    columns: dict[str, object] = {"replication": pa.array(chunk.indices, pa.int64())}
+    start = compiled.scenario.start
+    results = chunk.results
+    for name, spec in compiled.outcomes.items():
+        arrow_type = schema.field(name).type
+        if name == "hypothesis":
+            values: list[object] = [str(h) for h in chunk.hypotheses]
+        elif spec.state is None and spec.actor is not None:
+            actor = spec.actor
+            values = [r.final_states[actor] for r in results]
+        elif spec.kind == YES_NO and spec.state is not None:
+            values = [name in r.entered for r in results]
+        elif spec.kind == DATE:
+            key = f"{spec.actor}.{spec.state}"
+            days = [r.entered.get(key) for r in results]
+            values = [None if d is None else start + dt.timedelta(days=int(d)) for d in days]
+        else:
+            values = [variable_value(r.variables[name]) for r in results]
+            if arrow_type == pa.int64():
+                values = [None if v is None else round(v) for v in values]
+        columns[name] = pa.array(values, arrow_type)
+    for name, parameter_values in chunk.parameters.items():
         column = f"param.{name}"
-        columns[column] = pa.array(values, schema.field(column).type)
+        columns[column] = pa.array(parameter_values, schema.field(column).type)
     return pa.Table.from_pydict(columns, schema=schema)
 
 
@@ -65,10 +80,3 @@ def events_table(chunk: Chunk, start: dt.date) -> pa.Table:
     arrays = [replication, dates, log.component, log.event, log.detail]
     columns = [pa.array(values, field.type) for values, field in zip(arrays, EVENTS_SCHEMA, strict=True)]
     return pa.Table.from_arrays(columns, schema=EVENTS_SCHEMA)
-
-
-def _unwrap_optional(annotation: typing.Any) -> tuple[type, bool]:
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return args[0], True
-    return annotation, False

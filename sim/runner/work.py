@@ -44,7 +44,7 @@ def compute_chunk(
     """Replications [start, stop) of a run seeded with `seed`, written into `run_dir` if given."""
     compiled = compiled_from_json(scenario_json)
     chunk = run_chunk(compiled, seed, range(start, stop))
-    replications = replications_table(chunk, replications_schema(compiled))
+    replications = replications_table(chunk, replications_schema(compiled), compiled)
     events = events_table(chunk, compiled.scenario.start)
     counts = yes_counts(replications)
     if run_dir is None:

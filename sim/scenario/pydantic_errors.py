@@ -22,7 +22,7 @@ def problems_from_pydantic(
 ) -> list[Problem]:
     """One located problem per pydantic error, for a file validated against model `root`."""
     problems = []
-    for error in exc.errors():
+    for error in _merged_scalar_unions(exc.errors()):
         field_path, model = _walk(tuple(error["loc"]), data, root)
         if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
             field_path = (*field_path, "dist")
@@ -30,6 +30,30 @@ def problems_from_pydantic(
         position = locate(positions, field_path)
         problems.append(Problem(position, ".".join(str(p) for p in field_path), message))
     return problems
+
+
+_SCALAR_MEMBERS = {"float", "int", "bool", "str"}
+
+
+def _merged_scalar_unions(errors: list[Any]) -> list[Any]:
+    """One error, not four, when a value fits none of an expression's forms (number, yes/no, text)."""
+    merged: list[Any] = []
+    seen: set[tuple[Any, ...]] = set()
+    for error in errors:
+        loc = tuple(error["loc"])
+        if loc and loc[-1] in _SCALAR_MEMBERS and error["type"].endswith("_type") or error["type"] == "finite_number":
+            if loc[-1] not in _SCALAR_MEMBERS:
+                merged.append(error)
+                continue
+            key = loc[:-1]
+            if key not in seen:
+                seen.add(key)
+                merged.append({**error, "loc": key, "msg": "expected a number, true/false, or an expression in text"})
+            continue
+        if loc and loc[-1] in _SCALAR_MEMBERS and tuple(loc[:-1]) in seen:
+            continue
+        merged.append(error)
+    return merged
 
 
 def _walk(loc: tuple[Any, ...], data: Any, root: type[BaseModel]) -> tuple[FieldPath, type[BaseModel] | None]:

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
+from sim.scenario.actors import Actor, Variable
 from sim.scenario.distributions import Distribution, FrozenDict
 from sim.scenario.errors import Position, Problem
 from sim.scenario.yaml_source import FieldPath, PositionMap, locate
@@ -19,6 +20,7 @@ from sim.scenario.yaml_source import FieldPath, PositionMap, locate
 SCHEMA_VERSION = 1
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+OutcomeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){0,2}$")]
 ClaimId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 
 
@@ -69,7 +71,7 @@ class Question(_Frozen):
     """
 
     text: str = Field(description="the question as an analyst would ask it")
-    outcome: Identifier = Field(description="the outcome column it is about, e.g. offensive or northern_troops")
+    outcome: OutcomeName = Field(description="the outcome column it is about, e.g. offensive.launched or northern_troops")
     by: dt.date | None = Field(None, description="deadline of a yes/no question: it happened on or before this date")
     baseline_range: tuple[float, float] | None = Field(
         None, description="numeric questions: range of the uniform no-skill forecast they are scored against"
@@ -83,6 +85,18 @@ class Question(_Frozen):
         if value is not None and not value[0] < value[1]:
             raise ValueError(f"low must be below high, got {list(value)}")
         return value
+
+
+class ReportSettings(_Frozen):
+    """What a run's report puts first; every name is an outcome column (or `param.NAME` in groups)."""
+
+    headline: tuple[OutcomeName, ...] = Field((), description="yes/no outcomes that open the report")
+    timeline: tuple[OutcomeName, ...] = Field((), description="dated yes/no outcomes drawn as cumulative curves")
+    distributions: tuple[OutcomeName, ...] = Field((), description="numeric outcomes drawn as histograms")
+    given: OutcomeName | None = Field(None, description="a yes/no outcome: `given_outcomes` are summarised where it is true")
+    given_outcomes: tuple[OutcomeName, ...] = Field((), description="numeric outcomes that only mean something given `given`")
+    groups: tuple[str, ...] = Field(("hypothesis",), description="category outcomes or `param.NAME` to break results down by")
+    convergence: OutcomeName | None = Field(None, description="the yes/no outcome whose running estimate is drawn")
 
 
 class Scenario(_Frozen):
@@ -104,10 +118,17 @@ class Scenario(_Frozen):
     questions: dict[Identifier, Question] = Field(
         default_factory=dict, description="forecast questions over the outcomes (docs/evidence.md)"
     )
+    variables: dict[Identifier, Variable] = Field(
+        default_factory=dict, description="values each replication carries; outcome columns (docs/scenarios.md#actors)"
+    )
+    report: ReportSettings = Field(default_factory=ReportSettings, description="what the report puts first")
+    actors: dict[Identifier, Actor] = Field(
+        default_factory=dict, description="the mechanics: actors, their states and transitions (docs/scenarios.md#actors)"
+    )
 
     @model_validator(mode="after")
     def _freeze_maps(self) -> Scenario:
-        for name in ("claims", "calendar", "hypotheses", "parameters", "questions"):
+        for name in ("claims", "calendar", "hypotheses", "parameters", "questions", "variables", "actors"):
             object.__setattr__(self, name, FrozenDict(getattr(self, name)))
         return self
 

@@ -19,6 +19,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from sim.scenario.errors import Position, Problem, ScenarioError
 
 FieldPath = tuple[str | int, ...]
+VALUE = "<value>"  # path element: where a text value itself starts (not its key)
 PositionMap = dict[FieldPath, Position]
 
 
@@ -75,6 +76,9 @@ def _plain(node: Any, at: FieldPath, path: Path, positions: PositionMap) -> Any:
             line, col = node.lc.key(key)
             child = (*at, str(key))
             positions[child] = Position(path, line + 1, col + 1)
+            if isinstance(node[key], str):  # expressions report errors at a column of their text
+                value_line, value_col = node.lc.value(key)
+                positions[(*child, VALUE)] = Position(path, value_line + 1, value_col + 1)
             out[str(key)] = _plain(node[key], child, path, positions)
         return out
     if isinstance(node, CommentedSeq):

@@ -1,0 +1,493 @@
+"""Check a scenario's `actors:` and `variables:` and compile them into a `Machine`.
+
+Every mistake becomes a located problem (file, line, column, field) before anything
+runs: unknown states and names (with did-you-mean), syntax errors at their column,
+branch probabilities that do not add up, effects on undeclared variables, unreachable
+states, and loops of instantaneous transitions (docs/scenarios.md#what-validate-checks).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.mechanics import builtins
+from sim.mechanics.expressions import (
+    CONSTANTS,
+    FUNCTIONS,
+    HORIZON,
+    NOW,
+    RANDOM_FUNCTIONS,
+    Compiled,
+    ExpressionError,
+    Namespace,
+    compile_expression,
+    did_you_mean,
+)
+from sim.scenario.actors import Effect, Transition, Variable
+from sim.scenario.distributions import WEIGHT_TOLERANCE, DistributionBase
+from sim.scenario.errors import Position, Problem
+from sim.scenario.schema import Scenario
+from sim.scenario.yaml_source import VALUE, FieldPath, locate
+
+VARIABLE_KINDS = {"number": "number", "count": "number", "flag": "bool", "category": "category"}
+RESERVED = {NOW, HORIZON, "entered", *CONSTANTS, *FUNCTIONS, *RANDOM_FUNCTIONS}
+FREE_LITERALS = {0.0, 1.0}  # numbers that need no source: identities, not estimates
+
+
+@dataclass(frozen=True)
+class Branching:
+    """Where a transition goes: one state, weighted branches, or the value of a parameter."""
+
+    target: str | None = None
+    branches: tuple[tuple[str, Compiled | None], ...] = ()  # (state, probability; None = otherwise)
+    on_parameter: str | None = None
+    by_value: Mapping[Any, str] = field(default_factory=dict)
+
+    def targets(self) -> list[str]:
+        if self.target is not None:
+            return [self.target]
+        if self.branches:
+            return [state for state, _ in self.branches]
+        return list(self.by_value.values())
+
+
+@dataclass(frozen=True)
+class CompiledEffect:
+    kind: str  # "set", "add", "log" or "start"
+    assignments: tuple[tuple[str, Compiled], ...] = ()  # set/add: (variable, value)
+    log_parts: tuple[str | Compiled, ...] = ()  # log: text and expressions, alternating
+    process: str = ""  # start: built-in process name
+    inputs: Mapping[str, Compiled] = field(default_factory=dict)
+    outputs: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CompiledTransition:
+    actor: str
+    state: str
+    name: str
+    trigger: str  # "at", "after", "rate" or "when"
+    clock: Compiled | None  # the at/after/rate/when expression
+    distribution: DistributionBase | None  # an `after:` drawn from a distribution
+    factors: tuple[tuple[Compiled, Compiled], ...]  # (condition, multiplier) on a rate
+    branching: Branching
+    effects: tuple[CompiledEffect, ...]
+
+    @property
+    def watches(self) -> frozenset[str]:
+        """Names whose change can change this transition's clock (when/rate only)."""
+        if self.trigger not in ("when", "rate") or self.clock is None:
+            return frozenset()
+        names = set(self.clock.reads)
+        for condition, times in self.factors:
+            names |= condition.reads | times.reads
+        return frozenset(names)
+
+    @property
+    def key(self) -> str:
+        return f"{self.actor}.{self.state}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Machine:
+    """Everything the interpreter needs, checked: actors in declared order, variables, initial values."""
+
+    actors: tuple[str, ...]
+    initial_states: Mapping[str, str]
+    states: Mapping[str, tuple[str, ...]]  # actor -> its states, declared order
+    transitions: Mapping[tuple[str, str], tuple[CompiledTransition, ...]]  # (actor, state) -> out
+    variables: Mapping[str, Variable]
+    initial_values: tuple[tuple[str, Compiled | None], ...]  # in declared order
+    calendar_days: Mapping[str, float]
+    horizon_day: float
+
+
+def compile_machine(scenario: Scenario) -> tuple[Machine | None, list[Problem]]:
+    """The scenario's mechanics, compiled; or the problems that stop it compiling."""
+    compiler = _Compiler(scenario)
+    machine = compiler.compile()
+    return (None if compiler.problems else machine), compiler.problems
+
+
+class _Compiler:
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.problems: list[Problem] = []
+        self.parameter_kinds = {name: dist.kind for name, dist in scenario.parameters.items()}
+        kinds: dict[str, str] = dict(self.parameter_kinds)
+        kinds.update({name: VARIABLE_KINDS[v.kind] for name, v in scenario.variables.items()})
+        kinds.update({name: "date" for name in scenario.calendar})
+        kinds.update({NOW: "date", HORIZON: "date"})
+        actors = {name: frozenset(actor.states) for name, actor in scenario.actors.items()}
+        self.names = Namespace(kinds, actors)
+
+    def problem(self, at: FieldPath, message: str, column: int = 0) -> None:
+        position = locate(self.scenario._positions, at)
+        if column:
+            value = self.scenario._positions.get((*at, VALUE))
+            if value is not None:
+                position = Position(value.file, value.line, value.col + column - 1)
+        self.problems.append(Problem(position, ".".join(str(p) for p in at), message))
+
+    def expression(self, source: Any, at: FieldPath, *, time_free: bool = False) -> Compiled | None:
+        try:
+            compiled = compile_expression(source, self.names)
+        except ExpressionError as exc:
+            self.problem(at, str(exc), exc.column)
+            return None
+        if time_free and NOW in compiled.reads:
+            self.problem(at, "a `when` condition cannot read `now` (it would need polling); use `at:` for a time")
+            return None
+        return compiled
+
+    def compile(self) -> Machine:
+        self._check_names()
+        scenario = self.scenario
+        if not scenario.actors:
+            self.problem(("actors",), "at least one actor is needed: the scenario's mechanics (docs/scenarios.md#actors)")
+        initial_values = tuple(
+            (name, self._initial(name, variable)) for name, variable in scenario.variables.items()
+        )
+        transitions: dict[tuple[str, str], tuple[CompiledTransition, ...]] = {}
+        for actor_name, actor in scenario.actors.items():
+            if actor.initial not in actor.states:
+                self.problem(
+                    ("actors", actor_name, "initial"),
+                    f"unknown state {actor.initial!r}{did_you_mean(actor.initial, actor.states)}",
+                )
+            for state_name, state in actor.states.items():
+                compiled = []
+                for name, transition in state.transitions.items():
+                    at = ("actors", actor_name, "states", state_name, "transitions", name)
+                    result = self._transition(actor_name, state_name, name, transition, at)
+                    if result is not None:
+                        compiled.append(result)
+                transitions[(actor_name, state_name)] = tuple(compiled)
+        machine = Machine(
+            actors=tuple(scenario.actors),
+            initial_states={name: actor.initial for name, actor in scenario.actors.items()},
+            states={name: tuple(actor.states) for name, actor in scenario.actors.items()},
+            transitions=transitions,
+            variables=scenario.variables,
+            initial_values=initial_values,
+            calendar_days={name: scenario.day_of(entry.date) for name, entry in scenario.calendar.items()},
+            horizon_day=scenario.day_of(scenario.horizon),
+        )
+        if not self.problems:
+            self._check_reachable(machine)
+            self._check_instant_loops(machine)
+        return machine
+
+    def _check_names(self) -> None:
+        """One namespace: a name means one thing in every expression."""
+        owners: dict[str, str] = {}
+        sections = [
+            ("parameters", self.scenario.parameters),
+            ("variables", self.scenario.variables),
+            ("calendar", self.scenario.calendar),
+            ("actors", self.scenario.actors),
+        ]
+        for section, names in sections:
+            for name in names:
+                if name in RESERVED:
+                    self.problem((section, name), f"{name!r} is a word of the expression language; choose another name")
+                elif name in owners:
+                    self.problem((section, name), f"{name!r} is already a name in {owners[name]}; names must be unique")
+                else:
+                    owners[name] = section
+
+    def _initial(self, name: str, variable: Variable) -> Compiled | None:
+        at: FieldPath = ("variables", name, "initial")
+        self._check_claim(("variables", name, "source"), variable.source)
+        if variable.initial is None:
+            return None
+        compiled = self.expression(variable.initial, at)
+        if compiled is None:
+            return None
+        bad = [n for n in compiled.reads if self.names.kinds.get(n) == "date" and n in (NOW,)]
+        if bad or any(n in self.scenario.variables or n in self.scenario.actors for n in compiled.reads):
+            self.problem(at, "an initial value may read parameters and dates only")
+        self._check_literals(compiled, variable.has_provenance(), at)
+        return compiled
+
+    def _check_claim(self, at: FieldPath, claim: str | None) -> None:
+        if claim and claim not in self.scenario.claims:
+            self.problem(at, f"cites unknown claim {claim!r}{did_you_mean(claim, self.scenario.claims)}")
+
+    def _check_literals(self, compiled: Compiled, has_provenance: bool, at: FieldPath) -> None:
+        unsourced = sorted({x for x in compiled.literals if x not in FREE_LITERALS})
+        if unsourced and not has_provenance:
+            numbers = ", ".join(f"{x:g}" for x in unsourced)
+            self.problem(at, f"the number(s) {numbers} need a source (a claim id) or an assumption here")
+
+    def _transition(
+        self, actor: str, state: str, name: str, transition: Transition, at: FieldPath
+    ) -> CompiledTransition | None:
+        self._check_claim((*at, "source"), transition.source)
+        sourced = transition.has_provenance()
+        trigger = transition.trigger
+        clock: Compiled | None = None
+        distribution: DistributionBase | None = None
+        raw = getattr(transition, trigger)
+        if isinstance(raw, DistributionBase):
+            distribution = raw
+            if raw.kind != "number":
+                self.problem((*at, "after"), f"a delay must be a number distribution, not a {raw.kind}")
+            elif raw.support()[0] < 0:
+                self.problem((*at, "after"), "a delay distribution must not go below 0 days")
+            if not (raw.has_provenance() or sourced):
+                self.problem((*at, "after"), "needs a source (a claim id) or an assumption")
+        else:
+            clock = self.expression(raw, (*at, trigger), time_free=trigger == "when")
+            if clock is not None:
+                self._check_literals(clock, sourced, (*at, trigger))
+        factors = []
+        for index, factor in enumerate(transition.factors):
+            condition = self.expression(factor.while_, (*at, "factors", index, "while"), time_free=True)
+            times = self.expression(factor.times, (*at, "factors", index, "times"), time_free=True)
+            if condition is not None and times is not None:
+                self._check_literals(times, sourced, (*at, "factors", index, "times"))
+                factors.append((condition, times))
+        branching = self._branching(actor, transition, at)
+        effects = [self._effect(effect, sourced, (*at, "effects", i)) for i, effect in enumerate(transition.effects)]
+        if branching is None or any(e is None for e in effects):
+            return None
+        if trigger != "after" and clock is None:
+            return None
+        return CompiledTransition(
+            actor, state, name, trigger, clock, distribution, tuple(factors), branching, tuple(effects)  # type: ignore[arg-type]  # Nones returned above
+        )
+
+    def _branching(self, actor: str, transition: Transition, at: FieldPath) -> Branching | None:
+        states = self.scenario.actors[actor].states
+        ok = True
+
+        def known(state: str, where: FieldPath) -> bool:
+            if state in states:
+                return True
+            self.problem(where, f"actor {actor!r} has no state {state!r}{did_you_mean(state, states)}")
+            return False
+
+        if transition.branches is not None:
+            branches: list[tuple[str, Compiled | None]] = []
+            otherwise = 0
+            constant_total = 0.0
+            all_constant = True
+            for index, branch in enumerate(transition.branches):
+                where = (*at, "branches", index)
+                ok &= known(branch.to, (*where, "to"))
+                if branch.otherwise:
+                    otherwise += 1
+                    branches.append((branch.to, None))
+                    continue
+                probability = self.expression(branch.probability, (*where, "probability"))
+                if probability is None:
+                    ok = False
+                    continue
+                self._check_literals(probability, transition.has_provenance(), (*where, "probability"))
+                if probability.is_constant:
+                    value = float(probability.constant)
+                    if not 0.0 <= value <= 1.0:
+                        self.problem((*where, "probability"), f"a probability must lie in [0, 1], not {value:g}")
+                        ok = False
+                    constant_total += value
+                else:
+                    all_constant = False
+                branches.append((branch.to, probability))
+            if otherwise > 1:
+                self.problem((*at, "branches"), "only one branch can be `otherwise`")
+                ok = False
+            elif all_constant and otherwise == 0 and abs(constant_total - 1.0) > WEIGHT_TOLERANCE:
+                self.problem((*at, "branches"), f"branch probabilities must sum to 1 (they sum to {constant_total:g})")
+                ok = False
+            elif all_constant and constant_total > 1.0 + WEIGHT_TOLERANCE:
+                self.problem((*at, "branches"), f"branch probabilities sum to {constant_total:g}, above 1")
+                ok = False
+            return Branching(branches=tuple(branches)) if ok else None
+        if transition.branch_on is not None:
+            return self._branch_on(actor, transition, at, known)
+        assert isinstance(transition.to, str)
+        return Branching(target=transition.to) if known(transition.to, (*at, "to")) else None
+
+    def _branch_on(self, actor: str, transition: Transition, at: FieldPath, known: Any) -> Branching | None:
+        parameter = transition.branch_on
+        assert parameter is not None and isinstance(transition.to, dict)
+        dist = self.scenario.parameters.get(parameter)
+        if dist is None:
+            self.problem(
+                (*at, "branch_on"), f"unknown parameter {parameter!r}{did_you_mean(parameter, self.scenario.parameters)}"
+            )
+            return None
+        ok = all(known(state, (*at, "to", value)) for value, state in transition.to.items())
+        if dist.kind == "category":
+            values: set[Any] = set(dist.categories())
+            for hypothesis in self.scenario.hypotheses.values():
+                override = hypothesis.overrides.get(parameter)
+                if override is not None:
+                    values |= override.categories()
+            by_value: dict[Any, str] = dict(transition.to)
+        elif dist.kind == "bool":
+            values = {True, False}
+            by_value = {}
+            for key, state in transition.to.items():
+                if key.lower() not in ("true", "false"):
+                    self.problem((*at, "to", key), f"a yes/no parameter branches on true and false, not {key!r}")
+                    return None
+                by_value[key.lower() == "true"] = state
+        else:
+            self.problem((*at, "branch_on"), f"{parameter!r} is a number; branch_on needs a category or yes/no parameter")
+            return None
+        missing = sorted(str(v) for v in values - set(by_value))
+        if missing:
+            self.problem((*at, "to"), f"no target for {', '.join(missing)} (values {parameter!r} can take)")
+            ok = False
+        return Branching(on_parameter=parameter, by_value=by_value) if ok else None
+
+    def _effect(self, effect: Effect, sourced: bool, at: FieldPath) -> CompiledEffect | None:
+        variables = self.scenario.variables
+        if effect.set is not None or effect.add is not None:
+            kind = "set" if effect.set is not None else "add"
+            assignments = []
+            for name, source in (effect.set or effect.add or {}).items():
+                where = (*at, kind, name)
+                if name not in variables:
+                    self.problem(where, f"undeclared variable {name!r}{did_you_mean(name, variables)}; declare it under variables:")
+                    return None
+                if kind == "add" and variables[name].kind not in ("number", "count"):
+                    self.problem(where, f"can only add to a number or count, and {name!r} is a {variables[name].kind}")
+                    return None
+                compiled = self.expression(source, where)
+                if compiled is None:
+                    return None
+                self._check_literals(compiled, sourced, where)
+                assignments.append((name, compiled))
+            return CompiledEffect(kind, assignments=tuple(assignments))
+        if effect.log is not None:
+            parts = self._log_parts(effect.log, (*at, "log"))
+            return None if parts is None else CompiledEffect("log", log_parts=parts)
+        assert effect.start is not None
+        return self._start(effect, (*at, "start"))
+
+    def _log_parts(self, text: str, at: FieldPath) -> tuple[str | Compiled, ...] | None:
+        parts: list[str | Compiled] = []
+        rest = text
+        while "{" in rest:
+            before, _, after = rest.partition("{")
+            inner, closed, rest = after.partition("}")
+            if not closed:
+                self.problem(at, "a '{' without its '}'")
+                return None
+            compiled = self.expression(inner, at)
+            if compiled is None:
+                return None
+            parts.extend([before, compiled])
+        parts.append(rest)
+        return tuple(parts)
+
+    def _start(self, effect: Effect, at: FieldPath) -> CompiledEffect | None:
+        start = effect.start
+        assert start is not None
+        process = builtins.PROCESSES.get(start.process)
+        if process is None:
+            self.problem((*at, "process"), f"unknown built-in process {start.process!r}{did_you_mean(start.process, builtins.PROCESSES)}")
+            return None
+        ok = True
+        for name in process.inputs:
+            if name not in start.inputs and name not in process.optional_inputs:
+                self.problem((*at, "inputs"), f"missing input {name!r} ({process.inputs[name]})")
+                ok = False
+        inputs = {}
+        for name, source in start.inputs.items():
+            if name not in process.inputs:
+                self.problem((*at, "inputs", name), f"{start.process} has no input {name!r}{did_you_mean(name, process.inputs)}")
+                ok = False
+                continue
+            compiled = self.expression(source, (*at, "inputs", name), time_free=name in process.watched_inputs)
+            if compiled is None:
+                ok = False
+                continue
+            self._check_literals(compiled, True, (*at, "inputs", name))
+            inputs[name] = compiled
+        for output, variable in start.outputs.items():
+            if output not in process.outputs:
+                self.problem((*at, "outputs", output), f"{start.process} has no output {output!r}{did_you_mean(output, process.outputs)}")
+                ok = False
+            elif variable not in self.scenario.variables:
+                self.problem((*at, "outputs", output), f"undeclared variable {variable!r}{did_you_mean(variable, self.scenario.variables)}")
+                ok = False
+        return CompiledEffect("start", process=start.process, inputs=inputs, outputs=dict(start.outputs)) if ok else None
+
+    def _check_reachable(self, machine: Machine) -> None:
+        """A state nothing leads to is dead text: almost always a misspelt or forgotten transition."""
+        for actor in machine.actors:
+            seen = {machine.initial_states[actor]}
+            frontier = list(seen)
+            while frontier:
+                state = frontier.pop()
+                for transition in machine.transitions[(actor, state)]:
+                    for target in transition.branching.targets():
+                        if target not in seen:
+                            seen.add(target)
+                            frontier.append(target)
+            for state in machine.states[actor]:
+                if state not in seen:
+                    self.problem(
+                        ("actors", actor, "states", state),
+                        f"unreachable: no transition from {machine.initial_states[actor]!r} leads here "
+                        "(remove it, or set it to null in a variant)",
+                    )
+
+    def _check_instant_loops(self, machine: Machine) -> None:
+        """A cycle of `after: 0` transitions would fire forever at one moment."""
+        for actor in machine.actors:
+            edges = {
+                state: [
+                    target
+                    for t in machine.transitions[(actor, state)]
+                    if t.trigger == "after" and t.clock is not None and t.clock.is_constant and t.clock.constant == 0
+                    for target in t.branching.targets()
+                ]
+                for state in machine.states[actor]
+            }
+            for cycle in _cycles(edges):
+                path = " -> ".join([*cycle, cycle[0]])
+                self.problem(
+                    ("actors", actor, "states", cycle[0]),
+                    f"a loop of instantaneous transitions ({path}) would fire forever at one moment",
+                )
+
+
+def _cycles(edges: Mapping[str, list[str]]) -> Iterator[list[str]]:
+    """One cycle per strongly connected loop, found by depth-first search."""
+    done: set[str] = set()
+    for root in edges:
+        stack: list[str] = []
+        on_stack: set[str] = set()
+
+        def visit(node: str) -> list[str] | None:
+            stack.append(node)
+            on_stack.add(node)
+            for target in edges.get(node, []):
+                if target in on_stack:
+                    return stack[stack.index(target) :]
+                if target not in done:
+                    found = visit(target)
+                    if found:
+                        return found
+            stack.pop()
+            on_stack.discard(node)
+            done.add(node)
+            return None
+
+        if root not in done:
+            cycle = visit(root)
+            if cycle:
+                yield cycle
+                return
+
+
+def finite(value: float) -> bool:
+    return math.isfinite(value)

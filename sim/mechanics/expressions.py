@@ -1,0 +1,277 @@
+"""The expression language of `actors:`: arithmetic, comparisons and a few functions.
+
+Parsed with Python's own parser (`ast`, for its grammar and error columns), then every
+node is checked against a short list and turned into a closure; nothing is ever
+evaluated as Python code (no `eval`, no attribute access, no imports). Reference:
+docs/scenarios.md#expressions.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import math
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Values = dict[str, Any]  # one replication's names -> values (see `Namespace`)
+Evaluate = Callable[[Values], Any]
+
+RNG = "\0rng"  # key of the replication's event stream in `Values`
+NOW, HORIZON = "now", "horizon"
+
+_BINARY: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+_COMPARE: dict[type, Callable[[Any, Any], bool]] = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
+
+
+def _known(x: Any) -> bool:
+    return x is not None and not (isinstance(x, float) and math.isnan(x))
+
+
+def _round(x: float) -> int:
+    return round(x)
+
+
+FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[int, int]]] = {
+    "min": (min, (2, 99)),
+    "max": (max, (2, 99)),
+    "abs": (abs, (1, 1)),
+    "round": (_round, (1, 1)),
+    "floor": (math.floor, (1, 1)),
+    "ceil": (math.ceil, (1, 1)),
+    "sqrt": (math.sqrt, (1, 1)),
+    "exp": (math.exp, (1, 1)),
+    "log": (math.log, (1, 1)),
+    "known": (_known, (1, 1)),
+}
+# Draws from the replication's event stream: each call is a fresh draw.
+RANDOM_FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[int, int]]] = {
+    "bernoulli": (lambda rng, p: bool(rng.random() < p), (1, 1)),
+    "uniform": (lambda rng, low, high: float(rng.uniform(low, high)), (2, 2)),
+    "exponential": (lambda rng, mean: float(rng.exponential(mean)), (1, 1)),
+    "normal": (lambda rng, mean, sd: float(rng.normal(mean, sd)), (2, 2)),
+    "lognormal": (lambda rng, mu, sigma: float(rng.lognormal(mu, sigma)), (2, 2)),
+    "weibull": (lambda rng, shape: float(rng.weibull(shape)), (1, 1)),
+    "poisson": (lambda rng, mean: int(rng.poisson(mean)), (1, 1)),
+}
+CONSTANTS = {"true": True, "false": False}
+
+
+class ExpressionError(Exception):
+    """A mistake in an expression, at `column` (1-based) of its text."""
+
+    def __init__(self, message: str, column: int = 1):
+        self.column = column
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """What expressions in one scenario may name, and the kind of each value."""
+
+    kinds: Mapping[str, str]  # name -> "number", "bool", "category" or "date" (a model day)
+    actors: Mapping[str, frozenset[str]]  # actor -> its states
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A checked expression: evaluate it on a replication's values."""
+
+    text: str
+    evaluate: Evaluate
+    reads: frozenset[str]  # value names and actor names it depends on
+    literals: tuple[float, ...] = ()  # numbers written in it, for the provenance check
+    random: bool = False  # draws from the event stream
+    constant: Any = field(default=None)  # its value when it reads nothing and draws nothing
+
+    @property
+    def is_constant(self) -> bool:
+        return not self.reads and not self.random
+
+
+def compile_expression(source: Any, names: Namespace) -> Compiled:
+    """Check `source` (text or a plain number) against `names` and compile it."""
+    if isinstance(source, bool | int | float):
+        if isinstance(source, float) and not math.isfinite(source):
+            raise ExpressionError(f"{source} is not a finite number")
+        value = source
+        literals = () if isinstance(source, bool) else (float(source),)
+        return Compiled(str(source), lambda _values: value, frozenset(), literals, constant=value)
+    text = str(source).strip()
+    if not text:
+        raise ExpressionError("empty expression")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"syntax error: {exc.msg}", exc.offset or 1) from None
+    builder = _Builder(names)
+    evaluate = builder.build(tree.body)
+    compiled = Compiled(text, evaluate, frozenset(builder.reads), tuple(builder.literals), builder.random)
+    if compiled.is_constant:
+        return Compiled(text, evaluate, compiled.reads, compiled.literals, constant=evaluate({}))
+    return compiled
+
+
+def did_you_mean(name: str, known: Any) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+class _Builder:
+    """Walks a parsed expression, checking each node and building its closure."""
+
+    def __init__(self, names: Namespace):
+        self.names = names
+        self.reads: set[str] = set()
+        self.literals: list[float] = []
+        self.random = False
+
+    def fail(self, node: ast.AST, message: str) -> ExpressionError:
+        return ExpressionError(message, getattr(node, "col_offset", 0) + 1)
+
+    def build(self, node: ast.AST) -> Evaluate:  # noqa: PLR0911, PLR0912 - one branch per node type
+        if isinstance(node, ast.Constant):
+            return self._constant(node)
+        if isinstance(node, ast.Name):
+            return self._name(node)
+        if isinstance(node, ast.Attribute):
+            return self._in_state(node)
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            op, left, right = _BINARY[type(node.op)], self.build(node.left), self.build(node.right)
+            return lambda v: op(left(v), right(v))
+        if isinstance(node, ast.UnaryOp):
+            operand = self.build(node.operand)
+            if isinstance(node.op, ast.Not):
+                return lambda v: not operand(v)
+            if isinstance(node.op, ast.USub):
+                return lambda v: -operand(v)
+            if isinstance(node.op, ast.UAdd):
+                return operand
+        if isinstance(node, ast.BoolOp):
+            parts = [self.build(value) for value in node.values]
+            if isinstance(node.op, ast.And):
+                return lambda v: all(part(v) for part in parts)
+            return lambda v: any(part(v) for part in parts)
+        if isinstance(node, ast.Compare):
+            return self._compare(node)
+        if isinstance(node, ast.IfExp):
+            test, body, orelse = self.build(node.test), self.build(node.body), self.build(node.orelse)
+            return lambda v: body(v) if test(v) else orelse(v)
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        raise self.fail(node, f"{_describe(node)} is not part of the expression language")
+
+    def _constant(self, node: ast.Constant) -> Evaluate:
+        value = node.value
+        if isinstance(value, bool) or isinstance(value, str):
+            return lambda _v: value
+        if isinstance(value, int | float):
+            if not math.isfinite(value):
+                raise self.fail(node, f"{value} is not a finite number")
+            self.literals.append(float(value))
+            return lambda _v: value
+        raise self.fail(node, f"the literal {value!r} is not a number, text or true/false")
+
+    def _name(self, node: ast.Name) -> Evaluate:
+        name = node.id
+        if name in CONSTANTS:
+            constant = CONSTANTS[name]
+            return lambda _v: constant
+        if name in self.names.kinds:
+            self.reads.add(name)
+            return operator.itemgetter(name)
+        if name in self.names.actors:
+            self.reads.add(name)
+            return operator.itemgetter(name)  # the actor's current state, as text
+        known = [*self.names.kinds, *self.names.actors]
+        raise self.fail(node, f"unknown name {name!r}{did_you_mean(name, known)}")
+
+    def _actor_state(self, node: ast.AST) -> tuple[str, str]:
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+            raise self.fail(node, "expected ACTOR.STATE")
+        actor, state = node.value.id, node.attr
+        if actor not in self.names.actors:
+            raise self.fail(node, f"unknown actor {actor!r}{did_you_mean(actor, self.names.actors)}")
+        states = self.names.actors[actor]
+        if state not in states:
+            message = f"actor {actor!r} has no state {state!r}{did_you_mean(state, states)}"
+            raise ExpressionError(message, node.end_col_offset - len(state) + 1 if node.end_col_offset else 1)
+        self.reads.add(actor)
+        return actor, state
+
+    def _in_state(self, node: ast.Attribute) -> Evaluate:
+        actor, state = self._actor_state(node)
+        return lambda v: v[actor] == state
+
+    def _compare(self, node: ast.Compare) -> Evaluate:
+        if any(type(op) not in _COMPARE for op in node.ops):
+            raise self.fail(node, "only ==, !=, <, <=, > and >= compare values")
+        operands = [self.build(node.left), *(self.build(c) for c in node.comparators)]
+        ops = [_COMPARE[type(op)] for op in node.ops]
+        if len(ops) == 1:
+            op, left, right = ops[0], operands[0], operands[1]
+            return lambda v: op(left(v), right(v))
+
+        def chained(v: Values) -> bool:
+            values = [operand(v) for operand in operands]
+            return all(op(a, b) for op, a, b in zip(ops, values, values[1:], strict=False))
+
+        return chained
+
+    def _call(self, node: ast.Call) -> Evaluate:
+        if not isinstance(node.func, ast.Name):
+            raise self.fail(node, "only the language's functions can be called")
+        name = node.func.id
+        if node.keywords:
+            raise self.fail(node, f"{name}() takes its arguments by position")
+        if name == "entered":
+            if len(node.args) != 1:
+                raise self.fail(node, "entered() takes one ACTOR.STATE")
+            actor, state = self._actor_state(node.args[0])
+            key = f"{actor}.{state}"
+            return lambda v: key in v
+        table = RANDOM_FUNCTIONS if name in RANDOM_FUNCTIONS else FUNCTIONS
+        if name not in table:
+            every = ["entered", *FUNCTIONS, *RANDOM_FUNCTIONS]
+            raise self.fail(node, f"unknown function {name!r}{did_you_mean(name, every)}")
+        function, (least, most) = table[name]
+        if not least <= len(node.args) <= most:
+            count = str(least) if least == most else f"{least} or more"
+            raise self.fail(node, f"{name}() takes {count} argument{'s' if most > 1 else ''}")
+        args = [self.build(arg) for arg in node.args]
+        if table is RANDOM_FUNCTIONS:
+            self.random = True
+            return lambda v: function(v[RNG], *(arg(v) for arg in args))
+        if len(args) == 1:
+            only = args[0]
+            return lambda v: function(only(v))
+        return lambda v: function(*(arg(v) for arg in args))
+
+
+def _describe(node: ast.AST) -> str:
+    return {
+        ast.Subscript: "indexing ([...])",
+        ast.Lambda: "lambda",
+        ast.List: "a list",
+        ast.Dict: "a mapping",
+        ast.Tuple: "a tuple",
+        ast.JoinedStr: "an f-string",
+        ast.NamedExpr: "assignment (:=)",
+    }.get(type(node), type(node).__name__)

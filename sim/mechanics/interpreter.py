@@ -1,0 +1,320 @@
+"""Run a compiled `Machine` for one replication on a SimPy clock.
+
+Each armed transition is a clock: a timeout for `at` and `after`, an exponential budget
+spent at a piecewise-constant rate for `rate` (exact inversion: the rate is re-read
+whenever something it depends on changes), and a watch for `when` that fires, at the
+moment it becomes true, the instant a change makes it so. The first clock to ring
+wins; leaving a state disarms the others (docs/model.md#how-the-language-runs).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim.mechanics import builtins
+from sim.mechanics.compile import CompiledEffect, CompiledTransition, Machine
+from sim.mechanics.expressions import HORIZON, NOW, RNG, Compiled
+from sim.scenario.distributions import WEIGHT_TOLERANCE
+
+MAX_FIRINGS_AT_ONE_MOMENT = 10_000
+ROW_DEFAULTS = {"count": 0, "flag": False}
+
+
+class MechanicsError(Exception):
+    """The mechanics did something impossible at run time (named by actor, state and transition)."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """One replication's end state: states entered (first day), final states, variables, event log."""
+
+    entered: dict[str, float]  # "actor.state" -> first day entered
+    final_states: dict[str, str]
+    variables: dict[str, Any]
+    taken: dict[str, int]  # "actor.state.transition" -> times fired
+    events: list[tuple[float, str, str, str]]
+
+
+class _Armed:
+    """One armed transition's clock. `version` changes when a rate clock is moved."""
+
+    __slots__ = ("transition", "epoch", "version", "scheduled", "budget", "rate", "since")
+
+    def __init__(self, transition: CompiledTransition, epoch: int):
+        self.transition = transition
+        self.epoch = epoch
+        self.version = 0
+        self.scheduled = False
+        self.budget = 0.0  # rate clocks: the Exp(1) hazard still to spend
+        self.rate = 0.0
+        self.since = 0.0
+
+
+class _ProcessHost:
+    """What a built-in process sees: its inputs, a change signal, its outputs, the log."""
+
+    def __init__(self, run: Replication, effect: CompiledEffect, actor: str):
+        self.run = run
+        self.env = run.env
+        self.end_day = run.end_day
+        self.effect = effect
+        self.actor = actor
+        self.watches = frozenset().union(
+            *(effect.inputs[name].reads for name in builtins.PROCESSES[effect.process].watched_inputs if name in effect.inputs)
+        )
+        self.signal: simpy.Event | None = None
+        self.finish_hook: Any = None
+
+    def read(self, name: str) -> Any:
+        compiled = self.effect.inputs.get(name)
+        return builtins.OPTIONAL_DEFAULTS[name] if compiled is None else compiled.evaluate(self.run.values)
+
+    def changed(self) -> simpy.Event:
+        if self.signal is None or self.signal.triggered:
+            self.signal = self.env.event()
+        return self.signal
+
+    def notify(self) -> None:
+        if self.signal is not None and not self.signal.triggered:
+            self.signal.succeed()
+
+    def write(self, outputs: Mapping[str, Any]) -> None:
+        changed = set()
+        for output, variable in self.effect.outputs.items():
+            self.run.values[variable] = outputs[output]
+            changed.add(variable)
+        self.run.settle(changed)
+
+    def log(self, event: str, detail: str) -> None:
+        self.run.events.append((self.env.now, self.actor, f"{self.effect.process}.{event}", detail))
+
+
+class Replication:
+    """One replication's world: values, actors' states, armed clocks, running processes."""
+
+    def __init__(
+        self,
+        machine: Machine,
+        rng: np.random.Generator,
+        parameters: Mapping[str, Any],
+    ):
+        self.machine = machine
+        self.env = simpy.Environment()
+        self.end_day = machine.horizon_day + 1.0  # the end of the horizon's last day
+        values: dict[str, Any] = dict(parameters)
+        values.update(machine.calendar_days)
+        values[NOW] = 0.0
+        values[HORIZON] = machine.horizon_day
+        values[RNG] = rng
+        self.values = values
+        self.rng = rng
+        for name, initial in machine.initial_values:
+            kind = machine.variables[name].kind
+            values[name] = initial.evaluate(values) if initial is not None else ROW_DEFAULTS.get(kind)
+            if kind == "number" and values[name] is None:
+                values[name] = math.nan
+        self.epochs = dict.fromkeys(machine.actors, 0)
+        self.watchers: dict[str, list[_Armed]] = {actor: [] for actor in machine.actors}
+        self.processes: list[_ProcessHost] = []
+        self.entered: dict[str, float] = {}
+        self.taken: dict[str, int] = {}
+        self.events: list[tuple[float, str, str, str]] = []
+        self.moment = -1.0
+        self.firings_this_moment = 0
+
+    def run(self) -> Result:
+        for actor in self.machine.actors:
+            self._enter(actor, self.machine.initial_states[actor])
+        self.settle(set(self.machine.actors))
+        self.env.run(until=self.end_day)
+        self.values[NOW] = self.end_day
+        for host in self.processes:
+            if host.finish_hook is not None:
+                host.finish_hook()
+        variables = {name: self.values[name] for name in self.machine.variables}
+        final = {actor: self.values[actor] for actor in self.machine.actors}
+        return Result(self.entered, final, variables, self.taken, self.events)
+
+    # Clocks
+
+    def _enter(self, actor: str, state: str) -> None:
+        self.values[actor] = state
+        key = f"{actor}.{state}"
+        if key not in self.values:
+            self.values[key] = self.env.now
+            self.entered[key] = self.env.now
+        epoch = self.epochs[actor] = self.epochs[actor] + 1
+        watchers = self.watchers[actor] = []
+        for transition in self.machine.transitions[(actor, state)]:
+            armed = _Armed(transition, epoch)
+            trigger = transition.trigger
+            if trigger == "when":
+                watchers.append(armed)
+                if transition.clock.evaluate(self.values):  # type: ignore[union-attr]  # compiled
+                    self._schedule(armed, 0.0)
+            elif trigger == "rate":
+                watchers.append(armed)
+                armed.budget = float(self.rng.standard_exponential())
+                armed.since = self.env.now
+                self._set_rate(armed)
+            elif trigger == "at":
+                day = self._number(transition.clock, transition, "at")  # type: ignore[arg-type]  # compiled
+                if not math.isnan(day):
+                    self._schedule(armed, max(0.0, day - self.env.now))
+            else:
+                if transition.distribution is not None:
+                    delay = float(transition.distribution.quantile(float(self.rng.random())))  # type: ignore[arg-type]  # numeric
+                else:
+                    delay = self._number(transition.clock, transition, "after")  # type: ignore[arg-type]  # compiled
+                if delay < 0 or math.isnan(delay):
+                    raise MechanicsError(f"{transition.key}: `after` gave {delay:g} days; a delay must be 0 or more")
+                self._schedule(armed, delay)
+
+    def _number(self, compiled: Compiled, transition: CompiledTransition, what: str) -> float:
+        value = compiled.evaluate(self.values)
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise MechanicsError(f"{transition.key}: `{what}` gave {value!r}, not a number") from None
+
+    def _schedule(self, armed: _Armed, delay: float) -> None:
+        armed.scheduled = True
+        version = armed.version
+        event = self.env.timeout(delay)
+        event.callbacks.append(lambda _event: self._ring(armed, version))
+
+    def _current_rate(self, armed: _Armed) -> float:
+        transition = armed.transition
+        rate = self._number(transition.clock, transition, "rate")  # type: ignore[arg-type]  # compiled
+        for condition, times in transition.factors:
+            if condition.evaluate(self.values):
+                rate *= float(times.evaluate(self.values))
+        if rate < 0 or math.isnan(rate):
+            raise MechanicsError(f"{transition.key}: the rate is {rate:g}; a rate must be 0 or more")
+        return rate
+
+    def _set_rate(self, armed: _Armed) -> None:
+        """Spend the budget at the old rate up to now, then re-aim the clock at the new rate."""
+        now = self.env.now
+        armed.budget = max(armed.budget - armed.rate * (now - armed.since), 0.0)
+        armed.since = now
+        armed.rate = self._current_rate(armed)
+        armed.version += 1
+        armed.scheduled = False
+        if armed.rate > 0:
+            self._schedule(armed, armed.budget / armed.rate)
+
+    def settle(self, changed: Iterable[str]) -> None:
+        """After a change: re-aim rate clocks, ring `when` clocks that became true, wake processes."""
+        changed = set(changed)
+        if not changed:
+            return
+        for watchers in self.watchers.values():
+            for armed in watchers:
+                transition = armed.transition
+                if not (transition.watches & changed):
+                    continue
+                if transition.trigger == "rate":
+                    rate = self._current_rate(armed)
+                    if rate != armed.rate:
+                        self._set_rate(armed)
+                elif not armed.scheduled and transition.clock.evaluate(self.values):  # type: ignore[union-attr]  # compiled
+                    self._schedule(armed, 0.0)
+        for host in self.processes:
+            if host.watches & changed:
+                host.notify()
+
+    def _ring(self, armed: _Armed, version: int) -> None:
+        transition = armed.transition
+        if armed.epoch != self.epochs[transition.actor] or armed.version != version:
+            return  # the actor left the state, or the rate moved the clock
+        if transition.trigger == "when" and not transition.clock.evaluate(self.values):  # type: ignore[union-attr]  # compiled
+            armed.scheduled = False  # true for a moment, false again before it could fire
+            return
+        self._fire(transition)
+
+    # Firing
+
+    def _fire(self, transition: CompiledTransition) -> None:
+        now = self.env.now
+        self.values[NOW] = now
+        if now == self.moment:
+            self.firings_this_moment += 1
+            if self.firings_this_moment > MAX_FIRINGS_AT_ONE_MOMENT:
+                raise MechanicsError(
+                    f"{transition.key}: more than {MAX_FIRINGS_AT_ONE_MOMENT:,} transitions fired at day {now:g}; "
+                    f"a loop of instantaneous transitions through {transition.actor}.{transition.state}"
+                )
+        else:
+            self.moment, self.firings_this_moment = now, 1
+        target = self._target(transition)
+        changed: set[str] = {transition.actor}
+        details = []
+        for effect in transition.effects:
+            details.extend(self._apply(effect, transition, changed))
+        self.taken[transition.key] = self.taken.get(transition.key, 0) + 1
+        detail = "; ".join(details) if details else transition.name
+        self.events.append((now, transition.actor, target, detail))
+        self._enter(transition.actor, target)
+        self.settle(changed)
+
+    def _target(self, transition: CompiledTransition) -> str:
+        branching = transition.branching
+        if branching.target is not None:
+            return branching.target
+        if branching.on_parameter is not None:
+            return branching.by_value[self.values[branching.on_parameter]]
+        u = float(self.rng.random())
+        total = 0.0
+        otherwise = None
+        probabilities = []
+        for state, probability in branching.branches:
+            if probability is None:
+                otherwise = state
+                continue
+            p = float(probability.evaluate(self.values))
+            if not 0.0 <= p <= 1.0:
+                raise MechanicsError(f"{transition.key}: a branch probability is {p:g}, outside [0, 1]")
+            probabilities.append((state, p))
+            total += p
+        if total > 1.0 + WEIGHT_TOLERANCE or (otherwise is None and abs(total - 1.0) > WEIGHT_TOLERANCE):
+            raise MechanicsError(f"{transition.key}: branch probabilities sum to {total:g}, not 1")
+        cumulative = 0.0
+        for state, p in probabilities:
+            cumulative += p
+            if u < cumulative:
+                return state
+        return otherwise if otherwise is not None else probabilities[-1][0]
+
+    def _apply(self, effect: CompiledEffect, transition: CompiledTransition, changed: set[str]) -> list[str]:
+        values = self.values
+        if effect.kind == "set":
+            for name, compiled in effect.assignments:
+                values[name] = compiled.evaluate(values)
+                changed.add(name)
+            return []
+        if effect.kind == "add":
+            for name, compiled in effect.assignments:
+                values[name] = values[name] + compiled.evaluate(values)
+                changed.add(name)
+            return []
+        if effect.kind == "log":
+            return ["".join(part if isinstance(part, str) else _format(part.evaluate(values)) for part in effect.log_parts)]
+        host = _ProcessHost(self, effect, transition.actor)
+        self.processes.append(host)
+        self.env.process(builtins.PROCESSES[effect.process].run(host))
+        return [f"{effect.process} started"]
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)

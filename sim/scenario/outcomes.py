@@ -1,0 +1,175 @@
+"""The outcome columns a scenario's replications report, derived once from its mechanics.
+
+Every actor gives a column of its state at the horizon; every state, a yes/no column
+(entered at some point) and the date it was first entered; every variable, its value at
+the horizon. Reports, comparisons, experiments, evidence and questions all read this
+catalogue (stored in each run's manifest), so nothing downstream names a scenario's outcomes.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sim.scenario.schema import Scenario
+
+YES_NO, DATE, NUMBER, CATEGORY = "yes/no", "date", "number", "category"
+_VARIABLE_KINDS = {"number": NUMBER, "count": NUMBER, "flag": YES_NO, "category": CATEGORY}
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """One outcome column: its kind, how reports label it, and where its date is."""
+
+    name: str
+    kind: str  # yes/no, date, number or category
+    label: str
+    unit: str | None = None
+    date_column: str | None = None  # yes/no outcomes with a date: `X by D` means date_column <= D
+    actor: str | None = None
+    state: str | None = None
+    integer: bool = False  # counts: printed without decimals
+
+
+class OutcomeCatalogue(Mapping[str, OutcomeSpec]):
+    """Outcome columns by name, in table order."""
+
+    def __init__(self, specs: Iterable[OutcomeSpec]):
+        self._specs = {spec.name: spec for spec in specs}
+
+    def __getitem__(self, name: str) -> OutcomeSpec:
+        return self._specs[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._specs)
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def kinds(self) -> dict[str, str]:
+        return {name: spec.kind for name, spec in self._specs.items()}
+
+    def of_kind(self, kind: str) -> list[str]:
+        return [name for name, spec in self._specs.items() if spec.kind == kind]
+
+    def date_of(self) -> dict[str, str]:
+        """Yes/no outcomes that have a date, and that date's column."""
+        return {name: spec.date_column for name, spec in self._specs.items() if spec.date_column}
+
+    def label(self, name: str) -> str:
+        spec = self._specs.get(name)
+        return spec.label if spec else name.replace("_", " ")
+
+    def to_data(self) -> list[dict[str, Any]]:
+        return [{k: v for k, v in asdict(spec).items() if v not in (None, False)} for spec in self._specs.values()]
+
+    @classmethod
+    def from_data(cls, data: Iterable[Mapping[str, Any]]) -> OutcomeCatalogue:
+        return cls(OutcomeSpec(**entry) for entry in data)
+
+    @classmethod
+    def from_manifest(cls, manifest: Mapping[str, Any]) -> OutcomeCatalogue:
+        """The catalogue a run recorded; for a run without one, rebuilt from its scenario."""
+        if "outcomes" in manifest:
+            return cls.from_data(manifest["outcomes"])
+        return outcome_catalogue(Scenario.model_validate(manifest["scenario_as_run"]))
+
+
+def outcome_catalogue(scenario: Scenario) -> OutcomeCatalogue:
+    """Every outcome column of `scenario`, in the order replications.parquet holds them."""
+    specs = [OutcomeSpec("hypothesis", CATEGORY, "intent hypothesis")]
+    for actor_name, actor in scenario.actors.items():
+        actor_label = actor.label or actor_name.replace("_", " ")
+        specs.append(OutcomeSpec(actor_name, CATEGORY, f"{actor_label}: state at the horizon", actor=actor_name))
+        for state_name, state in actor.states.items():
+            column = f"{actor_name}.{state_name}"
+            state_label = state.label or state_name.replace("_", " ")
+            label = f"{actor_label}: {state_label}"
+            specs.append(
+                OutcomeSpec(column, YES_NO, label, date_column=f"{column}.date", actor=actor_name, state=state_name)
+            )
+            specs.append(OutcomeSpec(f"{column}.date", DATE, f"{label} (first date)", actor=actor_name, state=state_name))
+    for name, variable in scenario.variables.items():
+        specs.append(
+            OutcomeSpec(
+                name,
+                _VARIABLE_KINDS[variable.kind],
+                variable.label or name.replace("_", " "),
+                unit=variable.unit,
+                integer=variable.kind == "count",
+            )
+        )
+    return OutcomeCatalogue(specs)
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_questions(scenario: Scenario, catalogue: OutcomeCatalogue) -> list:
+    """Every question that names no outcome, or one that cannot be asked the way it is."""
+    problems = []
+    for name, question in scenario.questions.items():
+        spec = catalogue.get(question.outcome)
+        at = ("questions", name, "outcome")
+        if spec is None:
+            problems.append(scenario.located(at, f"unknown outcome {question.outcome!r}{did_you_mean(question.outcome, catalogue)}"))
+            continue
+        if spec.kind == NUMBER:
+            if question.by is not None:
+                problems.append(scenario.located(("questions", name, "by"), "a numeric question has no deadline"))
+            continue
+        message = binary_problem(catalogue, question.outcome, question.by)
+        if message:
+            problems.append(scenario.located(at, message))
+        if question.baseline_range is not None:
+            problems.append(scenario.located(("questions", name, "baseline_range"), "only numeric questions have a range"))
+    return problems
+
+
+def binary_problem(catalogue: OutcomeCatalogue, outcome: str, by: Any) -> str | None:
+    """Why a known, non-numeric `outcome` cannot be asked as yes/no with deadline `by` (None if it can)."""
+    spec = catalogue[outcome]
+    if spec.kind == DATE and by is None:
+        return "a date outcome needs a deadline (`by`) to become a yes/no question"
+    if spec.kind not in (YES_NO, DATE):
+        return f"{outcome!r} is a {spec.kind} outcome, not a yes/no, date or number one"
+    if spec.kind == YES_NO and by is not None and not spec.date_column:
+        dated = ", ".join(sorted(catalogue.date_of()))
+        return f"{outcome!r} has no date in the model, so it cannot be asked 'by' a date (dated: {dated})"
+    return None
+
+
+def check_report(scenario: Scenario, catalogue: OutcomeCatalogue) -> list:
+    """Every name in `report:` that is not an outcome of the kind its field needs."""
+    problems = []
+    settings = scenario.report
+    wanted = {
+        "headline": (settings.headline, {YES_NO}),
+        "timeline": (settings.timeline, {YES_NO}),
+        "distributions": (settings.distributions, {NUMBER}),
+        "given_outcomes": (settings.given_outcomes, {NUMBER}),
+        "given": ((settings.given,) if settings.given else (), {YES_NO}),
+        "convergence": ((settings.convergence,) if settings.convergence else (), {YES_NO}),
+    }
+    for field, (names, kinds) in wanted.items():
+        for index, name in enumerate(names):
+            at = ("report", field, index) if field not in ("given", "convergence") else ("report", field)
+            spec = catalogue.get(name)
+            if spec is None:
+                problems.append(scenario.located(at, f"unknown outcome {name!r}{did_you_mean(name, catalogue)}"))
+            elif spec.kind not in kinds:
+                problems.append(scenario.located(at, f"{name!r} is a {spec.kind} outcome; {field} takes {' or '.join(sorted(kinds))}"))
+            elif field == "timeline" and not spec.date_column:
+                problems.append(scenario.located(at, f"{name!r} has no date to draw"))
+    for index, name in enumerate(settings.groups):
+        if name.startswith("param."):
+            parameter = scenario.parameters.get(name.removeprefix("param."))
+            if parameter is None or parameter.kind != "category":
+                problems.append(scenario.located(("report", "groups", index), f"{name!r} is not a categorical parameter"))
+        elif catalogue.get(name) is None or catalogue[name].kind != CATEGORY:
+            problems.append(scenario.located(("report", "groups", index), f"{name!r} is not a category outcome{did_you_mean(name, catalogue.of_kind(CATEGORY))}"))
+    return problems
