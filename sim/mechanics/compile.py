@@ -76,19 +76,17 @@ class CompiledTransition:
     branching: Branching
     effects: tuple[CompiledEffect, ...]
 
-    @property
-    def watches(self) -> frozenset[str]:
-        """Names whose change can change this transition's clock (when/rate only)."""
-        if self.trigger not in ("when", "rate") or self.clock is None:
-            return frozenset()
-        names = set(self.clock.reads)
-        for condition, times in self.factors:
-            names |= condition.reads | times.reads
-        return frozenset(names)
+    def __post_init__(self) -> None:
+        names: set[str] = set()
+        if self.trigger in ("when", "rate") and self.clock is not None:
+            names |= self.clock.reads
+            for condition, times in self.factors:
+                names |= condition.reads | times.reads
+        object.__setattr__(self, "watches", frozenset(names))
+        object.__setattr__(self, "key", f"{self.actor}.{self.state}.{self.name}")
 
-    @property
-    def key(self) -> str:
-        return f"{self.actor}.{self.state}.{self.name}"
+    watches: frozenset[str] = field(init=False)  # names whose change can move its clock (when/rate)
+    key: str = field(init=False)  # "actor.state.transition", for messages and counts
 
 
 @dataclass(frozen=True)
@@ -103,6 +101,11 @@ class Machine:
     initial_values: tuple[tuple[str, Compiled | None], ...]  # in declared order
     calendar_days: Mapping[str, float]
     horizon_day: float
+    watched: Mapping[tuple[str, str], frozenset[str]] = field(init=False)  # (actor, state) -> names its clocks watch
+
+    def __post_init__(self) -> None:
+        watched = {key: frozenset().union(*(t.watches for t in out)) for key, out in self.transitions.items()}
+        object.__setattr__(self, "watched", watched)
 
 
 def compile_machine(scenario: Scenario) -> tuple[Machine | None, list[Problem]]:

@@ -166,9 +166,10 @@ class _Builder:
                 return operand
         if isinstance(node, ast.BoolOp):
             parts = [self.build(value) for value in node.values]
-            if isinstance(node.op, ast.And):
-                return lambda v: all(part(v) for part in parts)
-            return lambda v: any(part(v) for part in parts)
+            combined = parts[0]
+            for part in parts[1:]:  # nested pairs: no generator per evaluation
+                combined = _and(combined, part) if isinstance(node.op, ast.And) else _or(combined, part)
+            return combined
         if isinstance(node, ast.Compare):
             return self._compare(node)
         if isinstance(node, ast.IfExp):
@@ -263,6 +264,14 @@ class _Builder:
             only = args[0]
             return lambda v: function(only(v))
         return lambda v: function(*(arg(v) for arg in args))
+
+
+def _and(first: Evaluate, second: Evaluate) -> Evaluate:
+    return lambda v: bool(first(v)) and bool(second(v))
+
+
+def _or(first: Evaluate, second: Evaluate) -> Evaluate:
+    return lambda v: bool(first(v)) or bool(second(v))
 
 
 def _describe(node: ast.AST) -> str:

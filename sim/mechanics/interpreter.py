@@ -121,6 +121,7 @@ class Replication:
                 values[name] = math.nan
         self.epochs = dict.fromkeys(machine.actors, 0)
         self.watchers: dict[str, list[_Armed]] = {actor: [] for actor in machine.actors}
+        self.watched: dict[str, frozenset[str]] = dict.fromkeys(machine.actors, frozenset())  # union per actor
         self.processes: list[_ProcessHost] = []
         self.entered: dict[str, float] = {}
         self.taken: dict[str, int] = {}
@@ -151,6 +152,7 @@ class Replication:
             self.entered[key] = self.env.now
         epoch = self.epochs[actor] = self.epochs[actor] + 1
         watchers = self.watchers[actor] = []
+        self.watched[actor] = self.machine.watched[(actor, state)]
         for transition in self.machine.transitions[(actor, state)]:
             armed = _Armed(transition, epoch)
             trigger = transition.trigger
@@ -215,10 +217,12 @@ class Replication:
         changed = set(changed)
         if not changed:
             return
-        for watchers in self.watchers.values():
-            for armed in watchers:
+        for actor, watched in self.watched.items():
+            if watched.isdisjoint(changed):
+                continue
+            for armed in self.watchers[actor]:
                 transition = armed.transition
-                if not (transition.watches & changed):
+                if transition.watches.isdisjoint(changed):
                     continue
                 if transition.trigger == "rate":
                     rate = self._current_rate(armed)
