@@ -44,7 +44,7 @@ class Result:
 class _Armed:
     """One armed transition's clock. `version` changes when a rate clock is moved."""
 
-    __slots__ = ("transition", "epoch", "version", "scheduled", "budget", "rate", "since")
+    __slots__ = ("transition", "epoch", "version", "scheduled", "budget", "rate", "since", "history")
 
     def __init__(self, transition: CompiledTransition, epoch: int):
         self.transition = transition
@@ -54,6 +54,7 @@ class _Armed:
         self.budget = 0.0  # rate clocks: the Exp(1) hazard still to spend
         self.rate = 0.0
         self.since = 0.0
+        self.history: list[tuple[float, float]] = []  # counters: (day, rate from then on)
 
 
 class _ProcessHost:
@@ -135,6 +136,10 @@ class Replication:
         self.settle(set(self.machine.actors))
         self.env.run(until=self.end_day)
         self.values[NOW] = self.end_day
+        for watchers in self.watchers.values():
+            for armed in watchers:
+                if armed.transition.counter:
+                    self._count(armed)
         for host in self.processes:
             if host.finish_hook is not None:
                 host.finish_hook()
@@ -145,38 +150,49 @@ class Replication:
     # Clocks
 
     def _enter(self, actor: str, state: str) -> None:
+        for armed in self.watchers[actor]:
+            if armed.transition.counter:
+                self._count(armed)
         self.values[actor] = state
         key = f"{actor}.{state}"
         if key not in self.values:
             self.values[key] = self.env.now
             self.entered[key] = self.env.now
         epoch = self.epochs[actor] = self.epochs[actor] + 1
-        watchers = self.watchers[actor] = []
+        self.watchers[actor] = []
         self.watched[actor] = self.machine.watched[(actor, state)]
         for transition in self.machine.transitions[(actor, state)]:
-            armed = _Armed(transition, epoch)
-            trigger = transition.trigger
-            if trigger == "when":
-                watchers.append(armed)
-                if transition.clock.evaluate(self.values):  # type: ignore[union-attr]  # compiled
-                    self._schedule(armed, 0.0)
-            elif trigger == "rate":
-                watchers.append(armed)
-                armed.budget = float(self.rng.standard_exponential())
-                armed.since = self.env.now
-                self._set_rate(armed)
-            elif trigger == "at":
-                day = self._number(transition.clock, transition, "at")  # type: ignore[arg-type]  # compiled
-                if not math.isnan(day):
-                    self._schedule(armed, max(0.0, day - self.env.now))
+            self._arm(transition, epoch)
+
+    def _arm(self, transition: CompiledTransition, epoch: int) -> None:
+        armed = _Armed(transition, epoch)
+        watchers = self.watchers[transition.actor]
+        trigger = transition.trigger
+        if trigger == "when":
+            watchers.append(armed)
+            if transition.clock.evaluate(self.values):  # type: ignore[union-attr]  # compiled
+                self._schedule(armed, 0.0)
+        elif trigger == "rate":
+            watchers.append(armed)
+            armed.since = self.env.now
+            if transition.counter:
+                armed.rate = self._current_rate(armed)
+                armed.history.append((armed.since, armed.rate))
             else:
-                if transition.distribution is not None:
-                    delay = float(transition.distribution.quantile(float(self.rng.random())))  # type: ignore[arg-type]  # numeric
-                else:
-                    delay = self._number(transition.clock, transition, "after")  # type: ignore[arg-type]  # compiled
-                if delay < 0 or math.isnan(delay):
-                    raise MechanicsError(f"{transition.key}: `after` gave {delay:g} days; a delay must be 0 or more")
-                self._schedule(armed, delay)
+                armed.budget = float(self.rng.standard_exponential())
+                self._set_rate(armed)
+        elif trigger == "at":
+            day = self._number(transition.clock, transition, "at")  # type: ignore[arg-type]  # compiled
+            if not math.isnan(day):
+                self._schedule(armed, max(0.0, day - self.env.now))
+        else:
+            if transition.distribution is not None:
+                delay = float(transition.distribution.quantile(float(self.rng.random())))  # type: ignore[arg-type]  # numeric
+            else:
+                delay = self._number(transition.clock, transition, "after")  # type: ignore[arg-type]  # compiled
+            if delay < 0 or math.isnan(delay):
+                raise MechanicsError(f"{transition.key}: `after` gave {delay:g} days; a delay must be 0 or more")
+            self._schedule(armed, delay)
 
     def _number(self, compiled: Compiled, transition: CompiledTransition, what: str) -> float:
         value = compiled.evaluate(self.values)
@@ -204,6 +220,11 @@ class Replication:
     def _set_rate(self, armed: _Armed) -> None:
         """Spend the budget at the old rate up to now, then re-aim the clock at the new rate."""
         now = self.env.now
+        if armed.transition.counter:
+            armed.budget += armed.rate * (now - armed.since)  # counters: the hazard spent so far
+            armed.since, armed.rate = now, self._current_rate(armed)
+            armed.history.append((now, armed.rate))
+            return
         armed.budget = max(armed.budget - armed.rate * (now - armed.since), 0.0)
         armed.since = now
         armed.rate = self._current_rate(armed)
@@ -243,6 +264,28 @@ class Replication:
             return
         self._fire(transition)
 
+    def _count(self, armed: _Armed) -> None:
+        """A counter's firings so far: Poisson(integrated rate), each at the time its share of
+        the cumulative rate falls (inversion); the same process as firing them one by one."""
+        now = min(self.env.now, self.end_day)
+        hazard = armed.budget + armed.rate * (now - armed.since)
+        armed.budget, armed.since = hazard, now
+        firings = int(self.rng.poisson(hazard)) if hazard > 0 else 0
+        if not firings:
+            return
+        transition = armed.transition
+        for effect in transition.effects:
+            for name, amount in effect.assignments:
+                self.values[name] = self.values[name] + firings * amount.constant
+        self.taken[transition.key] = self.taken.get(transition.key, 0) + firings
+        starts = np.array([day for day, _ in armed.history] + [now])
+        rates = np.array([rate for _, rate in armed.history])
+        cumulative = np.concatenate(([0.0], np.cumsum(rates * np.diff(starts))))
+        days = np.interp(np.sort(self.rng.random(firings)) * hazard, cumulative, starts)  # H(t) is piecewise linear
+        self.events.extend((day, transition.actor, transition.state, transition.name) for day in days.tolist())
+        armed.history = [(now, armed.rate)]
+        armed.budget = 0.0
+
     # Firing
 
     def _fire(self, transition: CompiledTransition) -> None:
@@ -265,7 +308,13 @@ class Replication:
         self.taken[transition.key] = self.taken.get(transition.key, 0) + 1
         detail = "; ".join(details) if details else transition.name
         self.events.append((now, transition.actor, target, detail))
-        self._enter(transition.actor, target)
+        if target == transition.state:  # a self-loop re-arms itself; the state's other clocks run on
+            changed.discard(transition.actor)
+            watchers = self.watchers[transition.actor]
+            watchers[:] = [armed for armed in watchers if armed.transition is not transition]
+            self._arm(transition, self.epochs[transition.actor])
+        else:
+            self._enter(transition.actor, target)
         self.settle(changed)
 
     def _target(self, transition: CompiledTransition) -> str:
