@@ -185,7 +185,17 @@ class _Compiler:
         if not self.problems:
             self._check_reachable(machine)
             self._check_instant_loops(machine)
+            self._check_unused_parameters(machine)
         return machine
+
+    def _check_unused_parameters(self, machine: Machine) -> None:
+        """A parameter no expression reads is usually a misspelling (often in a variant)."""
+        read = _all_reads(machine.transitions, machine.initial_values)
+        read |= {t.branching.on_parameter for out in machine.transitions.values() for t in out if t.branching.on_parameter}
+        for name in self.scenario.parameters:
+            if name not in read:
+                others = [p for p in read if p in self.scenario.parameters]
+                self.problem(("parameters", name), f"no transition, effect or variable reads {name!r}{did_you_mean(name, others)}")
 
     def _check_names(self) -> None:
         """One namespace: a name means one thing in every expression."""
@@ -223,6 +233,25 @@ class _Compiler:
         if claim and claim not in self.scenario.claims:
             self.problem(at, f"cites unknown claim {claim!r}{did_you_mean(claim, self.scenario.claims)}")
 
+    def _check_support(self, compiled: Compiled, low: float, high: float, what: str, at: FieldPath) -> None:
+        """A bare parameter used as a probability, delay or rate: every draw must be usable."""
+        name = compiled.text
+        if name not in self.scenario.parameters or self.parameter_kinds[name] != "number":
+            return
+        distributions = [("parameters", name), self.scenario.parameters[name]], *(
+            [("hypotheses", h, "overrides", name), hyp.overrides[name]]
+            for h, hyp in self.scenario.hypotheses.items()
+            if name in hyp.overrides
+        )
+        for where, dist in distributions:
+            first, last = dist.support()
+            if first < low or last > high:
+                self.problem(
+                    tuple(where),
+                    f"{name} is used as {what} at {'.'.join(str(p) for p in at)}, so its values must lie in "
+                    f"[{low:g}, {high:g}], but this distribution spans [{first:g}, {last:g}]",
+                )
+
     def _check_literals(self, compiled: Compiled, has_provenance: bool, at: FieldPath) -> None:
         unsourced = sorted({x for x in compiled.literals if x not in FREE_LITERALS})
         if unsourced and not has_provenance:
@@ -250,6 +279,8 @@ class _Compiler:
             clock = self.expression(raw, (*at, trigger), time_free=trigger == "when")
             if clock is not None:
                 self._check_literals(clock, sourced, (*at, trigger))
+                if trigger in ("after", "rate"):
+                    self._check_support(clock, 0.0, math.inf, f"a {'delay' if trigger == 'after' else 'rate'}", (*at, trigger))
         factors = []
         for index, factor in enumerate(transition.factors):
             condition = self.expression(factor.while_, (*at, "factors", index, "while"), time_free=True)
@@ -294,6 +325,7 @@ class _Compiler:
                     ok = False
                     continue
                 self._check_literals(probability, transition.has_provenance(), (*where, "probability"))
+                self._check_support(probability, 0.0, 1.0, "a probability", (*where, "probability"))
                 if probability.is_constant:
                     value = float(probability.constant)
                     if not 0.0 <= value <= 1.0:
@@ -466,6 +498,23 @@ class _Compiler:
                 )
 
 
+def _all_reads(
+    transitions: Mapping[tuple[str, str], tuple[CompiledTransition, ...]],
+    initial_values: tuple[tuple[str, Compiled | None], ...],
+) -> set[str]:
+    """Every name some expression of the mechanics reads."""
+    reads: set[str] = {name for _, initial in initial_values if initial is not None for name in initial.reads}
+    for out in transitions.values():
+        for t in out:
+            reads |= t.watches | (t.clock.reads if t.clock else frozenset())
+            reads |= {n for _, p in t.branching.branches if p is not None for n in p.reads}
+            for effect in t.effects:
+                reads |= {n for _, c in effect.assignments for n in c.reads}
+                reads |= {n for part in effect.log_parts if isinstance(part, Compiled) for n in part.reads}
+                reads |= {n for c in effect.inputs.values() for n in c.reads}
+    return reads
+
+
 def _mark_counters(
     transitions: dict[tuple[str, str], tuple[CompiledTransition, ...]],
     initial_values: tuple[tuple[str, Compiled | None], ...],
@@ -476,15 +525,7 @@ def _mark_counters(
     firings as one Poisson count of the integrated rate instead of one event each: the
     same process, for a fraction of the cost.
     """
-    reads: set[str] = {name for _, initial in initial_values if initial is not None for name in initial.reads}
-    for out in transitions.values():
-        for t in out:
-            reads |= t.watches | (t.clock.reads if t.clock else frozenset())
-            reads |= {n for _, p in t.branching.branches if p is not None for n in p.reads}
-            for effect in t.effects:
-                reads |= {n for _, c in effect.assignments for n in c.reads}
-                reads |= {n for part in effect.log_parts if isinstance(part, Compiled) for n in part.reads}
-                reads |= {n for c in effect.inputs.values() for n in c.reads}
+    reads = _all_reads(transitions, initial_values)
 
     def counts_only(t: CompiledTransition) -> bool:
         return (
