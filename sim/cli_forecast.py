@@ -23,6 +23,7 @@ from sim.evidence.schema import EvidenceFile
 from sim.runner import store
 from sim.runner.batch import RunInterrupted
 from sim.scenario import Scenario, load_scenario
+from sim.scenario.outcomes import OutcomeCatalogue
 
 ASSESSMENTS = "assessments"
 SCORES = "scores"
@@ -82,17 +83,19 @@ def _assess(args: argparse.Namespace, host: types.ModuleType) -> int:
     from sim.report.assessment import write_assessment
 
     manifest = complete_manifest(run_dir)
+    catalogue = OutcomeCatalogue.from_manifest(manifest)
     table = outcome_table(run_dir)
-    events = _events_for(run_dir, evidence)
+    events = _events_for(run_dir, evidence, catalogue)
     scenario_data = manifest["scenario_as_run"]
     priors = {name: entry["weight"] for name, entry in scenario_data["hypotheses"].items()}
     try:
         result = assess(
             evidence,
             table,
-            log_likelihoods(evidence, table, events, args.abc_tolerance),
+            log_likelihoods(evidence, table, events, catalogue, args.abc_tolerance),
             priors,
-            questions_of(scenario_data),
+            questions_of(scenario_data, catalogue),
+            catalogue,
             args.abc_tolerance,
         )
     except EvidenceImpossible as exc:
@@ -136,7 +139,7 @@ def _score(args: argparse.Namespace, host: types.ModuleType) -> int:
     from sim.report import complete_manifest
 
     manifest = complete_manifest(args.run_dir)
-    questions = questions_of(manifest["scenario_as_run"])
+    questions = questions_of(manifest["scenario_as_run"], OutcomeCatalogue.from_manifest(manifest))
     resolutions = load_resolutions(args.resolutions, questions)
     columns = sorted({*(q.outcome for q in questions.values()), *_date_columns(questions)})
     table = pq.read_table(args.run_dir / store.REPLICATIONS, columns=columns).to_pandas()
@@ -192,14 +195,17 @@ def _print_scores(scores: pd.DataFrame, summary: dict[str, Any]) -> None:
 
 
 def _date_columns(questions: dict[str, Any]) -> list[str]:
-    from sim.model.outcomes import DATE_OF
-
-    return [DATE_OF[q.outcome] for q in questions.values() if q.by is not None and q.outcome in DATE_OF]
+    return [q.date_column for q in questions.values() if q.by is not None and q.date_column]
 
 
-def _events_for(run_dir: Path, evidence: EvidenceFile) -> pd.DataFrame | None:
-    """The event-log rows the evidence asks about (only those: the log is the largest table)."""
-    names = sorted({str(o.event).split(".")[1] for o in evidence.observations.values() if o.event})
+def _events_for(run_dir: Path, evidence: EvidenceFile, catalogue: OutcomeCatalogue) -> pd.DataFrame | None:
+    """The event-log rows the evidence asks about (only those: the log is the largest table).
+
+    State entries are read from their outcome columns; only a process's rows need the log.
+    """
+    names = sorted(
+        {str(o.event).split(".", 1)[1] for o in evidence.observations.values() if o.event and o.event not in catalogue}
+    )
     if not names:
         return None
     return pq.read_table(

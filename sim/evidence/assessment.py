@@ -16,9 +16,8 @@ import pandas as pd
 
 from sim.evidence.schema import EvidenceFile
 from sim.forecast import weighted
-from sim.forecast.questions import forecast_table
-from sim.model.outcomes import CATEGORY, NUMBER, YES_NO, outcome_kinds
-from sim.scenario.schema import Question
+from sim.forecast.questions import AskedQuestion, forecast_table
+from sim.scenario.outcomes import CATEGORY, NUMBER, YES_NO, OutcomeCatalogue
 from sim.statistics import wilson_interval
 
 ESS_MINIMUM = 200  # below this, intervals of a few per cent are out of reach (Wilson half-width ~ 1/sqrt(ESS))
@@ -75,7 +74,8 @@ def assess(
     table: pd.DataFrame,
     log_likelihood: pd.DataFrame,
     prior_weights: Mapping[str, float],
-    questions: Mapping[str, Question],
+    questions: Mapping[str, AskedQuestion],
+    catalogue: OutcomeCatalogue,
     abc_tolerance: float | None = None,
 ) -> Assessment:
     """The posterior given every observation in `log_likelihood` (one column per observation)."""
@@ -99,7 +99,7 @@ def assess(
         ach=ach,
         diagnosticity=diagnosticity,
         sequence=_sequence(evidence, log_likelihood, hypotheses, names),
-        outcomes=_outcomes(table, weights),
+        outcomes=_outcomes(table, weights, catalogue),
         forecasts=_prior_and_posterior(questions, table, weights),
     )
 
@@ -240,11 +240,12 @@ def _shares(hypotheses: np.ndarray, names: list[str], weights: np.ndarray) -> di
     return {**dict(zip(names, shares.tolist(), strict=True)), "effective_replications": weighted.kish_ess(weights)}
 
 
-def _outcomes(table: pd.DataFrame, weights: np.ndarray) -> pd.DataFrame:
+def _outcomes(table: pd.DataFrame, weights: np.ndarray, catalogue: OutcomeCatalogue) -> pd.DataFrame:
     """Every yes/no outcome, category and number: prior (equal weights) beside posterior, with intervals."""
     equal = np.ones(len(table))
     rows = []
-    for name, kind in outcome_kinds().items():
+    for name, spec in catalogue.items():
+        kind = spec.kind
         if name not in table.columns or name == "hypothesis":
             continue
         if kind == YES_NO:
@@ -252,6 +253,7 @@ def _outcomes(table: pd.DataFrame, weights: np.ndarray) -> pd.DataFrame:
             rows.append(
                 _row(
                     name,
+                    spec.label,
                     "probability",
                     weighted.weighted_probability(happened, equal),
                     weighted.weighted_probability(happened, weights),
@@ -264,6 +266,7 @@ def _outcomes(table: pd.DataFrame, weights: np.ndarray) -> pd.DataFrame:
                 rows.append(
                     _row(
                         f"{name} = {category}",
+                        f"{spec.label}: {category.replace('_', ' ')}",
                         "probability",
                         weighted.weighted_probability(happened, equal),
                         weighted.weighted_probability(happened, weights),
@@ -272,16 +275,23 @@ def _outcomes(table: pd.DataFrame, weights: np.ndarray) -> pd.DataFrame:
         elif kind == NUMBER:
             values = table[name].to_numpy(dtype=float)
             rows.append(
-                _row(name, "mean", weighted.weighted_mean(values, equal), weighted.weighted_mean(values, weights))
+                _row(
+                    name,
+                    spec.label + (f" ({spec.unit})" if spec.unit else ""),
+                    "mean",
+                    weighted.weighted_mean(values, equal),
+                    weighted.weighted_mean(values, weights),
+                )
             )
     return pd.DataFrame(rows)
 
 
 def _row(
-    name: str, measure: str, prior: tuple[float, float, float], posterior: tuple[float, float, float]
+    name: str, label: str, measure: str, prior: tuple[float, float, float], posterior: tuple[float, float, float]
 ) -> dict[str, object]:
     return {
         "outcome": name,
+        "label": label,
         "measure": measure,
         "prior": prior[0],
         "prior_low": prior[1],
@@ -293,7 +303,9 @@ def _row(
     }
 
 
-def _prior_and_posterior(questions: Mapping[str, Question], table: pd.DataFrame, weights: np.ndarray) -> pd.DataFrame:
+def _prior_and_posterior(
+    questions: Mapping[str, AskedQuestion], table: pd.DataFrame, weights: np.ndarray
+) -> pd.DataFrame:
     if not questions:
         return pd.DataFrame()
     prior = forecast_table(questions, table)

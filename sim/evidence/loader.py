@@ -8,29 +8,23 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from sim.evidence.schema import EvidenceFile
-from sim.model.outcomes import DATE, NUMBER, YES_NO, did_you_mean, outcome_kinds
 from sim.scenario import Problem, Scenario, ScenarioError
 from sim.scenario.errors import sorted_problems
+from sim.scenario.outcomes import DATE, NUMBER, YES_NO, OutcomeCatalogue, did_you_mean, outcome_catalogue
 from sim.scenario.pydantic_errors import problems_from_pydantic
 from sim.scenario.yaml_source import FieldPath, locate, read_yaml
 
-# The event log's (component, event) pairs, as listed in docs/results.md#eventsparquet.
-KNOWN_EVENTS = {
-    "diplomacy": ("summit", "second_summit", "ceasefire", "sanctions", "ceasefire_collapsed"),
-    "exercise": ("buildup", "active_phase", "active_phase_ends", "drawdown_complete"),
-    "offensive": (
-        "not_ordered",
-        "option_lapsed",
-        "force_too_weak",
-        "held_by_ceasefire",
-        "blocked_by_ceasefire",
-        "launched",
-    ),
-    "warning": ("detected", "reserves_arrived"),
-    "combat": ("ends", "reinforced"),
-    "strategic": ("nuclear_signal", "oreshnik_operational"),
-    "nato": ("incident", "alert_level"),
-}
+
+def known_events(scenario: Scenario) -> tuple[list[str], list[str]]:
+    """The event-log rows an observation can name: ACTOR.STATE for every state an actor can
+    enter, and ACTOR.PROCESS for each built-in process it starts (its rows: ACTOR.PROCESS.EVENT)."""
+    states, processes = [], []
+    for actor_name, actor in scenario.actors.items():
+        states += [f"{actor_name}.{state}" for state in actor.states]
+        for state in actor.states.values():
+            for transition in state.transitions.values():
+                processes += [f"{actor_name}.{e.start.process}" for e in transition.effects if e.start is not None]
+    return states, list(dict.fromkeys(processes))
 
 
 def load_evidence(path: str | Path, scenario: Scenario) -> EvidenceFile:
@@ -42,17 +36,20 @@ def load_evidence(path: str | Path, scenario: Scenario) -> EvidenceFile:
     except ValidationError as exc:
         problems = problems_from_pydantic(exc, document.data, document.positions, EvidenceFile)
         raise ScenarioError(sorted_problems(problems)) from None
-    findings = list(_check_against(evidence, scenario))
+    findings = list(_check_against(evidence, scenario, outcome_catalogue(scenario)))
     if findings:
         located = [Problem(locate(document.positions, at), ".".join(map(str, at)), message) for at, message in findings]
         raise ScenarioError(sorted_problems(located))
     return evidence
 
 
-def _check_against(evidence: EvidenceFile, scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
+def _check_against(
+    evidence: EvidenceFile, scenario: Scenario, catalogue: OutcomeCatalogue
+) -> Iterator[tuple[FieldPath, str]]:
     """Observations must name real outcomes or events, of a kind that fits, within the simulated period."""
-    kinds = outcome_kinds()
-    events = [f"{component}.{event}" for component, names in KNOWN_EVENTS.items() for event in names]
+    kinds = catalogue.kinds()
+    states, processes = known_events(scenario)
+    events = [*states, *(f"{process}.EVENT" for process in processes)]
     for name, observation in evidence.observations.items():
         at = ("observations", name)
         if not scenario.start <= observation.date <= scenario.horizon:
@@ -60,7 +57,7 @@ def _check_against(evidence: EvidenceFile, scenario: Scenario) -> Iterator[tuple
                 (*at, "date"),
                 f"{observation.date} is outside the simulated period [{scenario.start}, {scenario.horizon}]",
             )
-        if observation.event is not None and observation.event not in events:
+        if observation.event is not None and not _is_known(observation.event, states, processes):
             yield (*at, "event"), f"unknown event {observation.event!r}{did_you_mean(observation.event, events)}"
         if observation.outcome is None:
             continue
@@ -74,3 +71,8 @@ def _check_against(evidence: EvidenceFile, scenario: Scenario) -> Iterator[tuple
             )
         elif not observation.is_yes_no and kind != NUMBER:
             yield (*at, "outcome"), f"{observation.outcome!r} is a {kind} outcome: `between`/`value` need a number"
+
+
+def _is_known(event: str, states: list[str], processes: list[str]) -> bool:
+    """A state entry by name, or any row of a process the actor starts (each process names its own rows)."""
+    return event in states or (event.count(".") == 2 and event.rsplit(".", 1)[0] in processes)

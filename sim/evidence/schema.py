@@ -12,9 +12,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from sim.scenario.schema import OutcomeName
+
 ObservationId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
-OutcomeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
-EventName = Annotated[str, StringConstraints(pattern=r"^[a-z]+\.[a-z_]+$")]
+# ACTOR.STATE (the actor entered the state), or ACTOR.PROCESS.EVENT (a built-in process it started logged it)
+EventName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){1,2}$")]
 
 DEFAULT_DETECTION_RATE = 0.99
 DEFAULT_FALSE_ALARM_RATE = 0.01
@@ -30,7 +32,9 @@ class Observation(_Frozen):
     date: dt.date = Field(description="when it was observed; dated outcomes and events are read as of this day")
     text: str = Field(description="what was observed, in words")
     outcome: OutcomeName | None = Field(None, description="the outcome column observed, e.g. northern_troops")
-    event: EventName | None = Field(None, description="or an event of the log, as component.event")
+    event: EventName | None = Field(
+        None, description="or an event of the log: ACTOR.STATE, or ACTOR.PROCESS.EVENT for a built-in process's row"
+    )
     observed: bool | None = Field(None, description="yes/no observations: what was seen")
     detection_rate: float | None = Field(None, gt=0, le=1, description="P(seen as yes | it is so)")
     false_alarm_rate: float | None = Field(None, ge=0, lt=1, description="P(seen as yes | it is not so)")

@@ -135,7 +135,7 @@ def discover(experiment: Experiment, points: pd.DataFrame, scenario: Scenario | 
     With the scenario, a percentile factor's limits are also read as values of its
     parameter in the scenario's base distribution.
     """
-    outcome = experiment.discovery.outcome
+    outcome = experiment.discovery_outcome
     design = points[points["kind"] == SAMPLED]
     names = list(experiment.factors)
     values = design[outcome].to_numpy(dtype=float)

@@ -18,9 +18,9 @@ from pydantic import ValidationError
 
 from sim.engine import CompiledScenario, compile_scenario
 from sim.experiments.spec import Experiment, Factor, located
-from sim.model.outcomes import did_you_mean
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.errors import Problem
+from sim.scenario.outcomes import did_you_mean
 from sim.scenario.yaml_source import PositionMap
 
 FIXED_BY_DESIGN = "set by the experiment's design"

@@ -21,14 +21,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
-from sim.model.outcomes import NUMBER, YES_NO, did_you_mean, outcome_kinds
+from sim.forecast.outcomes import headline_outcomes
+from sim.scenario import Scenario
 from sim.scenario.errors import Problem, ScenarioError, sorted_problems
+from sim.scenario.outcomes import NUMBER, YES_NO, OutcomeCatalogue, did_you_mean
 from sim.scenario.pydantic_errors import problems_from_pydantic
 from sim.scenario.yaml_source import PositionMap, locate, read_yaml
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+OutcomeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")]
 METHODS = ("sobol", "morris", "lhs", "grid")
-DEFAULT_OUTCOMES = ("offensive", "objective_reached", "ceasefire", "sanctions")
+DEFAULT_OUTCOMES: tuple[str, ...] = ()  # empty: the scenario's headline outcomes (`with_scenario_defaults`)
 
 
 class _Strict(BaseModel):
@@ -89,7 +92,7 @@ class Design(_Strict):
 class Discovery(_Strict):
     """Scenario discovery: which factor ranges make an outcome likely."""
 
-    outcome: Identifier = "offensive"
+    outcome: OutcomeName | None = Field(None, description="default: the experiment's first outcome")
     above: float | None = Field(
         None, description="a point is of interest when its outcome is at least this (default: its 75th percentile)"
     )
@@ -107,8 +110,15 @@ class Experiment(_Strict):
     replications: int = Field(200, ge=1, description="replications per design point")
     design: Design = Design()
     factors: dict[Identifier, Factor] = Field(min_length=1)
-    outcomes: tuple[Identifier, ...] = DEFAULT_OUTCOMES
+    outcomes: tuple[OutcomeName, ...] = Field(
+        DEFAULT_OUTCOMES, description="yes/no or numeric outcomes to analyse; default: the scenario's report headline"
+    )
     discovery: Discovery = Discovery()
+
+    @property
+    def discovery_outcome(self) -> str:
+        """The outcome scenario discovery looks at: the one named, else the first analysed."""
+        return self.discovery.outcome or self.outcomes[0]
 
     @field_validator("factors")
     @classmethod
@@ -127,9 +137,6 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Path, PositionMap]:
         raise ScenarioError(
             sorted_problems(problems_from_pydantic(exc, document.data, document.positions, root=Experiment))
         ) from None
-    problems = [located(path, document.positions, *found) for found in outcome_problems(experiment)]
-    if problems:
-        raise ScenarioError(problems)
     return experiment, Path(os.path.normpath(path.parent / experiment.scenario)), document.positions
 
 
@@ -138,21 +145,37 @@ def located(path: Path, positions: PositionMap, field: tuple[str | int, ...], me
     return Problem(locate(positions, field), ".".join(map(str, field)), message, file=path)
 
 
-def outcome_problems(experiment: Experiment) -> list[tuple[tuple[str | int, ...], str]]:
-    known = analysable_outcomes()
+def with_scenario_defaults(experiment: Experiment, scenario: Scenario, catalogue: OutcomeCatalogue) -> Experiment:
+    """The experiment with its outcomes filled in from the scenario when it names none."""
+    if experiment.outcomes:
+        return experiment
+    outcomes = headline_outcomes(scenario.as_data(), catalogue)
+    return experiment.model_copy(update={"outcomes": tuple(outcomes)})
+
+
+def outcome_problems(experiment: Experiment, catalogue: OutcomeCatalogue) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every outcome the experiment names that the scenario lacks, or that is neither yes/no nor numeric."""
+    known = analysable_outcomes(catalogue)
+    named = [(("outcomes", index), name) for index, name in enumerate(experiment.outcomes)]
+    if experiment.discovery.outcome is not None:
+        named.append((("discovery", "outcome"), experiment.discovery.outcome))
     found = []
-    for index, name in enumerate(experiment.outcomes):
-        if name not in known:
-            found.append((("outcomes", index), f"unknown outcome {name!r}{did_you_mean(name, known)}"))
-    discovery = experiment.discovery.outcome
-    if discovery not in known:
-        found.append((("discovery", "outcome"), f"unknown outcome {discovery!r}{did_you_mean(discovery, known)}"))
+    for field, name in named:
+        if name in known:
+            continue
+        spec = catalogue.get(name)
+        if spec is None:
+            found.append((field, f"unknown outcome {name!r}{did_you_mean(name, known)}"))
+        else:
+            found.append((field, f"{name!r} is a {spec.kind} outcome; an experiment analyses yes/no or number ones"))
+    if not experiment.outcomes:
+        found.append((("outcomes",), "the scenario has no yes/no outcome to analyse by default: name some"))
     return found
 
 
-def analysable_outcomes() -> list[str]:
+def analysable_outcomes(catalogue: OutcomeCatalogue) -> list[str]:
     """Outcome columns a design can be analysed on: yes/no and numeric ones."""
-    return [name for name, kind in outcome_kinds().items() if kind in (YES_NO, NUMBER)]
+    return [name for name, spec in catalogue.items() if spec.kind in (YES_NO, NUMBER)]
 
 
 def experiment_data(experiment: Experiment) -> dict[str, Any]:

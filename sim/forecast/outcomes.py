@@ -1,26 +1,49 @@
-"""Whether a yes/no or date outcome had happened by a date, read from a replications table."""
+"""Reading outcomes from a replications table by the scenario's catalogue: whether a yes/no or
+date outcome had happened by a date, and which outcomes a scenario puts first."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.model.outcomes import DATE, DATE_OF, YES_NO, outcome_kinds
+from sim.scenario.outcomes import DATE, YES_NO, OutcomeCatalogue
+
+HEADLINE_LIMIT = 8  # a headline longer than this stops being one
 
 
-def happened_by(table: pd.DataFrame, outcome: str, by: dt.date | None) -> np.ndarray:
-    """For each replication, whether yes/no or date outcome `outcome` had happened on or before `by`.
+def happened_by(table: pd.DataFrame, outcome: str, by: dt.date | None, catalogue: OutcomeCatalogue) -> np.ndarray:
+    """For each replication, whether yes/no or date outcome `outcome` had happened on or before `by`."""
+    spec = catalogue[outcome]
+    return happened(table, outcome, spec.kind, spec.date_column, by)
 
-    Without `by` (or for an outcome the model does not date) the value over the whole
-    simulated period is used.
+
+def happened(table: pd.DataFrame, outcome: str, kind: str, date_column: str | None, by: dt.date | None) -> np.ndarray:
+    """`happened_by` for an outcome of known kind and date column.
+
+    Without `by` (or for a yes/no outcome with no date) the value over the whole simulated
+    period is used.
     """
-    kind = outcome_kinds()[outcome]
-    if kind == YES_NO and (by is None or outcome not in DATE_OF):
+    if kind == YES_NO and (by is None or not date_column):
         return table[outcome].to_numpy(dtype=bool)
-    column = outcome if kind == DATE else DATE_OF[outcome]
+    column = outcome if kind == DATE else str(date_column)
     dates = pd.to_datetime(table[column]).to_numpy()
     if by is None:
         return ~np.isnat(dates)
     return dates <= np.datetime64(by)
+
+
+def headline_outcomes(scenario_data: Mapping[str, Any], catalogue: OutcomeCatalogue) -> list[str]:
+    """The yes/no outcomes a scenario puts first: its `report.headline`, else every state an
+    actor can enter after its initial one (catalogue order), at most HEADLINE_LIMIT of them."""
+    named = scenario_data.get("report", {}).get("headline") or ()
+    if named:
+        return [name for name in named if name in catalogue]
+    initial = {f"{actor}.{entry['initial']}" for actor, entry in scenario_data.get("actors", {}).items()}
+    chosen = [
+        name for name, spec in catalogue.items() if spec.kind == YES_NO and (spec.state is None or name not in initial)
+    ]
+    return chosen[:HEADLINE_LIMIT]

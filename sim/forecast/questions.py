@@ -1,4 +1,4 @@
-"""Forecast questions, forecast from replications (checked against the outcomes in sim/model/outcomes.py).
+"""Forecast questions, forecast from replications (checked against the scenario's outcome catalogue).
 
 A yes/no question is forecast as the (weighted) share of replications in which its
 outcome happened by the deadline; a numeric one as the (weighted) distribution of its
@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from sim.forecast import weighted
-from sim.forecast.outcomes import happened_by
-from sim.model.outcomes import NUMBER, outcome_kinds
+from sim.forecast.outcomes import happened
+from sim.scenario import Scenario
+from sim.scenario.outcomes import NUMBER, OutcomeCatalogue, outcome_catalogue
 from sim.scenario.schema import Question
 
 BINARY, NUMERIC = "binary", "numeric"
@@ -36,17 +37,40 @@ COLUMNS = [
 ]
 
 
-def question_kind(question: Question) -> str:
-    return NUMERIC if outcome_kinds().get(question.outcome) == NUMBER else BINARY
+class AskedQuestion(Question):
+    """A question with what the scenario's catalogue says of its outcome: its kind and date column."""
+
+    outcome_kind: str
+    date_column: str | None = None
 
 
-def questions_of(scenario_data: Mapping[str, Any]) -> dict[str, Question]:
-    """The questions of a scenario as stored in a run's manifest (already validated when it ran)."""
-    return {name: Question.model_validate(entry) for name, entry in scenario_data.get("questions", {}).items()}
+def question_kind(question: AskedQuestion) -> str:
+    return NUMERIC if question.outcome_kind == NUMBER else BINARY
+
+
+def questions_of(
+    scenario_data: Mapping[str, Any], catalogue: OutcomeCatalogue | None = None
+) -> dict[str, AskedQuestion]:
+    """The questions of a scenario as stored in a run's manifest (already validated when it ran).
+
+    `catalogue` defaults to the one the scenario's mechanics give (pass a run's own, from its
+    manifest, where one is at hand: it is cheaper).
+    """
+    entries = scenario_data.get("questions", {})
+    if not entries:
+        return {}
+    if catalogue is None:
+        catalogue = outcome_catalogue(Scenario.model_validate(scenario_data))
+    asked = {}
+    for name, entry in entries.items():
+        question = Question.model_validate(entry)
+        spec = catalogue[question.outcome]
+        asked[name] = AskedQuestion(**question.model_dump(), outcome_kind=spec.kind, date_column=spec.date_column)
+    return asked
 
 
 def forecast_table(
-    questions: Mapping[str, Question], table: pd.DataFrame, weights: np.ndarray | None = None
+    questions: Mapping[str, AskedQuestion], table: pd.DataFrame, weights: np.ndarray | None = None
 ) -> pd.DataFrame:
     """One row per question: the forecast with its 95% interval (and the 5-95% range if numeric).
 
@@ -66,8 +90,8 @@ def forecast_table(
             "by": question.by.isoformat() if question.by else "",
         }
         if kind == BINARY:
-            happened = happened_by(table, question.outcome, question.by)
-            row["forecast"], row["ci_low"], row["ci_high"] = weighted.weighted_probability(happened, weights)
+            by_then = happened(table, question.outcome, question.outcome_kind, question.date_column, question.by)
+            row["forecast"], row["ci_low"], row["ci_high"] = weighted.weighted_probability(by_then, weights)
             row["effective_replications"] = weighted.kish_ess(weights)
         else:
             values = table[question.outcome].to_numpy(dtype=float)

@@ -9,12 +9,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError
 
-from sim.forecast.questions import BINARY, question_kind
-from sim.model.outcomes import did_you_mean
+from sim.forecast.questions import BINARY, AskedQuestion, question_kind
 from sim.scenario import Problem, ScenarioError
 from sim.scenario.errors import sorted_problems
+from sim.scenario.outcomes import did_you_mean
 from sim.scenario.pydantic_errors import problems_from_pydantic
-from sim.scenario.schema import Question
 from sim.scenario.yaml_source import FieldPath, locate, read_yaml
 
 
@@ -37,7 +36,7 @@ class ResolutionsFile(BaseModel):
     resolutions: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")], Resolution] = Field(min_length=1)
 
 
-def load_resolutions(path: str | Path, questions: Mapping[str, Question]) -> ResolutionsFile:
+def load_resolutions(path: str | Path, questions: Mapping[str, AskedQuestion]) -> ResolutionsFile:
     """Read and validate a resolutions file against the questions of a run; every problem by line."""
     path = Path(path)
     document = read_yaml(path, "a resolutions file")
@@ -54,7 +53,9 @@ def load_resolutions(path: str | Path, questions: Mapping[str, Question]) -> Res
     return resolutions
 
 
-def _check_against(resolutions: ResolutionsFile, questions: Mapping[str, Question]) -> Iterator[tuple[FieldPath, str]]:
+def _check_against(
+    resolutions: ResolutionsFile, questions: Mapping[str, AskedQuestion]
+) -> Iterator[tuple[FieldPath, str]]:
     if not questions:
         yield ("resolutions",), "the run's scenario asks no questions (add a `questions:` section to the scenario)"
         return

@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 import scoringrules
 
-from sim.forecast.questions import BINARY, forecast_table, question_kind
+from sim.forecast.questions import BINARY, AskedQuestion, forecast_table, question_kind
 from sim.forecast.resolutions import Resolution
-from sim.scenario.schema import Question
 
 NO_SKILL_PROBABILITY = 0.5
 RELIABILITY_MINIMUM = 10  # fewer resolved binary questions than this: a reliability diagram is mostly noise
@@ -41,7 +40,7 @@ def bounded(probability: float, replications: int) -> float:
 
 
 def score_questions(
-    questions: Mapping[str, Question], table: pd.DataFrame, resolutions: Mapping[str, Resolution]
+    questions: Mapping[str, AskedQuestion], table: pd.DataFrame, resolutions: Mapping[str, Resolution]
 ) -> pd.DataFrame:
     """One row per question of the run: forecast, answer (empty if unresolved), scores and baseline scores."""
     forecasts = forecast_table(questions, table).set_index("question")
