@@ -95,3 +95,35 @@ def test_provenance_links_claims_to_parameters_and_outcomes():
     assert rows["claim"].tolist() == ["latvia"] and rows["parameter"].tolist() == ["exercise_troops"]
     (moves,) = rows["moves"]
     assert moves[0][0] == "northern_troops" and moves[0][1] == pytest.approx(1.0)
+
+
+def test_state_flows_count_each_transition_once_a_replication_and_date_its_first():
+    """Three replications of an actor a -> b -> c with a counter loop on c; a process row is skipped."""
+    from sim.analysis.flows import ActorStates, state_depths, state_flows
+
+    actor = ActorStates(
+        "door", "shut", ("shut", "ajar", "open"), (("shut", "ajar"), ("ajar", "open"), ("open", "open"))
+    )
+    d = pd.Timestamp
+    events = pd.DataFrame(
+        [
+            (0, d("2025-01-02"), "door", "ajar"),
+            (0, d("2025-01-05"), "door", "open"),
+            (0, d("2025-01-06"), "door", "open"),
+            (0, d("2025-01-07"), "door", "open"),
+            (0, d("2025-01-07"), "door", "hinge.creaks"),
+            (1, d("2025-01-04"), "door", "ajar"),
+            (1, d("2025-01-09"), "door", "open"),
+            (2, d("2025-01-03"), "other", "ajar"),
+        ],
+        columns=["replication", "date", "component", "event"],
+    )
+    flows = state_flows(events, [actor], replications=4).set_index(["from_state", "to_state"])
+    assert flows.loc[("shut", "ajar"), "replications"] == 2
+    assert flows.loc[("shut", "ajar"), "share"] == 0.5
+    assert str(flows.loc[("shut", "ajar"), "median_first_date"]) == "2025-01-03"
+    assert flows.loc[("ajar", "open"), "replications"] == 2
+    assert flows.loc[("open", "open"), "replications"] == 1
+    assert flows.loc[("open", "open"), "entries_per_replication"] == 2
+    assert len(flows) == 3  # no row for the process's log line or another actor's state
+    assert state_depths(actor, actor.declared) == {"shut": 0, "ajar": 1, "open": 2}

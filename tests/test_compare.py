@@ -22,7 +22,7 @@ def troop_comparison(tmp_path_factory) -> Path:
 def test_compare_writes_the_comparison_report_and_tables(troop_comparison):
     for name in ("comparison.html", "comparison.md", "side_by_side.csv", "differences.csv"):
         assert (troop_comparison / name).stat().st_size > 500, name
-    for figure in ("probabilities", "differences", "offensive_timeline", "cdf_exercise_troops"):
+    for figure in ("probabilities", "differences", "timeline_offensive_launched", "cdf_exercise_size"):
         assert (troop_comparison / "plots" / f"{figure}.png").is_file()
     markdown = (troop_comparison / "comparison.md").read_text()
     assert "troops-latvia-100-150k minus troops-belarus-13k" in markdown
@@ -31,11 +31,11 @@ def test_compare_writes_the_comparison_report_and_tables(troop_comparison):
 
 def test_paired_intervals_are_narrower_than_independent_ones(troop_comparison):
     differences = pd.read_csv(troop_comparison / "differences.csv").set_index("outcome")
-    for outcome in ("offensive", "objective_reached", "force_ratio", "reserves_moved"):
+    for outcome in ("offensive.launched", "objective_reached", "force_ratio", "reserves_moved"):
         row = differences.loc[outcome]
         assert row["paired_half_width"] < row["independent_half_width"], outcome
     # The Latvian estimate means more troops, so more offensives: the paired interval excludes zero.
-    assert differences.loc["offensive", "ci_low"] > 0
+    assert differences.loc["offensive.launched", "ci_low"] > 0
 
 
 def test_compare_accepts_finished_runs_and_says_when_they_cannot_be_paired(tmp_path):

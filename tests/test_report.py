@@ -15,6 +15,7 @@ from sim.report import write_report
 from sim.runner import store
 from sim.runner.batch import BatchRequest, run_batch
 from sim.scenario import load_scenario
+from sim.scenario.outcomes import OutcomeCatalogue
 
 
 def test_wilson_interval_matches_published_values():
@@ -24,8 +25,8 @@ def test_wilson_interval_matches_published_values():
 
 
 def test_probability_table_counts_each_yes_no_outcome():
-    table = pd.DataFrame({"replication": range(4), "offensive": [True, False, False, True], "param.x": [True] * 4})
-    row = summary.probability_table(table).set_index("outcome").loc["offensive"]
+    table = pd.DataFrame({"replication": range(4), "a.b": [True, False, False, True], "param.x": [True] * 4})
+    row = summary.probability_table(table).set_index("outcome").loc["a.b"]
     assert (row["count"], row["replications"], row["probability"]) == (2, 4, 0.5)
     assert "param.x" not in summary.probability_table(table)["outcome"].tolist()
 
@@ -33,7 +34,7 @@ def test_probability_table_counts_each_yes_no_outcome():
 def test_cumulative_probability_rises_to_the_share_of_events():
     dates = [dt.date(2025, 9, 1), None, dt.date(2025, 9, 3), None]
     curve = summary.cumulative_probability(
-        pd.DataFrame({"offensive_date": dates}), "offensive_date", dt.date(2025, 8, 31), dt.date(2025, 9, 4)
+        pd.DataFrame({"a.b.date": dates}), "a.b.date", dt.date(2025, 8, 31), dt.date(2025, 9, 4)
     )
     assert curve["probability"].tolist() == [0.0, 0.25, 0.25, 0.5, 0.5]
     assert (curve["ci_low"] <= curve["probability"]).all() and (curve["probability"] <= curve["ci_high"]).all()
@@ -57,14 +58,30 @@ def test_scenario_text_is_escaped_in_html(run_of):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
 
 
-def test_report_without_any_offensive_says_so(run_of):
+def test_report_without_its_given_outcome_says_so(run_of):
     run_dir = run_of(
         "hypotheses: {routine: {weight: 1.0}, coercion: {weight: 0.0}, offensive: {weight: 0.0}}\n"
         "parameters: {offensive_intent_probability: {dist: fixed, value: 0.0, assumption: test}}\n"
     )
-    assert not pq.read_table(run_dir / "replications.parquet").column("offensive").to_numpy().any()
+    assert not pq.read_table(run_dir / "replications.parquet").column("offensive.launched").to_numpy().any()
     write_report(run_dir)
-    assert "No replication launched an offensive." in (run_dir / "report.md").read_text()
+    label = OutcomeCatalogue.from_manifest(store.read_manifest(run_dir)).label("offensive.launched")
+    assert f"No replication had {label}." in (run_dir / "report.md").read_text()
+
+
+def test_report_draws_the_paths_through_every_actor(run_of):
+    run_dir = run_of("")
+    write_report(run_dir)
+    actors = store.read_manifest(run_dir)["scenario_as_run"]["actors"]
+    for actor in actors:
+        assert (run_dir / "plots" / f"flow_{actor}.png").is_file()
+        assert (run_dir / "plots" / f"flow_{actor}.svg").is_file()
+    flows = pd.read_csv(run_dir / "flows.csv")
+    assert set(flows["actor"]) <= set(actors)
+    assert ((flows["share"] > 0) & (flows["share"] <= 1)).all()
+    markdown = (run_dir / "report.md").read_text()
+    assert "## Paths through each actor's states" in markdown
+    assert "plots/flow_offensive.png" in markdown
 
 
 def test_report_refuses_an_incomplete_run(run_of):

@@ -20,10 +20,13 @@ from sim.statistics import wilson_interval
 Z95 = 1.959963984540054
 
 
-def side_by_side(tables: Sequence[pd.DataFrame], names: Sequence[str]) -> pd.DataFrame:
-    """Each yes/no outcome's probability and each numeric outcome's mean, one column per scenario."""
+def side_by_side(
+    tables: Sequence[pd.DataFrame], names: Sequence[str], outcomes: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Each yes/no outcome's probability and each numeric outcome's mean (or those named), one
+    column per scenario."""
     rows = []
-    for outcome in outcome_columns(tables[0], "bool") + outcome_columns(tables[0], "number"):
+    for outcome in _compared(tables[0], outcomes):
         row: dict[str, object] = {
             "outcome": outcome,
             "kind": "probability" if tables[0][outcome].dtype == bool else "mean",
@@ -37,17 +40,19 @@ def side_by_side(tables: Sequence[pd.DataFrame], names: Sequence[str]) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def paired_differences(reference: pd.DataFrame, other: pd.DataFrame, paired: bool) -> pd.DataFrame:
+def paired_differences(
+    reference: pd.DataFrame, other: pd.DataFrame, paired: bool, outcomes: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Difference (other - reference) of each outcome's mean, with its 95% interval.
 
     Paired: the mean of per-replication differences, +/- 1.96 sd(d) / sqrt(n), where the
     two runs share seeds. Independent: +/- 1.96 sqrt(var_a / n_a + var_b / n_b), what two
     unrelated samples would give. `narrowing` = independent width / paired width.
-    Outcomes some replications lack (a warning time needs an offensive) are compared as
+    Outcomes some replications lack (a number never set in them) are compared as
     independent samples of the replications that have them.
     """
     rows = []
-    for outcome in outcome_columns(reference, "bool") + outcome_columns(reference, "number"):
+    for outcome in _compared(reference, outcomes):
         a = reference[outcome].astype(float).to_numpy()
         b = other[outcome].astype(float).to_numpy()
         difference = float(np.nanmean(b) - np.nanmean(a)) if len(a) and len(b) else math.nan
@@ -72,6 +77,12 @@ def paired_differences(reference: pd.DataFrame, other: pd.DataFrame, paired: boo
         row["ci_low"], row["ci_high"] = row["difference"] - half, row["difference"] + half
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _compared(table: pd.DataFrame, outcomes: Sequence[str] | None) -> list[str]:
+    if outcomes is not None:
+        return list(outcomes)
+    return outcome_columns(table, "bool") + outcome_columns(table, "number")
 
 
 def _variance_of_mean(values: np.ndarray) -> float:

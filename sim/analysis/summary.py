@@ -30,15 +30,15 @@ def outcome_columns(table: pd.DataFrame, kind: str) -> list[str]:
             chosen.append(name)
         elif kind == "number" and pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
             chosen.append(name)
-        elif kind == "date" and name.endswith("_date"):
+        elif kind == "date" and name.endswith(".date"):
             chosen.append(name)
     return chosen
 
 
-def probability_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Each yes/no outcome: count, probability and its 95% Wilson interval."""
+def probability_table(table: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Each yes/no outcome (or those named): count, probability and its 95% Wilson interval."""
     rows = []
-    for name in outcome_columns(table, "bool"):
+    for name in outcome_columns(table, "bool") if columns is None else columns:
         successes, trials = int(table[name].sum()), int(table[name].count())
         low, high = wilson_interval(successes, trials)
         rows.append(
@@ -58,7 +58,7 @@ def numeric_table(table: pd.DataFrame, columns: list[str] | None = None) -> pd.D
     """Each numeric outcome (or those named): replications that have it, mean with its Monte
     Carlo standard error and 95% interval, standard deviation and 5/25/50/75/95 percentiles."""
     rows = []
-    for name in columns or outcome_columns(table, "number"):
+    for name in outcome_columns(table, "number") if columns is None else columns:
         values = table[name].dropna().to_numpy(dtype=float)
         row: dict[str, object] = {"outcome": name, "replications": len(values)}
         row.update(mean_interval(values))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -11,8 +11,10 @@ from matplotlib.figure import Figure
 from sim.plots.style import MARKERS, colour, label, new_figure
 
 
-def probabilities_side_by_side(side: pd.DataFrame, names: Sequence[str]) -> Figure:
-    """Each yes/no outcome's probability per scenario, with 95% intervals."""
+def probabilities_side_by_side(
+    side: pd.DataFrame, names: Sequence[str], name_of: Callable[[str], str] = label
+) -> Figure:
+    """Each yes/no outcome's probability per scenario, with 95% intervals (`name_of` names the outcomes)."""
     rows = side[side["kind"] == "probability"].iloc[::-1]
     figure = new_figure(7.5, 0.5 * len(rows) + 1.5)
     axes = figure.add_subplot()
@@ -31,7 +33,7 @@ def probabilities_side_by_side(side: pd.DataFrame, names: Sequence[str]) -> Figu
             capsize=2,
             label=name,
         )
-    axes.set_yticks(y, [label(o) for o in rows["outcome"]])
+    axes.set_yticks(y, [name_of(o) for o in rows["outcome"]])
     axes.set_xlim(0, 1)
     axes.set_xlabel("probability (95% Wilson interval)")
     axes.set_title("Outcome probabilities by scenario")
@@ -41,7 +43,7 @@ def probabilities_side_by_side(side: pd.DataFrame, names: Sequence[str]) -> Figu
 
 
 def overlaid_cdfs(samples: Mapping[str, np.ndarray], outcome: str) -> Figure:
-    """Empirical CDFs of one numeric outcome, one line per scenario."""
+    """Empirical CDFs of one numeric outcome (named as the axis should read), one line per scenario."""
     figure = new_figure(7.0, 3.6)
     axes = figure.add_subplot()
     for index, (name, values) in enumerate(samples.items()):
@@ -51,15 +53,17 @@ def overlaid_cdfs(samples: Mapping[str, np.ndarray], outcome: str) -> Figure:
                 values, np.arange(1, len(values) + 1) / len(values), where="post", color=colour(index), label=name
             )
     axes.set_ylim(0, 1)
-    axes.set_xlabel(label(outcome))
+    axes.set_xlabel(outcome)
     axes.set_ylabel("share of replications at or below")
-    axes.set_title(f"Distribution of {label(outcome)} by scenario")
+    axes.set_title(f"Distribution of {outcome} by scenario")
     axes.legend(fontsize="small")
     axes.grid(alpha=0.3)
     return figure
 
 
-def paired_difference_plot(differences: Mapping[str, pd.DataFrame], outcomes: Sequence[str]) -> Figure:
+def paired_difference_plot(
+    differences: Mapping[str, pd.DataFrame], outcomes: Sequence[str], name_of: Callable[[str], str] = label
+) -> Figure:
     """Differences of probabilities to the reference scenario, in percentage points: the paired
     interval (thick) inside the one independent samples would give (thin)."""
     figure = new_figure(7.5, 0.5 * len(outcomes) * max(len(differences), 1) + 1.5)
@@ -76,7 +80,7 @@ def paired_difference_plot(differences: Mapping[str, pd.DataFrame], outcomes: Se
             if not np.isnan(paired):
                 axes.plot([d - paired, d + paired], [y, y], color=colour(index), linewidth=4)
             axes.plot([d], [y], MARKERS[index % len(MARKERS)], color=colour(index))
-            y_labels.append(f"{label(outcome)}: {name}")
+            y_labels.append(f"{name_of(outcome)}: {name}")
             y += 1
     axes.axvline(0, color="black", linewidth=0.8)
     axes.set_yticks(range(len(y_labels)), y_labels, fontsize="small")

@@ -6,29 +6,9 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.plots.style import colour, label, new_figure
-
-
-def troop_distribution(table: pd.DataFrame) -> Figure:
-    """Histogram of troops in the exercise, and of those positioned toward Ukraine's north."""
-    figure = new_figure()
-    axes = figure.add_subplot()
-    series = {
-        "all participants": table["exercise_troops"].dropna().to_numpy(dtype=float) / 1000,
-        "toward the northern border": table["northern_troops"].dropna().to_numpy(dtype=float) / 1000,
-    }
-    edges = np.histogram_bin_edges(np.concatenate(list(series.values())), bins=80)
-    for index, (name, values) in enumerate(series.items()):
-        axes.hist(values, bins=edges, color=colour(index), alpha=0.6, label=name)
-    axes.set_xlabel("troops (thousands)")
-    axes.set_ylabel("replications")
-    axes.set_title("Troops in Zapad-2025 across replications")
-    axes.legend()
-    axes.grid(alpha=0.3)
-    return figure
 
 
 def outcome_distributions(samples: Mapping[str, np.ndarray]) -> Figure:

@@ -1,8 +1,9 @@
-"""Probabilities of the yes/no outcomes, overall and per group (hypothesis, summit outcome)."""
+"""Probabilities of the yes/no outcomes, overall and per group (a hypothesis, a categorical parameter)."""
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -29,9 +30,13 @@ def outcome_probabilities(probabilities: pd.DataFrame) -> Figure:
     return figure
 
 
-def probabilities_by_group(by_group: pd.DataFrame, group: str, outcomes: list[str]) -> Figure:
-    """Grouped bars: each outcome's probability (with 95% interval) within each group."""
-    figure = new_figure(7.5, 4.2)
+def probabilities_by_group(
+    by_group: pd.DataFrame, group: str, outcomes: list[str], name_of: Callable[[str], str] = label
+) -> Figure:
+    """Grouped bars: each outcome's probability (with 95% interval) within each group.
+
+    `name_of` names the outcomes and the group column (default: the column name in words)."""
+    figure = new_figure(max(7.5, 1.1 * len(outcomes) + 1.5), 4.2)
     axes = figure.add_subplot()
     groups = by_group[group].astype(str).tolist()
     width = 0.8 / max(len(groups), 1)
@@ -43,10 +48,10 @@ def probabilities_by_group(by_group: pd.DataFrame, group: str, outcomes: list[st
         position = x - 0.4 + width * (index + 0.5)
         axes.bar(position, p, width, color=colour(index), label=f"{label(groups[index])} ({row['share']:.0%})")
         axes.errorbar(position, p, yerr=[p - low, high - p], fmt="none", ecolor="black", capsize=2, linewidth=0.8)
-    axes.set_xticks(x, [textwrap.fill(label(name), 12) for name in outcomes])
+    axes.set_xticks(x, [textwrap.fill(name_of(name), 14) for name in outcomes], fontsize="small")
     axes.set_ylim(0, 1)
     axes.set_ylabel("probability (95% interval)")
-    axes.set_title(f"Outcomes by {label(group)}")
-    axes.legend(title=f"{label(group)} (share)", fontsize="small")
+    axes.set_title(f"Outcomes by {name_of(group)}")
+    axes.legend(title=f"{name_of(group)} (share)", fontsize="small")
     axes.grid(axis="y", alpha=0.3)
     return figure

@@ -13,6 +13,7 @@ from sim.analysis.provenance import CORRELATION_ROWS
 from sim.report.build import Report, build_report
 from sim.report.compare import Compared, build_comparison
 from sim.report.experiment import build_experiment_report
+from sim.report.plan import group_columns
 from sim.runner import store
 
 __all__ = ["Report", "build_report", "write_comparison", "write_experiment_report", "write_report"]
@@ -33,8 +34,11 @@ def write_report(run_dir: Path) -> Path:
     """Write the report files of a complete run into its directory; return the HTML path."""
     manifest = complete_manifest(run_dir)
     sample = _leading_rows(run_dir / store.REPLICATIONS, CORRELATION_ROWS)
-    report = build_report(manifest, outcome_table(run_dir), sample=sample)
+    table = outcome_table(run_dir, group_columns(manifest["scenario_as_run"]))
+    report = build_report(manifest, table, sample=sample, events=state_entries(run_dir, manifest))
     write_figures(run_dir / "plots", report)
+    for name, frame in report.tables.items():
+        store.atomic_write_text(run_dir / name, frame.to_csv(index=False))
     store.atomic_write_text(run_dir / "report.md", report.markdown)
     store.atomic_write_text(run_dir / "report.html", report.html)
     return run_dir / "report.html"
@@ -86,11 +90,23 @@ def complete_manifest(run_dir: Path, kind: str = "run") -> dict[str, Any]:
     return manifest
 
 
-def outcome_table(run_dir: Path) -> pd.DataFrame:
-    """Outcome columns only, text as categories: a million rows stay well under a gigabyte."""
+def outcome_table(run_dir: Path, parameters: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
+    """Outcome columns only (and the `param.NAME` columns asked for), text as categories: a
+    million rows stay well under a gigabyte."""
     path = run_dir / store.REPLICATIONS
-    columns = [name for name in pq.read_schema(path).names if not name.startswith("param.")]
+    names = pq.read_schema(path).names
+    columns = [name for name in names if not name.startswith("param.") or name in parameters]
     return pq.read_table(path, columns=columns).to_pandas(strings_to_categorical=True)
+
+
+def state_entries(run_dir: Path, manifest: dict[str, Any]) -> pd.DataFrame | None:
+    """The event log's rows of actors (state entries, and their processes' rows), in file order."""
+    path = run_dir / store.EVENTS
+    actors = sorted(manifest["scenario_as_run"].get("actors", {}))
+    if not actors or not path.is_file():
+        return None
+    columns = ["replication", "date", "component", "event"]
+    return pq.read_table(path, columns=columns, filters=[("component", "in", actors)]).to_pandas()
 
 
 def write_figures(folder: Path, report: Report) -> None:

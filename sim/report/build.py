@@ -10,28 +10,20 @@ import base64
 import datetime as dt
 import functools
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from matplotlib.figure import Figure
 
-from sim.analysis import provenance, summary
+from sim.analysis import flows, provenance, summary
 from sim.forecast.questions import forecast_table, questions_of
 from sim.plots import distributions, outcomes, timelines
-
-HEADLINE_OUTCOMES = ("ceasefire", "sanctions", "offensive", "objective_reached", "oreshnik_operational")
-# Outcomes that only mean something once an offensive has begun, summarised over those replications.
-OFFENSIVE_OUTCOMES = ["force_ratio", "warning_days", "combat_days", "advance_km", "attacker_losses", "defender_losses"]
-GROUPS = (("hypothesis", "intent hypothesis"), ("summit_outcome", "summit outcome"))
-TIMELINE_EVENTS = {
-    "ceasefire": "ceasefire_date",
-    "sanctions": "sanctions_date",
-    "offensive": "offensive_date",
-    "oreshnik operational": "oreshnik_date",
-}
-CONVERGENCE_OUTCOME = "offensive"
+from sim.plots import flows as flow_plots
+from sim.report.plan import ReportPlan, column_label, file_name, report_plan
+from sim.scenario.outcomes import OutcomeCatalogue
 
 
 @dataclass(frozen=True)
@@ -57,103 +49,186 @@ class Report:
     markdown: str
     html: str
     figures: list[ReportFigure]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # file name -> table, written as CSV
 
 
-def build_report(manifest: dict[str, Any], table: pd.DataFrame, sample: pd.DataFrame | None = None) -> Report:
+def build_report(
+    manifest: dict[str, Any],
+    table: pd.DataFrame,
+    sample: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+) -> Report:
     """The report of one run: its numbers, per-group readings, figures and sources.
 
-    `table` needs the outcome columns of every replication; `sample`, the leading rows with
-    the drawn parameters too, for the provenance table (default: `table` itself).
+    `table` needs the outcome columns of every replication (and the `param.NAME` columns
+    the scenario's report groups by); `sample`, the leading rows with the drawn parameters
+    too, for the provenance table (default: `table` itself); `events`, the event log's
+    replication, date, component and event columns, for the paths through each actor's
+    states (left out without it).
     """
     scenario = manifest["scenario_as_run"]
+    catalogue = OutcomeCatalogue.from_manifest(manifest)
+    plan = report_plan(scenario, catalogue, list(table.columns))
     start, horizon = dt.date.fromisoformat(scenario["start"]), dt.date.fromisoformat(scenario["horizon"])
-    probabilities = summary.probability_table(table)
-    offensives = table[table["offensive"]]
-    groups = [_group_view(table, column, text) for column, text in GROUPS]
+    probabilities = summary.probability_table(table, plan.probabilities)
+    given = table[table[plan.given].astype(bool)] if plan.given else table.iloc[:0]
+    given_label = plan.label(plan.given) if plan.given else ""
+    groups = [_group_view(table, plan, group.column, group.label) for group in plan.groups]
     curves = {
-        name: summary.cumulative_probability(table, column, start, horizon) for name, column in TIMELINE_EVENTS.items()
+        plan.label(name): summary.cumulative_probability(table, str(catalogue[name].date_column), start, horizon)
+        for name in plan.timeline
     }
-    numeric_names = [n for n in summary.outcome_columns(table, "number") if n not in OFFENSIVE_OUTCOMES]
-    samples = {name: table[name].to_numpy(dtype=float) for name in numeric_names}
+    samples = {_with_unit(plan, name): table[name].to_numpy(dtype=float) for name in plan.distributions}
     samples.update(
-        {f"{name} (given an offensive)": offensives[name].to_numpy(dtype=float) for name in OFFENSIVE_OUTCOMES}
+        {
+            f"{_with_unit(plan, name)} (given {given_label})": given[name].to_numpy(dtype=float)
+            for name in plan.given_outcomes
+        }
     )
     report_figures = [
         ReportFigure(
             "outcome_probabilities",
             "Outcome probabilities",
             "Bar chart of the probability of each yes/no outcome with 95% Wilson intervals: "
-            + "; ".join(f"{r.outcome} {r.probability:.1%}" for r in probabilities.itertuples()),
-            outcomes.outcome_probabilities(probabilities),
-        ),
-        ReportFigure(
-            "timeline",
-            "Over time",
-            "Step curves of the cumulative probability, from "
-            f"{start} to {horizon}, of: "
-            + "; ".join(f"{name} (ending at {curve['probability'].iloc[-1]:.1%})" for name, curve in curves.items()),
-            timelines.cumulative_timelines(curves, "Probability that each has happened, by date"),
-        ),
-        *[
-            ReportFigure(
-                f"by_{group['column']}",
-                f"Outcomes by {group['label']}",
-                f"Grouped bars of the probabilities of {', '.join(group['outcomes'])} within each {group['label']}: "
-                + "; ".join(
-                    f"{row[group['column']]}: " + ", ".join(f"{o} {row[o]:.1%}" for o in group["outcomes"])
-                    for row in group["rows"]
-                ),
-                outcomes.probabilities_by_group(pd.DataFrame(group["rows"]), group["column"], group["outcomes"]),
-            )
-            for group in groups
-        ],
-        ReportFigure(
-            "troop_distribution",
-            "Troops in the exercise",
-            "Histogram of Zapad-2025 troop numbers across replications, all participants and those "
-            "toward Ukraine's northern border",
-            distributions.troop_distribution(table),
-        ),
-        ReportFigure(
-            "distributions",
-            "Distributions of the numeric outcomes",
-            "Small multiples, one per numeric outcome, each a histogram with its empirical cumulative "
-            "distribution: " + ", ".join(samples),
-            distributions.outcome_distributions(samples),
-        ),
-        ReportFigure(
-            "convergence",
-            f"Convergence of P({CONVERGENCE_OUTCOME})",
-            f"Line of the running estimate of the probability of {CONVERGENCE_OUTCOME} against the number of "
-            f"replications (log scale) with its 95% interval, ending at {table[CONVERGENCE_OUTCOME].mean():.1%}",
-            timelines.convergence(table[CONVERGENCE_OUTCOME].to_numpy(dtype=float), CONVERGENCE_OUTCOME),
+            + "; ".join(f"{plan.label(r.outcome)} {r.probability:.1%}" for r in probabilities.itertuples()),
+            outcomes.outcome_probabilities(
+                probabilities.assign(outcome=[plan.label(n) for n in probabilities["outcome"]])
+            ),
         ),
     ]
-    questions = questions_of(scenario)
+    if curves:
+        report_figures.append(
+            ReportFigure(
+                "timeline",
+                "Over time",
+                "Step curves of the cumulative probability, from "
+                f"{start} to {horizon}, of: "
+                + "; ".join(
+                    f"{name} (ending at {curve['probability'].iloc[-1]:.1%})" for name, curve in curves.items()
+                ),
+                timelines.cumulative_timelines(curves, "Probability that each has happened, by date"),
+            )
+        )
+    for group in groups:
+        report_figures.append(
+            ReportFigure(
+                f"by_{file_name(group['column'])}",
+                f"Outcomes by {group['label']}",
+                f"Grouped bars of the probabilities of {', '.join(plan.label(o) for o in group['outcomes'])} "
+                f"within each {group['label']}: "
+                + "; ".join(
+                    f"{row[group['column']]}: " + ", ".join(f"{plan.label(o)} {row[o]:.1%}" for o in group["outcomes"])
+                    for row in group["rows"]
+                ),
+                outcomes.probabilities_by_group(
+                    pd.DataFrame(group["rows"]), group["column"], group["outcomes"], plan.label
+                ),
+            )
+        )
+    if samples:
+        report_figures.append(
+            ReportFigure(
+                "distributions",
+                "Distributions of the numeric outcomes",
+                "Small multiples, one per numeric outcome, each a histogram with its empirical cumulative "
+                "distribution: " + ", ".join(samples),
+                distributions.outcome_distributions(samples),
+            )
+        )
+    if plan.convergence:
+        name = plan.label(plan.convergence)
+        values = table[plan.convergence].to_numpy(dtype=float)
+        report_figures.append(
+            ReportFigure(
+                "convergence",
+                f"Convergence of P({name})",
+                f"Line of the running estimate of the probability of {name} against the number of "
+                f"replications (log scale) with its 95% interval, ending at {values.mean():.1%}",
+                timelines.convergence(values, name),
+            )
+        )
+    flow_table, flow_figures = _flows(scenario, catalogue, table, events)
+    questions = questions_of(scenario, catalogue)
     context = {
         "manifest": manifest,
         "scenario": scenario,
+        "catalogue": catalogue,
         "forecasts": forecast_table(questions, table).to_dict("records") if questions else [],
-        "headline": [r for r in probabilities.itertuples() if r.outcome in HEADLINE_OUTCOMES],
+        "headline": sorted(
+            (r for r in probabilities.itertuples() if r.outcome in plan.headline),
+            key=lambda r: plan.headline.index(r.outcome),
+        ),
         "probabilities": list(probabilities.itertuples()),
-        "numeric": list(summary.numeric_table(table, numeric_names).itertuples()),
-        "given_offensive": list(summary.numeric_table(offensives, OFFENSIVE_OUTCOMES).itertuples()),
-        "offensive_count": len(offensives),
-        "combat_ends": offensives["combat_end"].value_counts().to_dict() if len(offensives) else {},
+        "numeric": list(summary.numeric_table(table, plan.numeric).itertuples()),
+        "given": plan.given,
+        "given_label": given_label,
+        "given_numeric": list(summary.numeric_table(given, plan.given_outcomes).itertuples()),
+        "given_count": len(given),
         "groups": groups,
         "figures": report_figures,
+        "flow_figures": flow_figures,
         "claims": scenario.get("claims", {}),
         "provenance": _provenance_rows(scenario, table if sample is None else sample),
         "percentiles": summary.PERCENTILES,
         "bootstrap_limit": summary.BOOTSTRAP_LIMIT,
     }
-    return render_report("report", context, report_figures)
+    tables = {"flows.csv": flow_table} if events is not None else {}
+    return render_report("report", context, [*report_figures, *flow_figures], tables)
 
 
-def _group_view(table: pd.DataFrame, column: str, text: str) -> dict[str, Any]:
-    outcome_names = [name for name in HEADLINE_OUTCOMES if name in table.columns]
+def _flows(
+    scenario: dict[str, Any], catalogue: OutcomeCatalogue, table: pd.DataFrame, events: pd.DataFrame | None
+) -> tuple[pd.DataFrame, list[ReportFigure]]:
+    """The paths through each actor's states: the flows table and one figure an actor."""
+    if events is None:
+        return pd.DataFrame(columns=flows.FLOW_COLUMNS), []
+    actors = flows.actors_of(scenario, catalogue)
+    table_of_flows = flows.state_flows(events, actors, len(table))
+    figures = []
+    for actor in actors:
+        taken = table_of_flows[table_of_flows["actor"] == actor.name]
+        label = actor_label(scenario, actor.name)
+        states = {s: column_label(catalogue, f"{actor.name}.{s}").removeprefix(f"{label}: ") for s in actor.states}
+        figures.append(
+            ReportFigure(
+                f"flow_{file_name(actor.name)}",
+                f"Paths through the states of {label}",
+                f"Diagram of the states of {label}, starting from {states[actor.initial]}, and the transitions "
+                "replications took between them: "
+                + "; ".join(
+                    f"{states.get(r.from_state, r.from_state)} to {states.get(r.to_state, r.to_state)} "
+                    f"{r.share:.1%} (median first date {r.median_first_date})"
+                    for r in taken.itertuples()
+                ),
+                flow_plots.state_flow(
+                    label,
+                    actor.states,
+                    states,
+                    actor.initial,
+                    flows.state_depths(actor, actor.declared),
+                    flows.entry_shares(table, actor),
+                    taken,
+                    actor.declared,
+                ),
+            )
+        )
+    return table_of_flows, figures
+
+
+def actor_label(scenario: dict[str, Any], actor: str) -> str:
+    """An actor as reports name it: its `label`, else its name in words."""
+    return scenario["actors"][actor].get("label") or actor.replace("_", " ")
+
+
+def _with_unit(plan: ReportPlan, name: str) -> str:
+    unit = plan.unit(name)
+    return f"{plan.label(name)} ({unit})" if unit else plan.label(name)
+
+
+def _group_view(table: pd.DataFrame, plan: ReportPlan, column: str, text: str) -> dict[str, Any]:
+    outcome_names = plan.headline
     frame = summary.probabilities_by(table, column, outcome_names)
-    means = summary.means_by(table, column, summary.outcome_columns(table, "number"))
+    means = summary.means_by(table, column, [*plan.numeric, *plan.given_outcomes])
     return {
         "column": column,
         "label": text,
@@ -170,12 +245,18 @@ def _provenance_rows(scenario: dict[str, Any], table: pd.DataFrame) -> list[dict
     return provenance.provenance_table(scenario, table).to_dict("records")
 
 
-def render_report(template: str, context: dict[str, Any], figures: list[ReportFigure]) -> Report:
+def render_report(
+    template: str,
+    context: dict[str, Any],
+    figures: list[ReportFigure],
+    tables: dict[str, pd.DataFrame] | None = None,
+) -> Report:
     """A report from `<template>.md.j2` and `<template>.html.j2` (the HTML escapes all text)."""
     return Report(
         markdown=templates(autoescape=False).get_template(f"{template}.md.j2").render(context),
         html=templates(autoescape=True).get_template(f"{template}.html.j2").render(context),
         figures=figures,
+        tables=tables or {},
     )
 
 
@@ -195,11 +276,23 @@ def templates(autoescape: bool) -> Environment:
     environment.filters["signed_num"] = lambda value: (
         "n/a" if pd.isna(value) else ("+" if value >= 0 else "") + format_number(value)
     )
-    environment.filters["label"] = lambda name: str(name).replace("_", " ")
+    environment.filters["label"] = label_filter
+    environment.filters["words"] = lambda name: str(name).replace("_", " ")  # a hypothesis, a category, a parameter
+    environment.filters["slug"] = file_name
     environment.filters["cell"] = lambda text: str(text).replace("|", "\\|").replace("\n", " ")
     environment.filters["posterior_view"] = posterior_view
     environment.filters["reading"] = describe_reading
     return environment
+
+
+@pass_context
+def label_filter(context: Context, name: Any) -> str:
+    """An outcome's label from the report's catalogue (`catalogue` in the context); else the name
+    with underscores as spaces."""
+    catalogue = context.get("catalogue")
+    if catalogue is not None:
+        return column_label(catalogue, str(name))
+    return str(name).replace("_", " ")
 
 
 def format_number(value: Any) -> str:

@@ -15,16 +15,10 @@ from sim.forecast.questions import forecast_table, questions_of
 from sim.plots import comparison as comparison_plots
 from sim.plots import timelines
 from sim.report.build import Report, ReportFigure, render_report
+from sim.report.plan import file_name, report_plan
+from sim.scenario.outcomes import OutcomeCatalogue
 
-OVERLAID_OUTCOMES = ("exercise_troops", "northern_troops", "force_ratio", "warning_days", "advance_km")
-DIFFERENCE_OUTCOMES = (
-    "ceasefire",
-    "sanctions",
-    "belarus_joins",
-    "offensive",
-    "objective_reached",
-    "oreshnik_operational",
-)
+TIMELINE_FIGURES = 3  # dated outcomes drawn per scenario side by side, from the reference's timeline
 
 
 @dataclass(frozen=True)
@@ -37,60 +31,78 @@ class Compared:
 
 
 def build_comparison(runs: Sequence[Compared]) -> tuple[Report, pd.DataFrame, pd.DataFrame]:
-    """The comparison report, the side-by-side table and the table of differences to the first run."""
+    """The comparison report, the side-by-side table and the table of differences to the first run.
+
+    What is compared comes from the first (reference) run's scenario: its yes/no and numeric
+    outcomes that every run has, its headline for the differences, its timeline and distributions.
+    """
     names = [run.name for run in runs]
     paired = _paired(runs)
-    side = comparison.side_by_side([run.table for run in runs], names)
-    differences = {run.name: comparison.paired_differences(runs[0].table, run.table, paired) for run in runs[1:]}
+    catalogue = OutcomeCatalogue.from_manifest(runs[0].manifest)
+    shared = [c for c in runs[0].table.columns if all(c in run.table.columns for run in runs[1:])]
+    plan = report_plan(runs[0].manifest["scenario_as_run"], catalogue, shared)
+    compared = [*plan.probabilities, *plan.numeric, *plan.given_outcomes]
+    side = comparison.side_by_side([run.table for run in runs], names, compared)
+    differences = {
+        run.name: comparison.paired_differences(runs[0].table, run.table, paired, compared) for run in runs[1:]
+    }
     long_differences = pd.concat(
         [frame.assign(scenario=name, reference=names[0]) for name, frame in differences.items()], ignore_index=True
     )
-    shown = [o for o in DIFFERENCE_OUTCOMES if o in side["outcome"].tolist()]
+    shown = plan.headline
     figures = [
         ReportFigure(
             "probabilities",
             "Outcome probabilities by scenario",
-            "Dot plot of each yes/no outcome's probability per scenario with 95% intervals: "
+            "Dot plot of each headline outcome's probability per scenario with 95% intervals: "
             + "; ".join(
-                f"{row['outcome']}: " + ", ".join(f"{n} {row[n]:.1%}" for n in names)
-                for row in side[side["kind"] == "probability"].to_dict("records")
+                f"{plan.label(row['outcome'])}: " + ", ".join(f"{n} {row[n]:.1%}" for n in names)
+                for row in side[side["outcome"].isin(shown)].to_dict("records")
             ),
-            comparison_plots.probabilities_side_by_side(side, names),
+            comparison_plots.probabilities_side_by_side(side[side["outcome"].isin(shown)], names, plan.label),
         ),
         ReportFigure(
             "differences",
             f"Differences to {names[0]}",
-            "Interval plot of the difference of each outcome to the reference scenario: "
+            "Interval plot of the difference of each headline outcome to the reference scenario: "
             + "; ".join(
-                f"{name} {row.outcome} {row.difference:+.3g}"
+                f"{name} {plan.label(row.outcome)} {row.difference:+.3g}"
                 for name, frame in differences.items()
                 for row in frame[frame["outcome"].isin(shown)].itertuples()
             ),
-            comparison_plots.paired_difference_plot(differences, shown),
+            comparison_plots.paired_difference_plot(differences, shown, plan.label),
         ),
-        ReportFigure(
-            "offensive_timeline",
-            "When an offensive starts, by scenario",
-            "Step curves of the cumulative probability that an offensive has started, one per scenario, ending at "
-            + ", ".join(f"{run.name} {run.table['offensive'].mean():.1%}" for run in runs),
-            timelines.cumulative_timelines(
-                {run.name: _curve(run, "offensive_date") for run in runs}, "Probability that an offensive has started"
-            ),
-        ),
-        *[
+    ]
+    for outcome in plan.timeline[:TIMELINE_FIGURES]:
+        date_column = str(catalogue[outcome].date_column)
+        label = plan.label(outcome)
+        figures.append(
             ReportFigure(
-                f"cdf_{outcome}",
-                f"Distribution of {outcome.replace('_', ' ')}",
-                f"Empirical cumulative distributions of {outcome.replace('_', ' ')}, one line per scenario; medians "
-                + ", ".join(f"{run.name} {np.nanmedian(run.table[outcome].to_numpy(dtype=float)):.3g}" for run in runs),
-                comparison_plots.overlaid_cdfs(
-                    {run.name: run.table[outcome].to_numpy(dtype=float) for run in runs}, outcome
+                f"timeline_{file_name(outcome)}",
+                f"When {label} first happens, by scenario",
+                f"Step curves of the cumulative probability of {label}, one per scenario, ending at "
+                + ", ".join(f"{run.name} {run.table[outcome].mean():.1%}" for run in runs),
+                timelines.cumulative_timelines(
+                    {run.name: _curve(run, date_column) for run in runs}, f"Probability of {label}, by date"
                 ),
             )
-            for outcome in OVERLAID_OUTCOMES
-            if all(run.table[outcome].notna().any() for run in runs)
-        ],
-    ]
+        )
+    for outcome in [*plan.distributions, *plan.given_outcomes]:
+        if not all(run.table[outcome].notna().any() for run in runs):
+            continue
+        label = plan.label(outcome)
+        figures.append(
+            ReportFigure(
+                f"cdf_{file_name(outcome)}",
+                f"Distribution of {label}",
+                f"Empirical cumulative distributions of {label}, one line per scenario; medians "
+                + ", ".join(f"{run.name} {np.nanmedian(run.table[outcome].to_numpy(dtype=float)):.3g}" for run in runs),
+                comparison_plots.overlaid_cdfs(
+                    {run.name: run.table[outcome].to_numpy(dtype=float) for run in runs},
+                    label + (f" ({plan.unit(outcome)})" if plan.unit(outcome) else ""),
+                ),
+            )
+        )
     narrowing = long_differences["narrowing"].replace([np.inf], np.nan).dropna()
     context = {
         "runs": runs,
@@ -101,6 +113,7 @@ def build_comparison(runs: Sequence[Compared]) -> tuple[Report, pd.DataFrame, pd
         "median_narrowing": float(narrowing.median()) if len(narrowing) else float("nan"),
         "figures": figures,
         "forecasts": _forecasts(runs),
+        "catalogue": catalogue,
     }
     report = render_report("compare", context, figures)
     return report, side, long_differences
@@ -110,7 +123,7 @@ def _forecasts(runs: Sequence[Compared]) -> dict[str, list[dict[str, Any]]]:
     """The forecast questions of each scenario that asks any, by scenario name."""
     forecasts = {}
     for run in runs:
-        questions = questions_of(run.manifest["scenario_as_run"])
+        questions = questions_of(run.manifest["scenario_as_run"], OutcomeCatalogue.from_manifest(run.manifest))
         if questions:
             forecasts[run.name] = forecast_table(questions, run.table).to_dict("records")
     return forecasts
