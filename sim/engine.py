@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import simpy
 
 from sim.mechanics.compile import Machine, compile_machine
 from sim.mechanics.interpreter import Replication as World
@@ -37,7 +36,7 @@ class CompiledScenario:
     hypothesis_weights: dict[str, float]
     parameter_names: tuple[str, ...]  # sorted: the order parameters take their uniforms
     distributions: dict[str, dict[str, DistributionBase]]  # hypothesis -> parameter -> distribution
-    machine: Machine
+    machines: dict[str, Machine]  # hypothesis -> its mechanics (shared unless it changes them)
     outcomes: OutcomeCatalogue
 
 
@@ -51,10 +50,12 @@ class Replication:
 
 def compile_scenario(scenario: Scenario) -> CompiledScenario:
     """Check the scenario against what the model reads; raise ScenarioError if it falls short."""
-    machine, problems = compile_machine(scenario)
-    outcomes = outcome_catalogue(scenario)
-    problems = [*problems, *check_questions(scenario, outcomes), *check_report(scenario, outcomes)]
-    if problems or machine is None:
+    machines, problems = compile_machine(scenario)
+    if problems:
+        raise ScenarioError(sorted_problems(problems))
+    outcomes = outcome_catalogue(scenario, machines.values())
+    problems = [*check_questions(scenario, outcomes), *check_report(scenario, outcomes)]
+    if problems:
         raise ScenarioError(sorted_problems(problems))
     names = tuple(sorted(scenario.parameters))
     distributions = {
@@ -66,7 +67,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         hypothesis_weights={name: h.weight for name, h in scenario.hypotheses.items()},
         parameter_names=names,
         distributions=distributions,
-        machine=machine,
+        machines=machines,
         outcomes=outcomes,
     )
 
@@ -167,7 +168,7 @@ def run_chunk(compiled: CompiledScenario, seed: int, indices: range, pins: Mappi
     rows = zip(*(parameters[name].tolist() for name in names), strict=True)
     for stream, hypothesis, values in zip(streams, hypotheses.tolist(), rows, strict=True):
         params = dict(zip(names, values, strict=True))
-        result = World(compiled.machine, stream, params).run()
+        result = World(compiled.machines[hypothesis], stream, params).run()
         results.append(result)
         events.add(sorted(result.events, key=operator.itemgetter(0)))
     return Chunk(np.asarray(indices, dtype=np.int64), hypotheses, parameters, results, events)

@@ -128,7 +128,14 @@ def test_the_language_reproduces_the_first_edition(scenario: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "scenario",
-    ["intent-coercion", "intent-routine", "second-summit", "summit-no-deal", "troops-belarus-13k", "troops-latvia-100-150k"],
+    [
+        "intent-coercion",
+        "intent-routine",
+        "second-summit",
+        "summit-no-deal",
+        "troops-belarus-13k",
+        "troops-latvia-100-150k",
+    ],
 )
 def test_every_other_scenario_reproduces_the_first_edition(scenario: str) -> None:
     assert _disagreements(scenario) == []

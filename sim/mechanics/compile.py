@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import ValidationError
 
 from sim.mechanics import builtins
 from sim.mechanics.expressions import (
@@ -27,9 +29,10 @@ from sim.mechanics.expressions import (
     compile_expression,
     did_you_mean,
 )
-from sim.scenario.actors import Effect, Transition, Variable
+from sim.scenario.actors import Actor, ActorSet, Effect, Transition, Variable, actors_under
 from sim.scenario.distributions import WEIGHT_TOLERANCE, DistributionBase
 from sim.scenario.errors import Position, Problem
+from sim.scenario.pydantic_errors import problems_from_pydantic
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import VALUE, FieldPath, locate
 
@@ -90,7 +93,6 @@ class CompiledTransition:
         object.__setattr__(self, "key", f"{self.actor}.{self.state}.{self.name}")
 
 
-
 @dataclass(frozen=True)
 class Machine:
     """Everything the interpreter needs, checked: actors in declared order, variables, initial values."""
@@ -110,23 +112,68 @@ class Machine:
         object.__setattr__(self, "watched", watched)
 
 
-def compile_machine(scenario: Scenario) -> tuple[Machine | None, list[Problem]]:
-    """The scenario's mechanics, compiled; or the problems that stop it compiling."""
+def compile_machine(scenario: Scenario) -> tuple[dict[str, Machine], list[Problem]]:
+    """The scenario's mechanics under each hypothesis, compiled; or the problems that stop them.
+
+    A hypothesis without `actors:` shares the scenario's machine; one with them gets its
+    own, from the scenario's actors with its changes merged on.
+    """
     compiler = _Compiler(scenario)
-    machine = compiler.compile()
-    return (None if compiler.problems else machine), compiler.problems
+    base = compiler.compile()
+    problems = list(compiler.problems)
+    machines = {}
+    for name, hypothesis in scenario.hypotheses.items():
+        if not hypothesis.actors:
+            machines[name] = base
+            continue
+        prefix: FieldPath = ("hypotheses", name, "actors")
+        new = [actor for actor in hypothesis.actors if actor not in scenario.actors]
+        if new:
+            problems += [
+                scenario.located(
+                    (*prefix, actor), f"a hypothesis changes actors, it cannot add one ({actor!r} is not under actors:)"
+                )
+                for actor in new
+            ]
+            continue
+        try:
+            actors = actors_under(scenario.actors, hypothesis.actors)
+        except ValidationError as exc:
+            problems += _located(scenario, exc, prefix)
+            continue
+        own = _Compiler(scenario, actors, prefix)
+        machines[name] = own.compile()
+        seen = {(p.field.split(".", 3)[-1], p.message) for p in problems}
+        problems += [p for p in own.problems if (p.field.split(".", 3)[-1], p.message) not in seen]
+    if not problems:
+        compiler.check_unused_parameters(machines.values())
+        problems = compiler.problems
+    return ({} if problems else machines), problems
+
+
+def _located(scenario: Scenario, exc: ValidationError, prefix: FieldPath) -> list[Problem]:
+    """pydantic's errors in a hypothesis's merged actors, at their place in the hypothesis."""
+    data = {"actors": {}}
+    problems = problems_from_pydantic(exc, data, {}, ActorSet)
+    located = []
+    for problem in problems:
+        path = (*prefix, *problem.field.split(".")[1:])
+        located.append(scenario.located(path, problem.message))
+    return located
 
 
 class _Compiler:
-    def __init__(self, scenario: Scenario):
+    def __init__(self, scenario: Scenario, actors: Mapping[str, Actor] | None = None, prefix: FieldPath = ("actors",)):
         self.scenario = scenario
+        self.actors = scenario.actors if actors is None else actors
+        self.prefix = prefix  # where these actors sit in the file: `actors` or a hypothesis's
         self.problems: list[Problem] = []
         self.parameter_kinds = {name: dist.kind for name, dist in scenario.parameters.items()}
         kinds: dict[str, str] = dict(self.parameter_kinds)
         kinds.update({name: VARIABLE_KINDS[v.kind] for name, v in scenario.variables.items()})
         kinds.update({name: "date" for name in scenario.calendar})
         kinds.update({NOW: "date", HORIZON: "date"})
-        actors = {name: frozenset(actor.states) for name, actor in scenario.actors.items()}
+        actors = {name: frozenset(actor.states) for name, actor in self.actors.items()}
         self.names = Namespace(kinds, actors)
 
     def problem(self, at: FieldPath, message: str, column: int = 0) -> None:
@@ -151,31 +198,31 @@ class _Compiler:
     def compile(self) -> Machine:
         self._check_names()
         scenario = self.scenario
-        if not scenario.actors:
-            self.problem(("actors",), "at least one actor is needed: the scenario's mechanics (docs/scenarios.md#actors)")
-        initial_values = tuple(
-            (name, self._initial(name, variable)) for name, variable in scenario.variables.items()
-        )
+        if not self.actors:
+            self.problem(
+                self.prefix, "at least one actor is needed: the scenario's mechanics (docs/scenarios.md#actors)"
+            )
+        initial_values = tuple((name, self._initial(name, variable)) for name, variable in scenario.variables.items())
         transitions: dict[tuple[str, str], tuple[CompiledTransition, ...]] = {}
-        for actor_name, actor in scenario.actors.items():
+        for actor_name, actor in self.actors.items():
             if actor.initial not in actor.states:
                 self.problem(
-                    ("actors", actor_name, "initial"),
+                    (*self.prefix, actor_name, "initial"),
                     f"unknown state {actor.initial!r}{did_you_mean(actor.initial, actor.states)}",
                 )
             for state_name, state in actor.states.items():
                 compiled = []
                 for name, transition in state.transitions.items():
-                    at = ("actors", actor_name, "states", state_name, "transitions", name)
+                    at = (*self.prefix, actor_name, "states", state_name, "transitions", name)
                     result = self._transition(actor_name, state_name, name, transition, at)
                     if result is not None:
                         compiled.append(result)
                 transitions[(actor_name, state_name)] = tuple(compiled)
         transitions = _mark_counters(transitions, initial_values)
         machine = Machine(
-            actors=tuple(scenario.actors),
-            initial_states={name: actor.initial for name, actor in scenario.actors.items()},
-            states={name: tuple(actor.states) for name, actor in scenario.actors.items()},
+            actors=tuple(self.actors),
+            initial_states={name: actor.initial for name, actor in self.actors.items()},
+            states={name: tuple(actor.states) for name, actor in self.actors.items()},
             transitions=transitions,
             variables=scenario.variables,
             initial_values=initial_values,
@@ -185,17 +232,26 @@ class _Compiler:
         if not self.problems:
             self._check_reachable(machine)
             self._check_instant_loops(machine)
-            self._check_unused_parameters(machine)
         return machine
 
-    def _check_unused_parameters(self, machine: Machine) -> None:
+    def check_unused_parameters(self, machines: Iterable[Machine]) -> None:
         """A parameter no expression reads is usually a misspelling (often in a variant)."""
-        read = _all_reads(machine.transitions, machine.initial_values)
-        read |= {t.branching.on_parameter for out in machine.transitions.values() for t in out if t.branching.on_parameter}
+        read: set[str] = set()
+        for machine in machines:
+            read |= _all_reads(machine.transitions, machine.initial_values)
+            read |= {
+                t.branching.on_parameter
+                for out in machine.transitions.values()
+                for t in out
+                if t.branching.on_parameter
+            }
+        others = [p for p in read if p in self.scenario.parameters]
         for name in self.scenario.parameters:
             if name not in read:
-                others = [p for p in read if p in self.scenario.parameters]
-                self.problem(("parameters", name), f"no transition, effect or variable reads {name!r}{did_you_mean(name, others)}")
+                self.problem(
+                    ("parameters", name),
+                    f"no transition, effect or variable reads {name!r}{did_you_mean(name, others)}",
+                )
 
     def _check_names(self) -> None:
         """One namespace: a name means one thing in every expression."""
@@ -224,7 +280,7 @@ class _Compiler:
         if compiled is None:
             return None
         bad = [n for n in compiled.reads if self.names.kinds.get(n) == "date" and n in (NOW,)]
-        if bad or any(n in self.scenario.variables or n in self.scenario.actors for n in compiled.reads):
+        if bad or any(n in self.scenario.variables or n in self.actors for n in compiled.reads):
             self.problem(at, "an initial value may read parameters and dates only")
         self._check_literals(compiled, variable.has_provenance(), at)
         return compiled
@@ -238,10 +294,13 @@ class _Compiler:
         name = compiled.text
         if name not in self.scenario.parameters or self.parameter_kinds[name] != "number":
             return
-        distributions = [("parameters", name), self.scenario.parameters[name]], *(
-            [("hypotheses", h, "overrides", name), hyp.overrides[name]]
-            for h, hyp in self.scenario.hypotheses.items()
-            if name in hyp.overrides
+        distributions = (
+            [("parameters", name), self.scenario.parameters[name]],
+            *(
+                [("hypotheses", h, "overrides", name), hyp.overrides[name]]
+                for h, hyp in self.scenario.hypotheses.items()
+                if name in hyp.overrides
+            ),
         )
         for where, dist in distributions:
             first, last = dist.support()
@@ -280,7 +339,9 @@ class _Compiler:
             if clock is not None:
                 self._check_literals(clock, sourced, (*at, trigger))
                 if trigger in ("after", "rate"):
-                    self._check_support(clock, 0.0, math.inf, f"a {'delay' if trigger == 'after' else 'rate'}", (*at, trigger))
+                    self._check_support(
+                        clock, 0.0, math.inf, f"a {'delay' if trigger == 'after' else 'rate'}", (*at, trigger)
+                    )
         factors = []
         for index, factor in enumerate(transition.factors):
             condition = self.expression(factor.while_, (*at, "factors", index, "while"), time_free=True)
@@ -295,11 +356,19 @@ class _Compiler:
         if trigger != "after" and clock is None:
             return None
         return CompiledTransition(
-            actor, state, name, trigger, clock, distribution, tuple(factors), branching, tuple(effects)  # type: ignore[arg-type]  # Nones returned above
+            actor,
+            state,
+            name,
+            trigger,
+            clock,
+            distribution,
+            tuple(factors),
+            branching,
+            tuple(effects),  # type: ignore[arg-type]  # Nones returned above
         )
 
     def _branching(self, actor: str, transition: Transition, at: FieldPath) -> Branching | None:
-        states = self.scenario.actors[actor].states
+        states = self.actors[actor].states
         ok = True
 
         def known(state: str, where: FieldPath) -> bool:
@@ -356,7 +425,8 @@ class _Compiler:
         dist = self.scenario.parameters.get(parameter)
         if dist is None:
             self.problem(
-                (*at, "branch_on"), f"unknown parameter {parameter!r}{did_you_mean(parameter, self.scenario.parameters)}"
+                (*at, "branch_on"),
+                f"unknown parameter {parameter!r}{did_you_mean(parameter, self.scenario.parameters)}",
             )
             return None
         ok = all(known(state, (*at, "to", value)) for value, state in transition.to.items())
@@ -376,7 +446,9 @@ class _Compiler:
                     return None
                 by_value[key.lower() == "true"] = state
         else:
-            self.problem((*at, "branch_on"), f"{parameter!r} is a number; branch_on needs a category or yes/no parameter")
+            self.problem(
+                (*at, "branch_on"), f"{parameter!r} is a number; branch_on needs a category or yes/no parameter"
+            )
             return None
         missing = sorted(str(v) for v in values - set(by_value))
         if missing:
@@ -392,7 +464,10 @@ class _Compiler:
             for name, source in (effect.set or effect.add or {}).items():
                 where = (*at, kind, name)
                 if name not in variables:
-                    self.problem(where, f"undeclared variable {name!r}{did_you_mean(name, variables)}; declare it under variables:")
+                    self.problem(
+                        where,
+                        f"undeclared variable {name!r}{did_you_mean(name, variables)}; declare it under variables:",
+                    )
                     return None
                 if kind == "add" and variables[name].kind not in ("number", "count"):
                     self.problem(where, f"can only add to a number or count, and {name!r} is a {variables[name].kind}")
@@ -430,7 +505,10 @@ class _Compiler:
         assert start is not None
         process = builtins.PROCESSES.get(start.process)
         if process is None:
-            self.problem((*at, "process"), f"unknown built-in process {start.process!r}{did_you_mean(start.process, builtins.PROCESSES)}")
+            self.problem(
+                (*at, "process"),
+                f"unknown built-in process {start.process!r}{did_you_mean(start.process, builtins.PROCESSES)}",
+            )
             return None
         ok = True
         for name in process.inputs:
@@ -440,7 +518,9 @@ class _Compiler:
         inputs = {}
         for name, source in start.inputs.items():
             if name not in process.inputs:
-                self.problem((*at, "inputs", name), f"{start.process} has no input {name!r}{did_you_mean(name, process.inputs)}")
+                self.problem(
+                    (*at, "inputs", name), f"{start.process} has no input {name!r}{did_you_mean(name, process.inputs)}"
+                )
                 ok = False
                 continue
             compiled = self.expression(source, (*at, "inputs", name), time_free=name in process.watched_inputs)
@@ -451,12 +531,20 @@ class _Compiler:
             inputs[name] = compiled
         for output, variable in start.outputs.items():
             if output not in process.outputs:
-                self.problem((*at, "outputs", output), f"{start.process} has no output {output!r}{did_you_mean(output, process.outputs)}")
+                self.problem(
+                    (*at, "outputs", output),
+                    f"{start.process} has no output {output!r}{did_you_mean(output, process.outputs)}",
+                )
                 ok = False
             elif variable not in self.scenario.variables:
-                self.problem((*at, "outputs", output), f"undeclared variable {variable!r}{did_you_mean(variable, self.scenario.variables)}")
+                self.problem(
+                    (*at, "outputs", output),
+                    f"undeclared variable {variable!r}{did_you_mean(variable, self.scenario.variables)}",
+                )
                 ok = False
-        return CompiledEffect("start", process=start.process, inputs=inputs, outputs=dict(start.outputs)) if ok else None
+        return (
+            CompiledEffect("start", process=start.process, inputs=inputs, outputs=dict(start.outputs)) if ok else None
+        )
 
     def _check_reachable(self, machine: Machine) -> None:
         """A state nothing leads to is dead text: almost always a misspelt or forgotten transition."""
@@ -473,7 +561,7 @@ class _Compiler:
             for state in machine.states[actor]:
                 if state not in seen:
                     self.problem(
-                        ("actors", actor, "states", state),
+                        (*self.prefix, actor, "states", state),
                         f"unreachable: no transition from {machine.initial_states[actor]!r} leads here "
                         "(remove it, or set it to null in a variant)",
                     )
@@ -493,7 +581,7 @@ class _Compiler:
             for cycle in _cycles(edges):
                 path = " -> ".join([*cycle, cycle[0]])
                 self.problem(
-                    ("actors", actor, "states", cycle[0]),
+                    (*self.prefix, actor, "states", cycle[0]),
                     f"a loop of instantaneous transitions ({path}) would fire forever at one moment",
                 )
 
@@ -545,33 +633,25 @@ def _mark_counters(
 
 
 def _cycles(edges: Mapping[str, list[str]]) -> Iterator[list[str]]:
-    """One cycle per strongly connected loop, found by depth-first search."""
+    """The first cycle found by depth-first search, if there is one (one is enough to report)."""
     done: set[str] = set()
     for root in edges:
-        stack: list[str] = []
-        on_stack: set[str] = set()
-
-        def visit(node: str) -> list[str] | None:
-            stack.append(node)
-            on_stack.add(node)
-            for target in edges.get(node, []):
-                if target in on_stack:
-                    return stack[stack.index(target) :]
-                if target not in done:
-                    found = visit(target)
-                    if found:
-                        return found
-            stack.pop()
-            on_stack.discard(node)
-            done.add(node)
-            return None
-
         if root not in done:
-            cycle = visit(root)
+            cycle = _visit(root, edges, [], done)
             if cycle:
                 yield cycle
                 return
 
 
-def finite(value: float) -> bool:
-    return math.isfinite(value)
+def _visit(node: str, edges: Mapping[str, list[str]], stack: list[str], done: set[str]) -> list[str] | None:
+    stack.append(node)
+    for target in edges.get(node, []):
+        if target in stack:
+            return stack[stack.index(target) :]
+        if target not in done:
+            found = _visit(target, edges, stack, done)
+            if found:
+                return found
+    stack.pop()
+    done.add(node)
+    return None

@@ -67,7 +67,11 @@ class _ProcessHost:
         self.effect = effect
         self.actor = actor
         self.watches = frozenset().union(
-            *(effect.inputs[name].reads for name in builtins.PROCESSES[effect.process].watched_inputs if name in effect.inputs)
+            *(
+                effect.inputs[name].reads
+                for name in builtins.PROCESSES[effect.process].watched_inputs
+                if name in effect.inputs
+            )
         )
         self.signal: simpy.Event | None = None
         self.finish_hook: Any = None
@@ -358,7 +362,9 @@ class Replication:
                 changed.add(name)
             return []
         if effect.kind == "log":
-            return ["".join(part if isinstance(part, str) else _format(part.evaluate(values)) for part in effect.log_parts)]
+            return [
+                "".join(part if isinstance(part, str) else _format(part.evaluate(values)) for part in effect.log_parts)
+            ]
         host = _ProcessHost(self, effect, transition.actor)
         self.processes.append(host)
         self.env.process(builtins.PROCESSES[effect.process].run(host))

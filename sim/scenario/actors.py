@@ -7,7 +7,8 @@ a condition) and the first clock to ring wins. Field reference: docs/scenarios.m
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -157,3 +158,27 @@ class Actor(_Frozen):
     @classmethod
     def _empty_states(cls, states: dict[str, State | None]) -> dict[str, State]:
         return FrozenDict({name: state or State() for name, state in states.items()})
+
+
+def actors_under(actors: Mapping[str, Actor], changes: Mapping[str, Any]) -> dict[str, Actor]:
+    """`actors` with a hypothesis's `changes` merged on by the variant rule.
+
+    Raises pydantic's ValidationError if the result is not a valid set of actors.
+    """
+    from sim.scenario.merge import merge_data
+
+    base = {name: actor.model_dump(by_alias=True, exclude_none=True) for name, actor in actors.items()}
+    merged = merge_data(base, {name: _plain(value) for name, value in changes.items()})
+    return dict(ActorSet.model_validate({"actors": merged}).actors)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+class ActorSet(_Frozen):
+    """Actors on their own: what a hypothesis's merged mechanics are validated as."""
+
+    actors: dict[Identifier, Actor]

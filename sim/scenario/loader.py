@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from sim.scenario.checks import check_scenario
 from sim.scenario.errors import Problem, ScenarioError, sorted_problems
+from sim.scenario.merge import merge_data, mergeable
 from sim.scenario.pydantic_errors import problems_from_pydantic
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import FieldPath, PositionMap, read_yaml
@@ -55,22 +56,10 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Posit
     if not base_path.is_file():
         raise ScenarioError([Problem(where, "extends", f"base scenario {base_name!r} not found", file=path)])
     base_data, base_positions, files = _resolve(base_path, (*chain, path.resolve()))
-    merged = _merge(base_data, document.data)
+    merged = merge_data(base_data, document.data)
     positions = {p: pos for p, pos in base_positions.items() if not _overridden(p, document.data)}
     positions.update(document.positions)
     return merged, positions, [path, *files]
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in over.items():
-        old = merged.get(key)
-        merged[key] = _merge(old, value) if isinstance(old, dict) and _mergeable(value) else value
-    return merged
-
-
-def _mergeable(value: Any) -> bool:
-    return isinstance(value, dict) and "dist" not in value
 
 
 def _overridden(path: FieldPath, over: dict[str, Any]) -> bool:
@@ -80,6 +69,6 @@ def _overridden(path: FieldPath, over: dict[str, Any]) -> bool:
         if not isinstance(node, dict) or element not in node:
             return False
         node = node[element]
-        if not _mergeable(node):
+        if not mergeable(node):
             return True
     return False

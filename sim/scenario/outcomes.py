@@ -77,20 +77,32 @@ class OutcomeCatalogue(Mapping[str, OutcomeSpec]):
         return outcome_catalogue(Scenario.model_validate(manifest["scenario_as_run"]))
 
 
-def outcome_catalogue(scenario: Scenario) -> OutcomeCatalogue:
-    """Every outcome column of `scenario`, in the order replications.parquet holds them."""
+def outcome_catalogue(scenario: Scenario, machines: Iterable[Any] = ()) -> OutcomeCatalogue:
+    """Every outcome column of `scenario`, in the order replications.parquet holds them.
+
+    `machines` (compiled per hypothesis) add the states a hypothesis's own mechanics add.
+    """
     specs = [OutcomeSpec("hypothesis", CATEGORY, "intent hypothesis")]
+    extra_states: dict[str, list[str]] = {}
+    for machine in machines:
+        for actor_name, states in machine.states.items():
+            known = scenario.actors[actor_name].states if actor_name in scenario.actors else {}
+            extra = extra_states.setdefault(actor_name, [])
+            extra += [s for s in states if s not in known and s not in extra]
     for actor_name, actor in scenario.actors.items():
         actor_label = actor.label or actor_name.replace("_", " ")
         specs.append(OutcomeSpec(actor_name, CATEGORY, f"{actor_label}: state at the horizon", actor=actor_name))
-        for state_name, state in actor.states.items():
+        states = {**actor.states, **dict.fromkeys(extra_states.get(actor_name, []))}
+        for state_name, state in states.items():
             column = f"{actor_name}.{state_name}"
-            state_label = state.label or state_name.replace("_", " ")
+            state_label = (state.label if state else None) or state_name.replace("_", " ")
             label = f"{actor_label}: {state_label}"
             specs.append(
                 OutcomeSpec(column, YES_NO, label, date_column=f"{column}.date", actor=actor_name, state=state_name)
             )
-            specs.append(OutcomeSpec(f"{column}.date", DATE, f"{label} (first date)", actor=actor_name, state=state_name))
+            specs.append(
+                OutcomeSpec(f"{column}.date", DATE, f"{label} (first date)", actor=actor_name, state=state_name)
+            )
     for name, variable in scenario.variables.items():
         specs.append(
             OutcomeSpec(
@@ -116,7 +128,9 @@ def check_questions(scenario: Scenario, catalogue: OutcomeCatalogue) -> list:
         spec = catalogue.get(question.outcome)
         at = ("questions", name, "outcome")
         if spec is None:
-            problems.append(scenario.located(at, f"unknown outcome {question.outcome!r}{did_you_mean(question.outcome, catalogue)}"))
+            problems.append(
+                scenario.located(at, f"unknown outcome {question.outcome!r}{did_you_mean(question.outcome, catalogue)}")
+            )
             continue
         if spec.kind == NUMBER:
             if question.by is not None:
@@ -126,7 +140,9 @@ def check_questions(scenario: Scenario, catalogue: OutcomeCatalogue) -> list:
         if message:
             problems.append(scenario.located(at, message))
         if question.baseline_range is not None:
-            problems.append(scenario.located(("questions", name, "baseline_range"), "only numeric questions have a range"))
+            problems.append(
+                scenario.located(("questions", name, "baseline_range"), "only numeric questions have a range")
+            )
     return problems
 
 
@@ -162,14 +178,25 @@ def check_report(scenario: Scenario, catalogue: OutcomeCatalogue) -> list:
             if spec is None:
                 problems.append(scenario.located(at, f"unknown outcome {name!r}{did_you_mean(name, catalogue)}"))
             elif spec.kind not in kinds:
-                problems.append(scenario.located(at, f"{name!r} is a {spec.kind} outcome; {field} takes {' or '.join(sorted(kinds))}"))
+                problems.append(
+                    scenario.located(
+                        at, f"{name!r} is a {spec.kind} outcome; {field} takes {' or '.join(sorted(kinds))}"
+                    )
+                )
             elif field == "timeline" and not spec.date_column:
                 problems.append(scenario.located(at, f"{name!r} has no date to draw"))
     for index, name in enumerate(settings.groups):
         if name.startswith("param."):
             parameter = scenario.parameters.get(name.removeprefix("param."))
             if parameter is None or parameter.kind != "category":
-                problems.append(scenario.located(("report", "groups", index), f"{name!r} is not a categorical parameter"))
+                problems.append(
+                    scenario.located(("report", "groups", index), f"{name!r} is not a categorical parameter")
+                )
         elif catalogue.get(name) is None or catalogue[name].kind != CATEGORY:
-            problems.append(scenario.located(("report", "groups", index), f"{name!r} is not a category outcome{did_you_mean(name, catalogue.of_kind(CATEGORY))}"))
+            problems.append(
+                scenario.located(
+                    ("report", "groups", index),
+                    f"{name!r} is not a category outcome{did_you_mean(name, catalogue.of_kind(CATEGORY))}",
+                )
+            )
     return problems

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
@@ -56,10 +56,14 @@ class Hypothesis(_Frozen):
     source: str | None = None
     assumption: str | None = None
     overrides: dict[str, Distribution] = Field(default_factory=dict)
+    actors: dict[Identifier, Any] = Field(
+        default_factory=dict,
+        description="changes to the mechanics while this hypothesis holds, merged onto `actors:` like a variant",
+    )
 
-    @field_validator("overrides")
+    @field_validator("overrides", "actors")
     @classmethod
-    def _frozen(cls, overrides: dict[str, Distribution]) -> dict[str, Distribution]:
+    def _frozen(cls, overrides: dict[str, Any]) -> dict[str, Any]:
         return FrozenDict(overrides)
 
 
@@ -71,7 +75,9 @@ class Question(_Frozen):
     """
 
     text: str = Field(description="the question as an analyst would ask it")
-    outcome: OutcomeName = Field(description="the outcome column it is about, e.g. offensive.launched or northern_troops")
+    outcome: OutcomeName = Field(
+        description="the outcome column it is about, e.g. offensive.launched or northern_troops"
+    )
     by: dt.date | None = Field(None, description="deadline of a yes/no question: it happened on or before this date")
     baseline_range: tuple[float, float] | None = Field(
         None, description="numeric questions: range of the uniform no-skill forecast they are scored against"
@@ -93,9 +99,15 @@ class ReportSettings(_Frozen):
     headline: tuple[OutcomeName, ...] = Field((), description="yes/no outcomes that open the report")
     timeline: tuple[OutcomeName, ...] = Field((), description="dated yes/no outcomes drawn as cumulative curves")
     distributions: tuple[OutcomeName, ...] = Field((), description="numeric outcomes drawn as histograms")
-    given: OutcomeName | None = Field(None, description="a yes/no outcome: `given_outcomes` are summarised where it is true")
-    given_outcomes: tuple[OutcomeName, ...] = Field((), description="numeric outcomes that only mean something given `given`")
-    groups: tuple[str, ...] = Field(("hypothesis",), description="category outcomes or `param.NAME` to break results down by")
+    given: OutcomeName | None = Field(
+        None, description="a yes/no outcome: `given_outcomes` are summarised where it is true"
+    )
+    given_outcomes: tuple[OutcomeName, ...] = Field(
+        (), description="numeric outcomes that only mean something given `given`"
+    )
+    groups: tuple[str, ...] = Field(
+        ("hypothesis",), description="category outcomes or `param.NAME` to break results down by"
+    )
     convergence: OutcomeName | None = Field(None, description="the yes/no outcome whose running estimate is drawn")
 
 
@@ -123,7 +135,8 @@ class Scenario(_Frozen):
     )
     report: ReportSettings = Field(default_factory=ReportSettings, description="what the report puts first")
     actors: dict[Identifier, Actor] = Field(
-        default_factory=dict, description="the mechanics: actors, their states and transitions (docs/scenarios.md#actors)"
+        default_factory=dict,
+        description="the mechanics: actors, their states and transitions (docs/scenarios.md#actors)",
     )
 
     @model_validator(mode="after")
