@@ -10,6 +10,7 @@ wins; leaving a state disarms the others (docs/model.md#how-the-language-runs).
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -95,6 +96,7 @@ class _ProcessHost:
             self.run.values[variable] = outputs[output]
             changed.add(variable)
         self.run.settle(changed)
+        self.run.drain()
 
     def log(self, event: str, detail: str) -> None:
         self.run.events.append((self.env.now, self.actor, f"{self.effect.process}.{event}", detail))
@@ -132,12 +134,14 @@ class Replication:
         self.taken: dict[str, int] = {}
         self.events: list[tuple[float, str, str, str]] = []
         self.moment = -1.0
+        self.due: deque[tuple[_Armed, int]] = deque()  # clocks that rang at this moment, not yet fired
         self.firings_this_moment = 0
 
     def run(self) -> Result:
         for actor in self.machine.actors:
             self._enter(actor, self.machine.initial_states[actor])
         self.settle(set(self.machine.actors))
+        self.drain()
         self.env.run(until=self.end_day)
         self.values[NOW] = self.end_day
         for watchers in self.watchers.values():
@@ -208,8 +212,21 @@ class Replication:
     def _schedule(self, armed: _Armed, delay: float) -> None:
         armed.scheduled = True
         version = armed.version
+        if delay == 0.0:  # due now: fired after the current step, without a SimPy event
+            self.due.append((armed, version))
+            return
         event = self.env.timeout(delay)
-        event.callbacks.append(lambda _event: self._ring(armed, version))
+        event.callbacks.append(lambda _event: self._ring_and_drain(armed, version))
+
+    def _ring_and_drain(self, armed: _Armed, version: int) -> None:
+        self._ring(armed, version)
+        self.drain()
+
+    def drain(self) -> None:
+        """Fire the transitions that fell due at this moment, in the order they did."""
+        due = self.due
+        while due:
+            self._ring(*due.popleft())
 
     def _current_rate(self, armed: _Armed) -> float:
         transition = armed.transition
