@@ -25,6 +25,7 @@ from sim.experiments.spec import (
     Discovery,
     Experiment,
     outcome_problems,
+    with_scenario_defaults,
 )
 from sim.progress import Progress, progress_display
 from sim.runner.backends import BackendSpec
@@ -157,7 +158,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("--runs", type=_positive_int, default=200, help="replications per design point")
     sensitivity.add_argument("--seed", type=_non_negative_int, default=0, help="root seed of every point")
     sensitivity.add_argument(
-        "--outcomes", metavar="A,B", help=f"outcomes to analyse (default {','.join(DEFAULT_OUTCOMES)})"
+        "--outcomes", metavar="A,B", help="outcomes to analyse (default: the scenario's report headline)"
     )
     _add_experiment_options(sensitivity)
     sensitivity.set_defaults(handler=_sensitivity)
@@ -440,7 +441,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
     if args.resume:
         raise UsageError("resume an interrupted analysis with: wargame sweep --resume RUN_DIR")
     scenario = load_scenario(args.scenario)
-    compile_scenario(scenario)
+    compiled = compile_scenario(scenario)
     outcomes = tuple(_names(args.outcomes)) if args.outcomes else DEFAULT_OUTCOMES
     try:
         experiment = Experiment(
@@ -452,15 +453,16 @@ def _sensitivity(args: argparse.Namespace) -> int:
             design=Design(method=args.method, samples=args.samples),
             factors=dict(_factor_option(text) for text in _names(args.params)),
             outcomes=outcomes,
-            discovery=Discovery(outcome=outcomes[0]),
+            discovery=Discovery(outcome=outcomes[0] if outcomes else None),
         )
+        experiment = with_scenario_defaults(experiment, scenario, compiled.outcomes)
     except ValidationError as exc:
         error = exc.errors()[0]
         raise UsageError(f"{'.'.join(map(str, error['loc']))}: {error['msg'].removeprefix('Value error, ')}") from None
     problems = check_factors(experiment, scenario, Path("--params"), {})
     problems += [
         Problem(None, f"outcomes.{field[1]}", message, file=Path("--outcomes"))
-        for field, message in outcome_problems(experiment)
+        for field, message in outcome_problems(experiment, compiled.outcomes)
         if field[0] == "outcomes"  # the discovery outcome is the first of them: reported once
     ]
     if problems:

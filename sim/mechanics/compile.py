@@ -202,9 +202,11 @@ class _Compiler:
             self.problem(
                 self.prefix, "at least one actor is needed: the scenario's mechanics (docs/scenarios.md#actors)"
             )
-        initial_values = tuple((name, self._initial(name, variable)) for name, variable in scenario.variables.items())
+        initial_values = tuple(  # alphabetical, like everything whose order could change a draw
+            (name, self._initial(name, variable)) for name, variable in sorted(scenario.variables.items())
+        )
         transitions: dict[tuple[str, str], tuple[CompiledTransition, ...]] = {}
-        for actor_name, actor in self.actors.items():
+        for actor_name, actor in sorted(self.actors.items()):
             if actor.initial not in actor.states:
                 self.problem(
                     (*self.prefix, actor_name, "initial"),
@@ -212,7 +214,7 @@ class _Compiler:
                 )
             for state_name, state in actor.states.items():
                 compiled = []
-                for name, transition in state.transitions.items():
+                for name, transition in sorted(state.transitions.items()):
                     at = (*self.prefix, actor_name, "states", state_name, "transitions", name)
                     result = self._transition(actor_name, state_name, name, transition, at)
                     if result is not None:
@@ -220,7 +222,7 @@ class _Compiler:
                 transitions[(actor_name, state_name)] = tuple(compiled)
         transitions = _mark_counters(transitions, initial_values)
         machine = Machine(
-            actors=tuple(self.actors),
+            actors=tuple(sorted(self.actors)),  # alphabetical: no result depends on the order keys are written in
             initial_states={name: actor.initial for name, actor in self.actors.items()},
             states={name: tuple(actor.states) for name, actor in self.actors.items()},
             transitions=transitions,
@@ -477,7 +479,7 @@ class _Compiler:
                     return None
                 self._check_literals(compiled, sourced, where)
                 assignments.append((name, compiled))
-            return CompiledEffect(kind, assignments=tuple(assignments))
+            return CompiledEffect(kind, assignments=tuple(sorted(assignments, key=lambda pair: pair[0])))
         if effect.log is not None:
             parts = self._log_parts(effect.log, (*at, "log"))
             return None if parts is None else CompiledEffect("log", log_parts=parts)

@@ -124,8 +124,8 @@ class Replication:
         for name, initial in machine.initial_values:
             kind = machine.variables[name].kind
             values[name] = initial.evaluate(values) if initial is not None else ROW_DEFAULTS.get(kind)
-            if kind == "number" and values[name] is None:
-                values[name] = math.nan
+            if kind == "number":
+                values[name] = math.nan if values[name] is None else float(values[name])
         self.epochs = dict.fromkeys(machine.actors, 0)
         self.watchers: dict[str, list[_Armed]] = {actor: [] for actor in machine.actors}
         self.watched: dict[str, frozenset[str]] = dict.fromkeys(machine.actors, frozenset())  # union per actor
@@ -138,6 +138,8 @@ class Replication:
         self.firings_this_moment = 0
 
     def run(self) -> Result:
+        for actor in self.machine.actors:  # every actor has a state before any clock reads one
+            self.values[actor] = self.machine.initial_states[actor]
         for actor in self.machine.actors:
             self._enter(actor, self.machine.initial_states[actor])
         self.settle(set(self.machine.actors))
@@ -368,9 +370,10 @@ class Replication:
 
     def _apply(self, effect: CompiledEffect, transition: CompiledTransition, changed: set[str]) -> list[str]:
         values = self.values
-        if effect.kind == "set":
-            for name, compiled in effect.assignments:
-                values[name] = compiled.evaluate(values)
+        if effect.kind == "set":  # all values first, then assigned: the order of the keys never matters
+            assigned = [(name, compiled.evaluate(values)) for name, compiled in effect.assignments]
+            for name, value in assigned:
+                values[name] = value
                 changed.add(name)
             return []
         if effect.kind == "add":
