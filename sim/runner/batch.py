@@ -23,11 +23,11 @@ import simpy
 
 import sim
 from sim.engine import CompiledScenario, prepare_samplers
-from sim.scenario.outcomes import YES_NO
 from sim.runner import store
 from sim.runner.backends import BackendSpec, execute
 from sim.runner.tables import EVENTS_SCHEMA, replications_schema
 from sim.runner.work import compiled_from_json, compute_chunk, yes_counts
+from sim.scenario.outcomes import YES_NO
 from sim.statistics import wilson_half_width
 
 Progress = Callable[[int, int], None]  # (replications done, replications planned)
