@@ -189,7 +189,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--precision", type=_probability, metavar="H", help="stop once the 95%% interval is at most +/- H"
     )
-    parser.add_argument("--metric", metavar="OUTCOME", help="the yes/no outcome --precision is about, e.g. offensive")
+    parser.add_argument("--metric", metavar="OUTCOME", help="the yes/no outcome --precision is about, e.g. offensive.launched")
     _add_backend_options(parser)
 
 

@@ -37,7 +37,7 @@ class Claim(_Frozen):
 
 
 class CalendarDate(_Frozen):
-    """A dated event the model keys on (the summit, the exercise's active phase...)."""
+    """A named date that expressions in `actors:` can use (an `at:` trigger, a deadline)."""
 
     date: dt.date
     description: str | None = None
