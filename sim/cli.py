@@ -27,6 +27,7 @@ from sim.experiments.spec import (
     outcome_problems,
     with_scenario_defaults,
 )
+from sim.mechanics.interpreter import MechanicsError
 from sim.progress import Progress, progress_display
 from sim.runner.backends import BackendSpec
 from sim.runner.batch import (
@@ -78,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USER_ERROR
     except UsageError as exc:
         print(f"wargame {args.command}: {exc}", file=sys.stderr)
+        return USER_ERROR
+    except MechanicsError as exc:  # the scenario's mechanics did something impossible: the author's to fix
+        print(f"wargame {args.command}: the scenario's mechanics failed at run time: {exc}", file=sys.stderr)
         return USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -189,7 +193,9 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--precision", type=_probability, metavar="H", help="stop once the 95%% interval is at most +/- H"
     )
-    parser.add_argument("--metric", metavar="OUTCOME", help="the yes/no outcome --precision is about, e.g. offensive.launched")
+    parser.add_argument(
+        "--metric", metavar="OUTCOME", help="the yes/no outcome --precision is about, e.g. offensive.launched"
+    )
     _add_backend_options(parser)
 
 

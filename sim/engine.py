@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from sim.mechanics.compile import Machine, compile_machine
+from sim.mechanics.interpreter import MechanicsError, Result
 from sim.mechanics.interpreter import Replication as World
-from sim.mechanics.interpreter import Result
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.distributions import DistributionBase, pick_shares, plain
 from sim.scenario.errors import sorted_problems
@@ -166,9 +166,12 @@ def run_chunk(compiled: CompiledScenario, seed: int, indices: range, pins: Mappi
     names = compiled.parameter_names
     # Plain Python values: the model's arithmetic on them is several times faster than on numpy scalars.
     rows = zip(*(parameters[name].tolist() for name in names), strict=True)
-    for stream, hypothesis, values in zip(streams, hypotheses.tolist(), rows, strict=True):
+    for index, stream, hypothesis, values in zip(indices, streams, hypotheses.tolist(), rows, strict=True):
         params = dict(zip(names, values, strict=True))
-        result = World(compiled.machines[hypothesis], stream, params).run()
+        try:
+            result = World(compiled.machines[hypothesis], stream, params).run()
+        except MechanicsError as exc:
+            raise MechanicsError(f"replication {index} (hypothesis {hypothesis}): {exc}") from None
         results.append(result)
         events.add(sorted(result.events, key=operator.itemgetter(0)))
     return Chunk(np.asarray(indices, dtype=np.int64), hypotheses, parameters, results, events)
