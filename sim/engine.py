@@ -165,7 +165,7 @@ def run_chunk(compiled: CompiledScenario, seed: int, indices: range, pins: Mappi
     events = EventColumns([], [], [], [], [])
     names = compiled.parameter_names
     # Plain Python values: the model's arithmetic on them is several times faster than on numpy scalars.
-    rows = zip(*(parameters[name].tolist() for name in names), strict=True)
+    rows = list(zip(*(parameters[name].tolist() for name in names), strict=True)) if names else [()] * len(streams)
     for index, stream, hypothesis, values in zip(indices, streams, hypotheses.tolist(), rows, strict=True):
         params = dict(zip(names, values, strict=True))
         try:

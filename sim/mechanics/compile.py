@@ -569,13 +569,15 @@ class _Compiler:
                     )
 
     def _check_instant_loops(self, machine: Machine) -> None:
-        """A cycle of `after: 0` transitions would fire forever at one moment."""
+        """A cycle of `after: 0` (or `when: true`) transitions would fire forever at one moment."""
         for actor in machine.actors:
             edges = {
                 state: [
                     target
                     for t in machine.transitions[(actor, state)]
-                    if t.trigger == "after" and t.clock is not None and t.clock.is_constant and t.clock.constant == 0
+                    if t.clock is not None
+                    and t.clock.is_constant
+                    and ((t.trigger == "after" and t.clock.constant == 0) or (t.trigger == "when" and t.clock.constant))
                     for target in t.branching.targets()
                 ]
                 for state in machine.states[actor]
