@@ -106,10 +106,15 @@ class Machine:
     calendar_days: Mapping[str, float]
     horizon_day: float
     watched: Mapping[tuple[str, str], frozenset[str]] = field(init=False)  # (actor, state) -> names its clocks watch
+    state_keys: Mapping[tuple[str, str], str] = field(init=False)  # (actor, state) -> "actor.state"
+    counting: frozenset[tuple[str, str]] = field(init=False)  # states with a counter transition
 
     def __post_init__(self) -> None:
         watched = {key: frozenset().union(*(t.watches for t in out)) for key, out in self.transitions.items()}
         object.__setattr__(self, "watched", watched)
+        object.__setattr__(self, "state_keys", {key: f"{key[0]}.{key[1]}" for key in self.transitions})
+        counting = frozenset(key for key, out in self.transitions.items() if any(t.counter for t in out))
+        object.__setattr__(self, "counting", counting)
 
 
 def compile_machine(scenario: Scenario) -> tuple[dict[str, Machine], list[Problem]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,7 +142,7 @@ class Replication:
             self.values[actor] = self.machine.initial_states[actor]
         for actor in self.machine.actors:
             self._enter(actor, self.machine.initial_states[actor])
-        self.settle(set(self.machine.actors))
+        self.settle(set(self.machine.actors))  # entered(...) of an initial state entered after
         self.drain()
         self.env.run(until=self.end_day)
         self.values[NOW] = self.end_day
@@ -160,18 +160,20 @@ class Replication:
     # Clocks
 
     def _enter(self, actor: str, state: str) -> None:
-        for armed in self.watchers[actor]:
-            if armed.transition.counter:
-                self._count(armed)
-        self.values[actor] = state
-        key = f"{actor}.{state}"
-        if key not in self.values:
-            self.values[key] = self.env.now
-            self.entered[key] = self.env.now
+        machine, values, now = self.machine, self.values, self.env.now
+        if (actor, values[actor]) in machine.counting:
+            for armed in self.watchers[actor]:
+                if armed.transition.counter:
+                    self._count(armed)
+        values[actor] = state
+        key = machine.state_keys[(actor, state)]
+        if key not in values:
+            values[key] = now
+            self.entered[key] = now
         epoch = self.epochs[actor] = self.epochs[actor] + 1
         self.watchers[actor] = []
-        self.watched[actor] = self.machine.watched[(actor, state)]
-        for transition in self.machine.transitions[(actor, state)]:
+        self.watched[actor] = machine.watched[(actor, state)]
+        for transition in machine.transitions[(actor, state)]:
             self._arm(transition, epoch)
 
     def _arm(self, transition: CompiledTransition, epoch: int) -> None:
@@ -256,9 +258,8 @@ class Replication:
         if armed.rate > 0:
             self._schedule(armed, armed.budget / armed.rate)
 
-    def settle(self, changed: Iterable[str]) -> None:
+    def settle(self, changed: set[str]) -> None:
         """After a change: re-aim rate clocks, ring `when` clocks that became true, wake processes."""
-        changed = set(changed)
         if not changed:
             return
         for actor, watched in self.watched.items():
