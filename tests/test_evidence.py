@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import BASELINE, REPO, SCENARIOS, wargame
+from conftest import BASELINE, SCENARIOS, wargame
 
 from sim.evidence.likelihood import observation_likelihood
-from sim.evidence.loader import KNOWN_EVENTS, load_evidence
+from sim.evidence.loader import known_events, load_evidence
 from sim.evidence.schema import Observation
-from sim.forecast.questions import forecast_table
+from sim.forecast.questions import forecast_table, questions_of
 from sim.scenario import ScenarioError, load_scenario
-from sim.scenario.schema import Question
+from sim.scenario.outcomes import OutcomeCatalogue, outcome_catalogue
 
 BAD_EVIDENCE = """\
 title: bad evidence
@@ -28,24 +29,24 @@ observations:
   late:
     date: 2026-03-01
     text: too late
-    outcome: offensive
+    outcome: offensive.launched
     observed: false
   both:
     date: 2025-09-10
     text: a yes/no with a range
-    outcome: offensive
+    outcome: offensive.launched
     observed: true
     between: [1, 2]
   typo:
     date: 2025-09-10
     text: a misspelt field
-    outcome: offensive
+    outcome: offensive.launched
     observed: true
     detection_rat: 0.9
   event:
     date: 2025-09-10
     text: an unknown event
-    event: diplomacy.second_sumit
+    event: talks.second_sumit
     observed: true
 """
 
@@ -74,8 +75,8 @@ def test_evidence_naming_unknown_outcomes_events_and_dates_is_refused_by_line(tm
     assert [str(p) for p in caught.value.problems] == [
         f"{path}:6:5: observations.troops.outcome: unknown outcome 'northen_troops' (did you mean 'northern_troops'?)",
         f"{path}:9:5: observations.late.date: 2026-03-01 is outside the simulated period [2025-08-14, 2025-12-31]",
-        f"{path}:16:5: observations.event.event: unknown event 'diplomacy.second_sumit'"
-        " (did you mean 'diplomacy.second_summit'?)",
+        f"{path}:16:5: observations.event.event: unknown event 'talks.second_sumit'"
+        " (did you mean 'talks.second_summit'?)",
     ]
 
 
@@ -93,57 +94,90 @@ def test_example_evidence_file_is_valid_against_the_baseline():
     assert all(o.source or o.assumption for o in evidence.observations.values())
 
 
-def test_known_events_cover_every_event_the_model_logs():
-    events = pd.read_parquet(REPO / "results" / "example" / "events.parquet", columns=["component", "event"])
-    logged = set(map(tuple, events.drop_duplicates().to_numpy()))
-    known = {(component, event) for component, names in KNOWN_EVENTS.items() for event in names}
-    assert logged <= known
+@pytest.fixture(scope="module")
+def baseline_run(tmp_path_factory) -> Path:
+    """A small run of the baseline as it is now (300 replications: every kind of event row appears)."""
+    out = tmp_path_factory.mktemp("baseline") / "run"
+    result = wargame("run", BASELINE, "--runs", 300, "--seed", 1, "--workers", 1, "--out", out,
+                     "--no-report", "--quiet")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> OutcomeCatalogue:
+    return outcome_catalogue(load_scenario(BASELINE))
+
+
+def test_known_events_cover_every_event_the_model_logs(baseline_run):
+    events = pd.read_parquet(baseline_run / "events.parquet", columns=["component", "event"])
+    logged = {f"{component}.{event}" for component, event in events.drop_duplicates().to_numpy()}
+    states, processes = known_events(load_scenario(BASELINE))
+    # A state entry is logged as ACTOR / STATE, a built-in process's row as ACTOR / PROCESS.EVENT.
+    unknown = {name for name in logged if name not in states and name.rsplit(".", 1)[0] not in processes}
+    assert not unknown
+    assert "offensive.lanchester_combat" in processes and any(name.count(".") == 2 for name in logged)
 
 
 def observation(**fields) -> Observation:
     return Observation.model_validate({"date": "2025-11-01", "text": "t", **fields})
 
 
-def test_yes_no_likelihood_is_the_detection_or_false_alarm_rate():
+def test_yes_no_likelihood_is_the_detection_or_false_alarm_rate(catalogue):
     table = pd.DataFrame(
         {
-            "offensive": [True, True, False],
-            "offensive_date": [dt.date(2025, 10, 1), dt.date(2025, 12, 1), None],
+            "offensive.launched": [True, True, False],
+            "offensive.launched.date": [dt.date(2025, 10, 1), dt.date(2025, 12, 1), None],
         }
     )
-    seen_no = observation(outcome="offensive", observed=False, detection_rate=0.9, false_alarm_rate=0.05)
+    seen_no = observation(outcome="offensive.launched", observed=False, detection_rate=0.9, false_alarm_rate=0.05)
     # As of 1 November only the first replication has attacked: P(seen no) = 1 - 0.9, then 1 - 0.05 twice.
-    assert observation_likelihood(seen_no, table, None, None) == pytest.approx([0.1, 0.95, 0.95])
-    seen_yes = observation(outcome="offensive", observed=True)  # the stated defaults 0.99 and 0.01
-    assert observation_likelihood(seen_yes, table, None, None) == pytest.approx([0.99, 0.01, 0.01])
+    assert observation_likelihood(seen_no, table, None, catalogue, None) == pytest.approx([0.1, 0.95, 0.95])
+    seen_yes = observation(outcome="offensive.launched", observed=True)  # the stated defaults 0.99 and 0.01
+    assert observation_likelihood(seen_yes, table, None, catalogue, None) == pytest.approx([0.99, 0.01, 0.01])
 
 
-def test_numeric_likelihoods_band_normal_and_lognormal():
+def test_numeric_likelihoods_band_normal_and_lognormal(catalogue):
     table = pd.DataFrame({"northern_troops": [10_000, 25_000, 45_000], "warning_days": [np.nan, 3.0, 10.0]})
     band = observation(outcome="northern_troops", between=[20_000, 40_000])
-    assert observation_likelihood(band, table, None, None).tolist() == [0.0, 1.0, 0.0]
-    assert observation_likelihood(band, table, None, 0.15).tolist() == [0.0, 1.0, 1.0]  # 40,000 + 6,000 slack
+    assert observation_likelihood(band, table, None, catalogue, None).tolist() == [0.0, 1.0, 0.0]
+    assert observation_likelihood(band, table, None, catalogue, 0.15).tolist() == [0.0, 1.0, 1.0]  # +6,000 slack
     normal = observation(outcome="northern_troops", value=25_000, sd=5_000)
-    likelihood = observation_likelihood(normal, table, None, None)
+    likelihood = observation_likelihood(normal, table, None, catalogue, None)
     assert likelihood[1] / likelihood[0] == pytest.approx(np.exp(0.5 * 3**2))  # 3 sd away vs on the value
     lognormal = observation(outcome="warning_days", value=3.0, log_sd=0.5)
-    likelihood = observation_likelihood(lognormal, table, None, None)
+    likelihood = observation_likelihood(lognormal, table, None, catalogue, None)
     assert likelihood[0] == 0.0  # no offensive, no warning time: ruled out
     assert likelihood[2] / likelihood[1] == pytest.approx(np.exp(-0.5 * (np.log(10 / 3) / 0.5) ** 2))
 
 
-def test_event_observation_reads_the_event_log_as_of_its_date():
+def test_state_event_observation_reads_the_state_entry_as_of_its_date(catalogue):
+    table = pd.DataFrame(
+        {
+            "replication": [0, 1, 2],
+            "talks.second_summit": [True, True, False],
+            "talks.second_summit.date": [dt.date(2025, 9, 20), dt.date(2025, 11, 20), None],
+        }
+    )
+    seen = observation(event="talks.second_summit", observed=True, detection_rate=0.8, false_alarm_rate=0.1)
+    # No event log needed: a state entry is read from its outcome columns, as of 1 November.
+    assert observation_likelihood(seen, table, None, catalogue, None) == pytest.approx([0.8, 0.1, 0.1])
+
+
+def test_process_event_observation_reads_the_event_log_as_of_its_date(catalogue):
     table = pd.DataFrame({"replication": [0, 1, 2]})
     events = pd.DataFrame(
         {
             "replication": [0, 1],
             "date": [dt.date(2025, 9, 20), dt.date(2025, 11, 20)],
-            "component": ["diplomacy", "diplomacy"],
-            "event": ["second_summit", "second_summit"],
+            "component": ["offensive", "offensive"],
+            "event": ["lanchester_combat.reinforced", "lanchester_combat.reinforced"],
         }
     )
-    seen = observation(event="diplomacy.second_summit", observed=True, detection_rate=0.8, false_alarm_rate=0.1)
-    assert observation_likelihood(seen, table, events, None) == pytest.approx([0.8, 0.1, 0.1])
+    seen = observation(
+        event="offensive.lanchester_combat.reinforced", observed=True, detection_rate=0.8, false_alarm_rate=0.1
+    )
+    assert observation_likelihood(seen, table, events, catalogue, None) == pytest.approx([0.8, 0.1, 0.1])
 
 
 @pytest.mark.parametrize(
@@ -161,9 +195,9 @@ def test_inconsistent_observations_are_refused(fields, message):
         observation(**fields)
 
 
-def test_scenario_without_questions_keeps_its_data_and_hash():
+def test_scenario_without_questions_keeps_its_data_and_hash(baseline_run):
     scenario = load_scenario(BASELINE)
-    manifest = json.loads((REPO / "results" / "example" / "manifest.json").read_text())
+    manifest = json.loads((baseline_run / "manifest.json").read_text())
     assert "questions" not in scenario.as_data()
     assert scenario.content_hash() == manifest["scenario_hash"]
     assert scenario.as_data() == manifest["scenario_as_run"]
@@ -175,22 +209,32 @@ def test_questions_reach_the_scenario_data_and_change_its_hash():
     assert with_questions.content_hash() != load_scenario(BASELINE).content_hash()
 
 
-def test_questions_naming_unknown_outcomes_are_refused_by_line(tmp_path):
+def test_questions_naming_unknown_or_unaskable_outcomes_are_refused_by_line(tmp_path):
     path = tmp_path / "questions.yaml"
     path.write_text(
         f"extends: {BASELINE}\nname: q\nquestions:\n"
-        "  a:\n    text: typo\n    outcome: ofensive\n"
-        "  b:\n    text: no date in the model\n    outcome: second_summit\n    by: 2025-10-01\n"
+        "  a:\n    text: typo\n    outcome: ofensive.launched\n"
+        "  b:\n    text: no date in the model\n    outcome: objective_reached\n    by: 2025-10-01\n"
+        "  d:\n    text: an actor's state at the horizon\n    outcome: offensive\n"
     )
     result = wargame("validate", path)
     assert result.returncode == 2
-    assert result.stderr.splitlines() == [
-        f"{path}:6:5: questions.a.outcome: unknown outcome 'ofensive' (did you mean 'offensive'?)",
-        f"{path}:9:5: questions.b.outcome: 'second_summit' has no date in the model, so it cannot be asked 'by' a"
-        " date (dated: ceasefire, offensive, oreshnik_operational, sanctions)",
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        f"{path}:6:5: questions.a.outcome: unknown outcome 'ofensive.launched' (did you mean 'offensive.launched'?)"
+    )
+    # A flag variable has no date; every state an actor can enter has one, and the message lists them.
+    assert lines[1].startswith(
+        f"{path}:9:5: questions.b.outcome: 'objective_reached' has no date in the model, so it cannot be asked"
+        " 'by' a date (dated: "
+    )
+    assert "talks.ceasefire" in lines[1] and "offensive.launched" in lines[1]
+    assert lines[2:] == [
+        f"{path}:13:5: questions.d.outcome: 'offensive' is a category outcome, not a yes/no, date or number one"
     ]
     path.write_text(
-        f"extends: {BASELINE}\nname: q\nquestions:\n  c:\n    text: late\n    outcome: offensive\n    by: 2026-06-01\n"
+        f"extends: {BASELINE}\nname: q\nquestions:\n  c:\n    text: late\n    outcome: offensive.launched\n"
+        "    by: 2026-06-01\n"
     )
     result = wargame("validate", path)
     assert result.stderr.splitlines() == [
@@ -198,18 +242,19 @@ def test_questions_naming_unknown_outcomes_are_refused_by_line(tmp_path):
     ]
 
 
-def test_forecasts_of_binary_and_numeric_questions():
+def test_forecasts_of_binary_and_numeric_questions(catalogue):
     table = pd.DataFrame(
         {
-            "offensive": [True, True, False, False],
-            "offensive_date": [dt.date(2025, 10, 1), dt.date(2025, 12, 1), None, None],
+            "offensive.launched": [True, True, False, False],
+            "offensive.launched.date": [dt.date(2025, 10, 1), dt.date(2025, 12, 1), None, None],
             "northern_troops": [10, 20, 30, 40],
         }
     )
-    questions = {
-        "early": Question(text="by November?", outcome="offensive", by=dt.date(2025, 11, 1)),
-        "troops": Question(text="how many?", outcome="northern_troops"),
+    asked = {
+        "early": {"text": "by November?", "outcome": "offensive.launched", "by": dt.date(2025, 11, 1)},
+        "troops": {"text": "how many?", "outcome": "northern_troops"},
     }
+    questions = questions_of({"questions": asked}, catalogue)
     rows = forecast_table(questions, table).set_index("question")
     assert rows.loc["early", "forecast"] == 0.25 and rows.loc["early", "kind"] == "binary"
     assert rows.loc["early", "ci_low"] < 0.25 < rows.loc["early", "ci_high"]
@@ -246,9 +291,9 @@ def test_validate_checks_evidence_and_resolutions_files_against_a_scenario(tmp_p
     assert good.returncode == 0, good.stderr
     assert good.stdout.splitlines() == [f"{evidence}: ok", f"{resolutions}: ok"]
     bad = tmp_path / "bad.yaml"
-    bad.write_text(evidence.read_text().replace("outcome: warheads_present", "outcome: warheads_presnt"))
+    bad.write_text(evidence.read_text().replace("outcome: warheads.present", "outcome: warheads.presnt"))
     checked = wargame("validate", "--scenario", questions, bad)
     assert checked.returncode == 2 and "Traceback" not in checked.stderr
-    assert checked.stderr.startswith(f"{bad}:") and "did you mean 'warheads_present'" in checked.stderr
+    assert checked.stderr.startswith(f"{bad}:") and "did you mean 'warheads.present'" in checked.stderr
     alone = wargame("validate", evidence)
     assert alone.returncode == 2 and "add --scenario" in alone.stderr
