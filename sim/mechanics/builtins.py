@@ -38,6 +38,8 @@ class ProcessSpec:
     run: Callable[[Host], Generator[simpy.Event, Any, None]]
     optional_inputs: frozenset[str] = frozenset()
     watched_inputs: frozenset[str] = frozenset()
+    text_inputs: frozenset[str] = frozenset()  # inputs that are text (the rest are numbers or conditions)
+    condition_inputs: frozenset[str] = frozenset()  # inputs read as true/false
     finish: Callable[[Host], None] | None = None  # at the horizon, if still running
 
 
@@ -162,6 +164,8 @@ LANCHESTER_COMBAT = ProcessSpec(
     run=_run_battle,
     optional_inputs=frozenset({"reinforcements", "stop"}),
     watched_inputs=frozenset({"reinforcements", "stop"}),
+    text_inputs=frozenset({"law"}),
+    condition_inputs=frozenset({"stop"}),
 )
 OPTIONAL_DEFAULTS: dict[str, Any] = {"reinforcements": 0.0, "stop": False}
 

@@ -18,11 +18,13 @@ from pydantic import ValidationError
 
 from sim.mechanics import builtins
 from sim.mechanics.expressions import (
+    ANY,
     CONSTANTS,
     FUNCTIONS,
     HORIZON,
     NOW,
     RANDOM_FUNCTIONS,
+    TEXT,
     Compiled,
     ExpressionError,
     Namespace,
@@ -31,10 +33,10 @@ from sim.mechanics.expressions import (
 )
 from sim.scenario.actors import Actor, ActorSet, Effect, Transition, Variable, actors_under
 from sim.scenario.distributions import WEIGHT_TOLERANCE, DistributionBase
-from sim.scenario.errors import Position, Problem
+from sim.scenario.errors import Problem
 from sim.scenario.pydantic_errors import problems_from_pydantic
 from sim.scenario.schema import Scenario
-from sim.scenario.yaml_source import VALUE, FieldPath, locate
+from sim.scenario.yaml_source import FieldPath, locate, text_position
 
 VARIABLE_KINDS = {"number": "number", "count": "number", "flag": "bool", "category": "category"}
 RESERVED = {NOW, HORIZON, "entered", *CONSTANTS, *FUNCTIONS, *RANDOM_FUNCTIONS}
@@ -184,19 +186,30 @@ class _Compiler:
     def problem(self, at: FieldPath, message: str, column: int = 0) -> None:
         position = locate(self.scenario._positions, at)
         if column:
-            value = self.scenario._positions.get((*at, VALUE))
-            if value is not None:
-                position = Position(value.file, value.line, value.col + column - 1)
+            position = text_position(self.scenario._positions, at, column) or position
         self.problems.append(Problem(position, ".".join(str(p) for p in at), message))
 
-    def expression(self, source: Any, at: FieldPath, *, time_free: bool = False) -> Compiled | None:
+    def number(self, source: Any, at: FieldPath, *, time_free: bool = False) -> Compiled | None:
+        """An expression that must give a number (a date, a delay, a rate, a probability...)."""
+        compiled = self.expression(source, at, time_free=time_free)
+        if compiled is not None and compiled.kind == TEXT:
+            self.problem(at, f"must give a number, but {compiled.text!r} gives text")
+            return None
+        return compiled
+
+    def expression(self, source: Any, at: FieldPath, *, time_free: bool = False, offset: int = 0) -> Compiled | None:
+        """`source` compiled, or None with its problem recorded. `offset`: where it starts in its text."""
         try:
             compiled = compile_expression(source, self.names)
         except ExpressionError as exc:
-            self.problem(at, str(exc), exc.column)
+            self.problem(at, str(exc), exc.column + offset)
             return None
         if time_free and NOW in compiled.reads:
-            self.problem(at, "a `when` condition cannot read `now` (it would need polling); use `at:` for a time")
+            self.problem(
+                at,
+                f"a `{at[-1]}` cannot read `now`: it is re-read only when what it names changes, "
+                "not as time passes; use `at:` for a time",
+            )
             return None
         return compiled
 
@@ -342,7 +355,10 @@ class _Compiler:
             if not (raw.has_provenance() or sourced):
                 self.problem((*at, "after"), "needs a source (a claim id) or an assumption")
         else:
-            clock = self.expression(raw, (*at, trigger), time_free=trigger == "when")
+            if trigger == "when":
+                clock = self.expression(raw, (*at, trigger), time_free=True)
+            else:
+                clock = self.number(raw, (*at, trigger), time_free=trigger == "rate")
             if clock is not None:
                 self._check_literals(clock, sourced, (*at, trigger))
                 if trigger in ("after", "rate"):
@@ -352,7 +368,7 @@ class _Compiler:
         factors = []
         for index, factor in enumerate(transition.factors):
             condition = self.expression(factor.while_, (*at, "factors", index, "while"), time_free=True)
-            times = self.expression(factor.times, (*at, "factors", index, "times"), time_free=True)
+            times = self.number(factor.times, (*at, "factors", index, "times"), time_free=True)
             if condition is not None and times is not None:
                 self._check_literals(times, sourced, (*at, "factors", index, "times"))
                 factors.append((condition, times))
@@ -396,7 +412,7 @@ class _Compiler:
                     otherwise += 1
                     branches.append((branch.to, None))
                     continue
-                probability = self.expression(branch.probability, (*where, "probability"))
+                probability = self.number(branch.probability, (*where, "probability"))
                 if probability is None:
                     ok = False
                     continue
@@ -482,6 +498,12 @@ class _Compiler:
                 compiled = self.expression(source, where)
                 if compiled is None:
                     return None
+                wanted = VARIABLE_KINDS[variables[name].kind]
+                if (compiled.kind == TEXT) != (wanted == "category") and compiled.kind != ANY:
+                    self.problem(
+                        where, f"{name!r} is a {variables[name].kind}, but {compiled.text!r} gives {compiled.kind}"
+                    )
+                    return None
                 self._check_literals(compiled, sourced, where)
                 assignments.append((name, compiled))
             return CompiledEffect(kind, assignments=tuple(sorted(assignments, key=lambda pair: pair[0])))
@@ -493,17 +515,19 @@ class _Compiler:
 
     def _log_parts(self, text: str, at: FieldPath) -> tuple[str | Compiled, ...] | None:
         parts: list[str | Compiled] = []
-        rest = text
+        rest, consumed = text, 0
         while "{" in rest:
             before, _, after = rest.partition("{")
             inner, closed, rest = after.partition("}")
+            start = consumed + len(before) + 1  # the expression's first character, counted from 0
             if not closed:
-                self.problem(at, "a '{' without its '}'")
+                self.problem(at, "a '{' without its '}'", start)
                 return None
-            compiled = self.expression(inner, at)
+            compiled = self.expression(inner, at, offset=start + (len(inner) - len(inner.lstrip())))
             if compiled is None:
                 return None
             parts.extend([before, compiled])
+            consumed = start + len(inner) + 1
         parts.append(rest)
         return tuple(parts)
 
@@ -530,7 +554,11 @@ class _Compiler:
                 )
                 ok = False
                 continue
-            compiled = self.expression(source, (*at, "inputs", name), time_free=name in process.watched_inputs)
+            watched = name in process.watched_inputs
+            if name in process.text_inputs or name in process.condition_inputs:
+                compiled = self.expression(source, (*at, "inputs", name), time_free=watched)
+            else:
+                compiled = self.number(source, (*at, "inputs", name), time_free=watched)
             if compiled is None:
                 ok = False
                 continue

@@ -74,6 +74,72 @@ RANDOM_FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[int, int]]] = {
 CONSTANTS = {"true": True, "false": False}
 
 
+NUMBER, BOOL, TEXT, ANY = "number", "yes/no", "text", "any"
+_NAME_KINDS = {"number": NUMBER, "date": NUMBER, "bool": BOOL, "category": TEXT}
+_NUMERIC = {NUMBER, BOOL, ANY}  # yes/no counts as 0 or 1 in arithmetic, as in Python
+
+
+def infer_kind(node: ast.AST, names: Namespace) -> str:  # noqa: PLR0911 - one answer per form
+    """What an already-checked expression gives; raises ExpressionError where text meets arithmetic.
+
+    Catches at validation the mistakes that would otherwise stop a run: adding text to a
+    number, comparing a category with a number, ordering text.
+    """
+
+    def numeric(operand: ast.AST, what: str) -> None:
+        if infer_kind(operand, names) == TEXT:
+            raise ExpressionError(f"{what} needs numbers, and {ast.unparse(operand)!r} is text", operand.col_offset + 1)
+
+    if isinstance(node, ast.Constant):
+        return BOOL if isinstance(node.value, bool) else TEXT if isinstance(node.value, str) else NUMBER
+    if isinstance(node, ast.Name):
+        if node.id in CONSTANTS:
+            return BOOL
+        return TEXT if node.id in names.actors else _NAME_KINDS.get(names.kinds.get(node.id, ""), ANY)
+    if isinstance(node, ast.Attribute):
+        return BOOL
+    if isinstance(node, ast.BinOp):
+        numeric(node.left, "arithmetic")
+        numeric(node.right, "arithmetic")
+        return NUMBER
+    if isinstance(node, ast.UnaryOp):
+        if isinstance(node.op, ast.Not):
+            return BOOL
+        numeric(node.operand, "a sign")
+        return NUMBER
+    if isinstance(node, ast.BoolOp):
+        return BOOL
+    if isinstance(node, ast.Compare):
+        operands = [node.left, *node.comparators]
+        kinds = [infer_kind(operand, names) for operand in operands]
+        for op, (a, b), (left, right) in zip(
+            node.ops, zip(kinds, kinds[1:], strict=False), zip(operands, operands[1:], strict=False), strict=False
+        ):
+            if isinstance(op, ast.Eq | ast.NotEq):
+                if {a, b} == {TEXT, NUMBER} or {a, b} == {TEXT, BOOL}:
+                    raise ExpressionError(
+                        f"compares text with a number or yes/no: {ast.unparse(left)!r} and {ast.unparse(right)!r}",
+                        node.col_offset + 1,
+                    )
+            else:
+                numeric(left, "an ordering comparison")
+                numeric(right, "an ordering comparison")
+        return BOOL
+    if isinstance(node, ast.IfExp):
+        body, orelse = infer_kind(node.body, names), infer_kind(node.orelse, names)
+        if TEXT in (body, orelse) and {body, orelse} - {TEXT, ANY}:
+            raise ExpressionError("the two branches of `if ... else` give text and a number", node.col_offset + 1)
+        return body if body == orelse else ANY
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        name = node.func.id
+        if name in ("entered", "known"):
+            return BOOL
+        for arg in node.args:
+            numeric(arg, f"{name}()")
+        return BOOL if name == "bernoulli" else NUMBER
+    return ANY
+
+
 class ExpressionError(Exception):
     """A mistake in an expression, at `column` (1-based) of its text."""
 
@@ -100,6 +166,7 @@ class Compiled:
     literals: tuple[float, ...] = ()  # numbers written in it, for the provenance check
     random: bool = False  # draws from the event stream
     constant: Any = field(default=None)  # its value when it reads nothing and draws nothing
+    kind: str = ANY  # what it gives: NUMBER, BOOL, TEXT or ANY (see `infer_kind`)
 
     @property
     def is_constant(self) -> bool:
@@ -123,9 +190,14 @@ def compile_expression(source: Any, names: Namespace) -> Compiled:
         raise ExpressionError(f"syntax error: {exc.msg}", exc.offset or 1) from None
     builder = _Builder(names)
     evaluate = builder.build(tree.body)
-    compiled = Compiled(text, evaluate, frozenset(builder.reads), tuple(builder.literals), builder.random)
+    kind = infer_kind(tree.body, names)
+    compiled = Compiled(text, evaluate, frozenset(builder.reads), tuple(builder.literals), builder.random, kind=kind)
     if compiled.is_constant:
-        return Compiled(text, evaluate, compiled.reads, compiled.literals, constant=evaluate({}))
+        try:
+            constant = evaluate({})
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            raise ExpressionError(f"cannot be computed: {exc}") from None
+        return Compiled(text, evaluate, compiled.reads, compiled.literals, constant=constant, kind=kind)
     return compiled
 
 

@@ -24,6 +24,7 @@ from sim.mechanics.expressions import HORIZON, NOW, RNG, Compiled
 from sim.scenario.distributions import WEIGHT_TOLERANCE
 
 MAX_FIRINGS_AT_ONE_MOMENT = 10_000
+LOOP_WITNESSES = 100  # the last firings before the guard trips: their states name the loop
 ROW_DEFAULTS = {"count": 0, "flag": False}
 
 
@@ -121,11 +122,6 @@ class Replication:
         values[RNG] = rng
         self.values = values
         self.rng = rng
-        for name, initial in machine.initial_values:
-            kind = machine.variables[name].kind
-            values[name] = initial.evaluate(values) if initial is not None else ROW_DEFAULTS.get(kind)
-            if kind == "number":
-                values[name] = math.nan if values[name] is None else float(values[name])
         self.epochs = dict.fromkeys(machine.actors, 0)
         self.watchers: dict[str, list[_Armed]] = {actor: [] for actor in machine.actors}
         self.watched: dict[str, frozenset[str]] = dict.fromkeys(machine.actors, frozenset())  # union per actor
@@ -134,10 +130,28 @@ class Replication:
         self.taken: dict[str, int] = {}
         self.events: list[tuple[float, str, str, str]] = []
         self.moment = -1.0
+        self.current = "at the start"  # what is being evaluated, for messages
         self.due: deque[tuple[_Armed, int]] = deque()  # clocks that rang at this moment, not yet fired
         self.firings_this_moment = 0
+        self.loop_states: set[str] = set()  # states passed in the last firings before the loop guard
 
     def run(self) -> Result:
+        try:
+            self._run()
+        except (ArithmeticError, ValueError, TypeError) as exc:  # e.g. a division by zero in an expression
+            raise MechanicsError(f"{self.current}: {type(exc).__name__}: {exc}") from None
+        variables = {name: self.values[name] for name in self.machine.variables}
+        final = {actor: self.values[actor] for actor in self.machine.actors}
+        return Result(self.entered, final, variables, self.taken, self.events)
+
+    def _run(self) -> None:
+        values, machine = self.values, self.machine
+        self.current = "the initial values"
+        for name, initial in machine.initial_values:
+            kind = machine.variables[name].kind
+            values[name] = initial.evaluate(values) if initial is not None else ROW_DEFAULTS.get(kind)
+            if kind == "number":
+                values[name] = math.nan if values[name] is None else float(values[name])
         for actor in self.machine.actors:  # every actor has a state before any clock reads one
             self.values[actor] = self.machine.initial_states[actor]
         for actor in self.machine.actors:
@@ -146,6 +160,7 @@ class Replication:
         self.drain()
         self.env.run(until=self.end_day)
         self.values[NOW] = self.end_day
+        self.current = "at the horizon"
         for watchers in self.watchers.values():
             for armed in watchers:
                 if armed.transition.counter:
@@ -153,9 +168,6 @@ class Replication:
         for host in self.processes:
             if host.finish_hook is not None:
                 host.finish_hook()
-        variables = {name: self.values[name] for name in self.machine.variables}
-        final = {actor: self.values[actor] for actor in self.machine.actors}
-        return Result(self.entered, final, variables, self.taken, self.events)
 
     # Clocks
 
@@ -177,6 +189,7 @@ class Replication:
             self._arm(transition, epoch)
 
     def _arm(self, transition: CompiledTransition, epoch: int) -> None:
+        self.current = transition.key
         armed = _Armed(transition, epoch)
         watchers = self.watchers[transition.actor]
         trigger = transition.trigger
@@ -269,6 +282,7 @@ class Replication:
                 transition = armed.transition
                 if transition.watches.isdisjoint(changed):
                     continue
+                self.current = transition.key
                 if transition.trigger == "rate":
                     rate = self._current_rate(armed)
                     if rate != armed.rate:
@@ -315,12 +329,15 @@ class Replication:
     def _fire(self, transition: CompiledTransition) -> None:
         now = self.env.now
         self.values[NOW] = now
+        self.current = transition.key
         if now == self.moment:
             self.firings_this_moment += 1
+            if self.firings_this_moment > MAX_FIRINGS_AT_ONE_MOMENT - LOOP_WITNESSES:
+                self.loop_states.add(f"{transition.actor}.{transition.state}")
             if self.firings_this_moment > MAX_FIRINGS_AT_ONE_MOMENT:
                 raise MechanicsError(
                     f"{transition.key}: more than {MAX_FIRINGS_AT_ONE_MOMENT:,} transitions fired at day {now:g}; "
-                    f"a loop of instantaneous transitions through {transition.actor}.{transition.state}"
+                    f"a loop of instantaneous transitions through {', '.join(sorted(self.loop_states))}"
                 )
         else:
             self.moment, self.firings_this_moment = now, 1

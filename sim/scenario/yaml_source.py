@@ -15,6 +15,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    FoldedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
+)
 
 from sim.scenario.errors import Position, Problem, ScenarioError
 
@@ -45,6 +51,7 @@ def read_yaml(path: Path, what: str = "a scenario") -> YamlDocument:
         raise ScenarioError([Problem(None, "", f"cannot read file: {exc}", file=path)]) from None
     yaml = YAML(typ="rt", pure=True)
     yaml.Constructor = _DatesAsText
+    yaml.preserve_quotes = True  # so a column inside a quoted expression can be placed exactly
     try:
         root = yaml.load(text)
     except MarkedYAMLError as exc:
@@ -57,7 +64,7 @@ def read_yaml(path: Path, what: str = "a scenario") -> YamlDocument:
     if not isinstance(root, CommentedMap):
         raise ScenarioError([Problem(Position(path, 1, 1), "", f"{what} must be a YAML mapping of fields", file=path)])
     positions: PositionMap = {(): Position(path, 1, 1)}
-    data = _plain(root, (), path, positions)
+    data = _plain(root, (), path, positions, text.splitlines())
     return YamlDocument(path, data, positions)
 
 
@@ -68,8 +75,13 @@ class _DatesAsText(RoundTripConstructor):
 _DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
 
 
-def _plain(node: Any, at: FieldPath, path: Path, positions: PositionMap) -> Any:
-    """Convert ruamel containers to dict/list, recording each child's position."""
+def _plain(node: Any, at: FieldPath, path: Path, positions: PositionMap, lines: list[str]) -> Any:
+    """Convert ruamel containers to dict/list, recording each child's position.
+
+    A text value also gets the position where its text starts (`VALUE`), and a block
+    scalar (`>-`, `|`) the start of each of its lines (`VALUE, k`), so a mistake at a
+    column of an expression can be placed on its own line.
+    """
     if isinstance(node, CommentedMap):
         out: dict[str, Any] = {}
         for key in node:
@@ -77,9 +89,8 @@ def _plain(node: Any, at: FieldPath, path: Path, positions: PositionMap) -> Any:
             child = (*at, str(key))
             positions[child] = Position(path, line + 1, col + 1)
             if isinstance(node[key], str):  # expressions report errors at a column of their text
-                value_line, value_col = node.lc.value(key)
-                positions[(*child, VALUE)] = Position(path, value_line + 1, value_col + 1)
-            out[str(key)] = _plain(node[key], child, path, positions)
+                _record_text(node[key], node.lc.value(key), col, child, path, positions, lines)
+            out[str(key)] = _plain(node[key], child, path, positions, lines)
         return out
     if isinstance(node, CommentedSeq):
         items = []
@@ -87,7 +98,7 @@ def _plain(node: Any, at: FieldPath, path: Path, positions: PositionMap) -> Any:
             line, col = node.lc.item(index)
             child = (*at, index)
             positions[child] = Position(path, line + 1, col + 1)
-            items.append(_plain(item, child, path, positions))
+            items.append(_plain(item, child, path, positions, lines))
         return items
     if isinstance(node, str):
         return str(node)
@@ -98,6 +109,57 @@ def _plain(node: Any, at: FieldPath, path: Path, positions: PositionMap) -> Any:
     if isinstance(node, float):
         return float(node)
     return node
+
+
+def _record_text(
+    value: str,
+    start: tuple[int, int],
+    key_col: int,
+    at: FieldPath,
+    path: Path,
+    positions: PositionMap,
+    lines: list[str],
+) -> None:
+    line, col = start
+    if isinstance(value, FoldedScalarString | LiteralScalarString):
+        k = 0
+        for number in range(line + 1, len(lines)):
+            source = lines[number]
+            if source.strip() and len(source) - len(source.lstrip()) <= key_col:
+                break  # back at the key's indentation: the block has ended
+            if source.strip():
+                indent = len(source) - len(source.lstrip())
+                positions[(*at, VALUE, k)] = Position(path, number + 1, indent + 1)
+                k += 1
+        return
+    quoted = isinstance(value, SingleQuotedScalarString | DoubleQuotedScalarString)
+    positions[(*at, VALUE)] = Position(path, line + 1, col + 1 + int(quoted))
+
+
+def text_position(positions: Mapping[FieldPath, Position], at: FieldPath, column: int) -> Position | None:
+    """Where column `column` (1-based) of the text value at `at` sits in its file, if known.
+
+    A block scalar's lines are joined by one character each (a space when folded, a
+    newline when literal), so the column is walked through its lines as they are in the file.
+    """
+    single = positions.get((*at, VALUE))
+    if single is not None:
+        return Position(single.file, single.line, single.col + column - 1)
+    first = positions.get((*at, VALUE, 0))
+    if first is None:
+        return None
+    try:
+        source = first.file.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return first
+    offset, k = column - 1, 0
+    while (here := positions.get((*at, VALUE, k))) is not None:
+        length = len(source[here.line - 1].rstrip()) - (here.col - 1)
+        if offset <= length:
+            return Position(here.file, here.line, here.col + offset)
+        offset -= length + 1
+        k += 1
+    return first
 
 
 def locate(positions: Mapping[FieldPath, Position], at: FieldPath) -> Position | None:
