@@ -104,8 +104,9 @@ class CountingGenerator:
 def events_and_draws(compiled: CompiledScenario, replications: int) -> tuple[float, float, float]:
     """Mean SimPy events scheduled, random numbers drawn and event-log rows per replication."""
     import sim.engine as engine
+    import sim.mechanics.interpreter as interpreter
 
-    original_environment, original_stream = engine.simpy.Environment, engine.replication_stream
+    original_environment, original_stream = interpreter.simpy.Environment, engine.replication_stream
     streams: list[CountingGenerator] = []
 
     def counting_stream(seed: int, index: int) -> CountingGenerator:
@@ -113,15 +114,60 @@ def events_and_draws(compiled: CompiledScenario, replications: int) -> tuple[flo
         streams.append(stream)
         return stream  # type: ignore[return-value]  # duck-typed Generator
 
-    engine.simpy.Environment = CountingEnvironment  # type: ignore[misc]
+    interpreter.simpy.Environment = CountingEnvironment  # type: ignore[misc]
     engine.replication_stream = counting_stream  # type: ignore[assignment]
     CountingEnvironment.scheduled = 0
     try:
         chunk = run_chunk(compiled, 1, range(replications))
     finally:
-        engine.simpy.Environment, engine.replication_stream = original_environment, original_stream
+        interpreter.simpy.Environment, engine.replication_stream = original_environment, original_stream
     draws = sum(stream.draws for stream in streams)
     return CountingEnvironment.scheduled / replications, draws / replications, len(chunk.events) / replications
+
+
+FIRST_EDITION_COMMIT = "8cea150"  # the last commit with the hand-written model (sim/model/)
+FIRST_EDITION_SCRIPT = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from sim.engine import compile_scenario, run_chunk
+from sim.scenario import load_scenario
+compiled = compile_scenario(load_scenario(sys.argv[1] + "/scenarios/baseline.yaml"))
+run_chunk(compiled, 1, range(200))
+replications, rounds = int(sys.argv[2]), int(sys.argv[3])
+for _ in range(rounds):
+    started = time.perf_counter()
+    for start in range(0, replications, 1000):
+        run_chunk(compiled, 1, range(start, min(start + 1000, replications)))
+    print(replications / (time.perf_counter() - started), flush=True)
+"""
+
+
+def first_edition_checkout(folder: Path) -> Path:
+    """A worktree of the last commit with the hand-written model, to time it beside the language."""
+    checkout = folder / "first-edition"
+    repository = Path(__file__).resolve().parents[1]
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(checkout), FIRST_EDITION_COMMIT],
+        cwd=repository,
+        check=True,
+        capture_output=True,
+    )
+    return checkout
+
+
+class FirstEdition:
+    """The first edition's engine in its own interpreter, timed a round at a time on demand."""
+
+    def __init__(self, checkout: Path, replications: int, rounds: int):
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", FIRST_EDITION_SCRIPT, str(checkout), str(replications), str(rounds)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def rate(self) -> float:
+        assert self.process.stdout is not None
+        return float(self.process.stdout.readline())
 
 
 def bare_simpy_rate(events: float, draws: float, replications: int, samplers: list[Sampler] | None = None) -> float:
@@ -210,6 +256,11 @@ def cli_run(replications: int, folder: Path) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer replications: under a minute")
+    parser.add_argument(
+        "--first-edition",
+        action="store_true",
+        help=f"also time the hand-written model it replaced (a git worktree of {FIRST_EDITION_COMMIT})",
+    )
     args = parser.parse_args()
     engine_n, batch_n, big_n = (5_000, 12_000, 50_000) if args.quick else (20_000, 60_000, 1_000_000)
     compiled = compile_scenario(load_scenario(BASELINE))
@@ -219,14 +270,15 @@ def main() -> None:
         work = Path(folder)
         events, draws, log_rows = events_and_draws(compiled, 2_000)
         samplers = native_samplers(compiled)
-        rates = interleaved_rates(
-            {
-                "engine": lambda: engine_rate(compiled, engine_n // ROUNDS),
-                "bare": lambda: bare_simpy_rate(events, draws, 2_000),
-                "bare native": lambda: bare_simpy_rate(events, draws, 2_000, samplers),
-            },
-            ROUNDS,
-        )
+        measures = {
+            "engine": lambda: engine_rate(compiled, engine_n // ROUNDS),
+            "bare": lambda: bare_simpy_rate(events, draws, 2_000),
+            "bare native": lambda: bare_simpy_rate(events, draws, 2_000, samplers),
+        }
+        if args.first_edition:
+            first = FirstEdition(first_edition_checkout(work), engine_n // ROUNDS, ROUNDS)
+            measures["first edition"] = first.rate
+        rates = interleaved_rates(measures, ROUNDS)
         per_core, per_core_median = rates["engine"]
         bare, bare_median = rates["bare"]
         bare_native = rates["bare native"][0]
@@ -255,6 +307,14 @@ def main() -> None:
         f"parallel efficiency at 2 workers, that run   {big_n / big_seconds / (2 * serial):9.2f}"
         "  (its rate against 2 x the one-core batch rate)",
     ]
+    if args.first_edition:
+        first_rate, first_median = rates["first edition"]
+        lines.insert(
+            2,
+            f"replications/s, one core, first edition      {first_rate:9,.0f}  language / hand-written:"
+            f" {per_core / first_rate:.2f}  (medians {per_core_median / first_median:.2f})",
+        )
+        subprocess.run(["git", "worktree", "prune"], cwd=BASELINE.parents[1], check=False)
     if big_n < 1_000_000:
         lines.append(
             f"  at that rate 1,000,000 take about {big_seconds * 1_000_000 / big_n:.0f} s (target < 120 s, < 1 GiB)"
