@@ -13,18 +13,24 @@ from sim.evidence.assessment import Assessment, assess
 from sim.evidence.likelihood import log_likelihoods
 from sim.evidence.schema import EvidenceFile
 from sim.runner.batch import BatchRequest, run_batch
+from sim.runner.store import read_manifest
 from sim.scenario import load_scenario
+from sim.scenario.outcomes import OutcomeCatalogue
 
 PRIORS = {"routine": 0.55, "coercion": 0.30, "offensive": 0.15}
 EVIDENCE = SCENARIOS / "evidence" / "zapad-september.yaml"
 
 
+PriorRun = tuple[pd.DataFrame, pd.DataFrame, OutcomeCatalogue]
+
+
 @pytest.fixture(scope="module")
-def prior_run(tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame]:
+def prior_run(tmp_path_factory) -> PriorRun:
     """2,000 replications of the baseline: the three hypotheses in proportion to their priors."""
     out = tmp_path_factory.mktemp("prior") / "run"
     run_batch(BatchRequest(compile_scenario(load_scenario(BASELINE)), 2_000, 11, out))
-    return pd.read_parquet(out / "replications.parquet"), pd.read_parquet(out / "events.parquet")
+    catalogue = OutcomeCatalogue.from_manifest(read_manifest(out))
+    return pd.read_parquet(out / "replications.parquet"), pd.read_parquet(out / "events.parquet"), catalogue
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +40,17 @@ def true_world(tmp_path_factory) -> pd.Series:
     out = tmp_path_factory.mktemp("truth") / "run"
     run_batch(BatchRequest(compile_scenario(load_scenario(SCENARIOS / "intent-offensive.yaml")), 200, 12, out))
     table = pd.read_parquet(out / "replications.parquet")
-    launched = table[table["offensive"]]
+    launched = table[table["offensive.launched"]]
     assert len(launched) > 20
     nearest = (launched["troops_retained"] - launched["troops_retained"].median()).abs().argsort().iloc[0]
     return launched.iloc[nearest]
 
 
-def weigh(
-    observations: dict, prior_run: tuple[pd.DataFrame, pd.DataFrame], tolerance: float | None = None
-) -> Assessment:
+def weigh(observations: dict, prior_run: PriorRun, tolerance: float | None = None) -> Assessment:
     evidence = EvidenceFile.model_validate({"title": "test", "observations": observations})
-    table, events = prior_run
-    return assess(evidence, table, log_likelihoods(evidence, table, events, tolerance), PRIORS, {}, tolerance)
+    table, events, catalogue = prior_run
+    log_likelihood = log_likelihoods(evidence, table, events, catalogue, tolerance)
+    return assess(evidence, table, log_likelihood, PRIORS, {}, catalogue, tolerance)
 
 
 def posterior(result: Assessment) -> dict[str, float]:
@@ -59,9 +64,9 @@ def prior_share(result: Assessment) -> dict[str, float]:
 def test_posterior_moves_toward_the_true_hypothesis_as_evidence_accumulates(prior_run, true_world):
     observations = {
         "preparations_detected": {
-            "date": true_world["detection_date"].isoformat(),
+            "date": true_world["warning.detected.date"].isoformat(),
             "text": "preparations detected",
-            "outcome": "detection_date",
+            "outcome": "warning.detected.date",
             "observed": True,
         },
         "troops_retained": {
@@ -72,16 +77,16 @@ def test_posterior_moves_toward_the_true_hypothesis_as_evidence_accumulates(prio
             "log_sd": 0.3,
         },
         "offensive_launched": {
-            "date": true_world["offensive_date"].isoformat(),
+            "date": true_world["offensive.launched.date"].isoformat(),
             "text": "the offensive began",
-            "outcome": "offensive",
+            "outcome": "offensive.launched",
             "observed": True,
         },
     }
     steps = [weigh(dict(list(observations.items())[:count]), prior_run) for count in (1, 2, 3)]
     weights = [prior_share(steps[0])["offensive"], *(posterior(step)["offensive"] for step in steps)]
     # Each observation is strongly diagnostic (ACH ratio above 20), so each step is large
-    # (here 0.15 -> 0.90 -> 0.99 -> 0.999), far beyond Monte Carlo noise: the bootstrap
+    # (here 0.15 -> 0.90 -> 0.996 -> 0.9998), far beyond Monte Carlo noise: the bootstrap
     # interval after the first observation is about +/- 0.02. Strictly increasing is the test.
     assert all(later > earlier for earlier, later in zip(weights, weights[1:], strict=False)), weights
     assert weights[1] > 0.5
@@ -96,7 +101,7 @@ def test_evidence_equally_likely_under_every_replication_leaves_the_weights_unch
             "drills_began": {
                 "date": "2025-09-16",
                 "text": "drills began",
-                "event": "exercise.active_phase",
+                "event": "exercise.active",
                 "observed": True,
             }
         },
@@ -116,13 +121,13 @@ def test_evidence_independent_of_intent_is_flagged_non_diagnostic_and_moves_litt
             "oreshnik": {
                 "date": "2025-12-31",
                 "text": "Oreshnik declared operational",
-                "outcome": "oreshnik_operational",
+                "outcome": "oreshnik.operational",
                 "observed": True,
             }
         },
         prior_run,
     )
-    # The model draws Oreshnik's readiness whatever the intent. About 43% of 2,000
+    # The model draws Oreshnik's readiness whatever the intent. About 44% of 2,000
     # replications carry the weight; a hypothesis's share among them differs from its
     # overall share by Monte Carlo noise of SE <= 0.013: 0.04 is three of them.
     for name, share in prior_share(result).items():
@@ -136,7 +141,7 @@ def test_abc_tolerance_widens_a_narrow_band_and_raises_the_effective_sample(prio
     widened = weigh(narrow, prior_run, tolerance=0.2)
     assert exact.too_few and "--runs" in exact.advice() and "--abc-tolerance" in exact.advice()
     assert widened.effective_replications > 10 * exact.effective_replications
-    table, _ = prior_run
+    table, _, _ = prior_run
     inside = table["northern_troops"].between(30_000 - 0.2 * 30_300, 30_300 * 1.2)
     assert widened.effective_replications == pytest.approx(inside.sum())  # a band: weights are 0 or 1
 
