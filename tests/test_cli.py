@@ -12,12 +12,18 @@ from conftest import BASELINE, REPO, wargame
 from sim.analysis.summary import wilson_interval
 from sim.scenario import load_scenario
 
+RUNS = 1000
+
 
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory):
-    """The README's check: the same scenario and seed into two directories."""
+    """The README's check: the same scenario and seed into two directories (B without its
+    report, which `wargame report` writes later: the report takes longer than the run)."""
     root = tmp_path_factory.mktemp("runs")
-    results = [wargame("run", BASELINE, "--runs", 2000, "--seed", 1, "--out", root / name) for name in "AB"]
+    results = [
+        wargame("run", BASELINE, "--runs", RUNS, "--seed", 1, "--out", root / "A"),
+        wargame("run", BASELINE, "--runs", RUNS, "--seed", 1, "--out", root / "B", "--no-report"),
+    ]
     return root, results
 
 
@@ -27,33 +33,39 @@ def test_run_prints_the_run_directory_last(two_runs):
         assert result.returncode == 0, result.stderr
         lines = result.stdout.strip().splitlines()
         assert lines[-1] == str(root / name)
-        assert lines[-2] == f"report: {root / name / 'report.html'}"
+    assert results[0].stdout.strip().splitlines()[-2] == f"report: {root / 'A' / 'report.html'}"
+    assert not any(line.startswith("report:") for line in results[1].stdout.splitlines())  # --no-report
 
 
 def test_same_seed_gives_identical_replications(two_runs):
     root, _ = two_runs
     first, second = (pq.read_table(root / name / "replications.parquet") for name in "AB")
-    assert first.num_rows == 2000 and first.equals(second)
+    assert first.num_rows == RUNS and first.equals(second)
     assert pq.read_table(root / "A" / "events.parquet").equals(pq.read_table(root / "B" / "events.parquet"))
 
 
 def test_tables_have_typed_columns(two_runs):
     root, _ = two_runs
     schema = pq.read_schema(root / "A" / "replications.parquet")
-    assert str(schema.field("offensive_date").type) == "date32[day]"
-    assert str(schema.field("offensive").type) == "bool"
-    assert str(schema.field("exercise_troops").type) == "int64"
+    assert str(schema.field("offensive.launched.date").type) == "date32[day]"
+    assert str(schema.field("offensive.launched").type) == "bool"
+    assert str(schema.field("offensive").type) == "string"  # the actor's state at the horizon
+    assert str(schema.field("exercise_size").type) == "int64"
+    assert str(schema.field("force_ratio").type) == "double"
     assert str(schema.field("hypothesis").type) == "string"
     assert str(schema.field("param.exercise_troops").type) == "double"
+    assert str(schema.field("param.summit_outcome").type) == "string"
     table = pq.read_table(root / "A" / "replications.parquet").to_pandas()
-    assert table.loc[~table["offensive"], "offensive_date"].isna().all()
+    assert table.loc[~table["offensive.launched"], "offensive.launched.date"].isna().all()
+    assert table.loc[table["offensive.launched"], "offensive.launched.date"].notna().all()
+    assert (table["offensive.launched"] == (table["offensive"] == "launched")).all()
 
 
 def test_manifest_describes_the_run(two_runs):
     root, _ = two_runs
     manifest = json.loads((root / "A" / "manifest.json").read_text())
     assert manifest["status"] == "complete"
-    assert manifest["seed"] == 1 and manifest["replications"] == 2000
+    assert manifest["seed"] == 1 and manifest["replications"] == RUNS
     assert len(manifest["scenario_hash"]) == 64
     assert manifest["scenario_as_run"]["name"] == "baseline"
     assert manifest["elapsed_seconds"] > 0 and manifest["versions"]["sim"]
@@ -65,29 +77,36 @@ def test_manifest_describes_the_run(two_runs):
 def test_reports_show_the_numbers_of_the_run(two_runs):
     root, _ = two_runs
     table = pq.read_table(root / "A" / "replications.parquet").to_pandas()
-    count = int(table["offensive"].sum())
+    count = int(table["offensive.launched"].sum())
     low, high = wilson_interval(count, len(table))
     expected = f"{count / len(table):.1%}"
     for name in ("report.md", "report.html"):
         text = (root / "A" / name).read_text()
-        assert f"{count} of 2000" in text
+        assert f"{count} of {RUNS}" in text
         assert expected in text and f"{low:.1%} to {high:.1%}" in text
     html = (root / "A" / "report.html").read_text()
-    figures = ("outcome_probabilities", "timeline", "by_hypothesis", "by_summit_outcome", "troop_distribution")
-    figures += ("distributions", "convergence")
+    figures = ("outcome_probabilities", "timeline", "by_hypothesis", "by_param_summit_outcome", "distributions")
+    figures += ("convergence", *(f"flow_{actor}" for actor in load_scenario(BASELINE).actors))
     assert html.count("data:image/png;base64,") == len(figures)
     for figure in figures:
         for suffix in ("png", "svg"):
             assert (root / "A" / "plots" / f"{figure}.{suffix}").stat().st_size > 1000
 
 
-def test_report_command_rewrites_the_report(two_runs):
+def test_report_command_writes_the_report_the_run_would_have(two_runs):
     root, _ = two_runs
-    (root / "B" / "report.md").unlink()
     result = wargame("report", root / "B")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(root / "B" / "report.html")
-    assert (root / "B" / "report.md").is_file()
+
+    def report(name: str) -> list[str]:  # without the run's own clock and directory
+        text = (root / name / "report.md").read_text().replace(str(root / name), "RUN")
+        return [line for line in text.splitlines() if not line.startswith(("| started", "| time taken"))]
+
+    assert report("B") == report("A")
+    assert sorted(p.name for p in (root / "B" / "plots").iterdir()) == sorted(
+        p.name for p in (root / "A" / "plots").iterdir()
+    )
 
 
 def test_rerunning_into_a_run_of_the_same_scenario_replaces_it(two_runs, tmp_path):
@@ -150,7 +169,7 @@ def test_user_mistakes_exit_2_with_one_line(args, fragment):
 
 
 def test_validate_accepts_every_shipped_scenario():
-    paths = sorted((REPO / "scenarios").glob("*.yaml"))
+    paths = sorted((REPO / "scenarios").glob("*.yaml")) + sorted((REPO / "scenarios" / "examples").glob("*.yaml"))
     result = wargame("validate", *paths)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count(": ok") == len(paths)
