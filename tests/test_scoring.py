@@ -12,23 +12,35 @@ import scipy.stats
 import scoringrules
 from conftest import BASELINE, SCENARIOS, wargame
 
+from sim.forecast.questions import AskedQuestion, questions_of
 from sim.forecast.resolutions import Resolution
 from sim.forecast.scoring import RELIABILITY_MINIMUM, brier, log_score, score_questions, summarise
-from sim.scenario.schema import Question
+from sim.scenario import load_scenario
+from sim.scenario.outcomes import outcome_catalogue
 
 RESOLUTIONS = SCENARIOS / "resolutions" / "2025.yaml"
+CATALOGUE = outcome_catalogue(load_scenario(BASELINE))
+
+
+def asked(**outcomes: str | dict) -> dict[str, AskedQuestion]:
+    """Questions about the baseline's outcomes, by name: `name=outcome` or `name={fields}`."""
+    entries = {
+        name: {"text": name, "outcome": entry} if isinstance(entry, str) else {"text": name, **entry}
+        for name, entry in outcomes.items()
+    }
+    return questions_of({"questions": entries}, CATALOGUE)
 
 
 def test_brier_and_log_scores_match_hand_computed_values():
     # Ten replications: an offensive in 8 (forecast 0.8), a ceasefire in 3 (0.3), sanctions in 5 (0.5).
     table = pd.DataFrame(
         {
-            "offensive": [True] * 8 + [False] * 2,
-            "ceasefire": [True] * 3 + [False] * 7,
-            "sanctions": [True] * 5 + [False] * 5,
+            "offensive.launched": [True] * 8 + [False] * 2,
+            "talks.ceasefire": [True] * 3 + [False] * 7,
+            "consequences.imposed": [True] * 5 + [False] * 5,
         }
     )
-    questions = {name: Question(text=name, outcome=name) for name in table.columns}
+    questions = asked(offensive="offensive.launched", ceasefire="talks.ceasefire", sanctions="consequences.imposed")
     answers = {"offensive": True, "ceasefire": False, "sanctions": True}
     scores = score_questions(questions, table, {k: Resolution(answer=v) for k, v in answers.items()})
     scores = scores.set_index("question")
@@ -46,8 +58,8 @@ def test_brier_and_log_scores_match_hand_computed_values():
 
 def test_a_forecast_of_zero_that_happened_scores_finitely():
     assert brier(0.0, True) == 1.0
-    table = pd.DataFrame({"offensive": [False] * 100})
-    scores = score_questions({"o": Question(text="o", outcome="offensive")}, table, {"o": Resolution(answer=True)})
+    table = pd.DataFrame({"offensive.launched": [False] * 100})
+    scores = score_questions(asked(o="offensive.launched"), table, {"o": Resolution(answer=True)})
     assert scores.loc[0, "log_score"] == pytest.approx(-math.log(0.5 / 100))  # half a replication
     assert log_score(0.5, False) == pytest.approx(math.log(2))
 
@@ -55,7 +67,7 @@ def test_a_forecast_of_zero_that_happened_scores_finitely():
 def test_crps_of_an_ensemble_matches_its_formula_and_the_normal_closed_form():
     # CRPS = E|X - y| - E|X - X'| / 2; for {1, 2, 3, 4} and y = 2.5: 1.0 - 1.25 / 2 = 0.375.
     table = pd.DataFrame({"northern_troops": [1.0, 2.0, 3.0, 4.0]})
-    question = {"t": Question(text="t", outcome="northern_troops", baseline_range=(0.0, 10.0))}
+    question = asked(t={"outcome": "northern_troops", "baseline_range": (0.0, 10.0)})
     scores = score_questions(question, table, {"t": Resolution(answer=2.5)})
     assert scores.loc[0, "crps"] == pytest.approx(0.375)
     # Uniform on [0, 10] at 2.5: E|X - y| = (2.5^2 + 7.5^2) / 20 and E|X - X'| = 10 / 3.
@@ -103,8 +115,7 @@ def test_bad_resolutions_file_reports_every_problem_by_line_and_exits_2(question
         f"{path}:3:3: resolutions.ofensive_by_year_end: unknown question 'ofensive_by_year_end'"
         " (did you mean 'offensive_by_year_end'?)",
         f"{path}:6:5: resolutions.offensive_by_november.answer: a binary question is answered true or false",
-        f"{path}:8:5: resolutions.exercise_troops.answer: a numeric question (exercise_troops)"
-        " is answered with a number",
+        f"{path}:8:5: resolutions.exercise_troops.answer: a numeric question (exercise_size) is answered with a number",
     ]
     assert not (tmp_path / "scores").exists()
 
@@ -128,7 +139,7 @@ def test_score_command_prints_and_writes_the_scores(questions_run):
 def test_reliability_diagram_is_drawn_with_enough_binary_questions(tmp_path):
     dates = [f"2025-{month:02d}-{day:02d}" for month in (9, 10, 11, 12) for day in (1, 15, 28)][:RELIABILITY_MINIMUM]
     questions = "".join(
-        f"  q{i}:\n    text: offensive by {date}\n    outcome: offensive\n    by: {date}\n"
+        f"  q{i}:\n    text: offensive by {date}\n    outcome: offensive.launched\n    by: {date}\n"
         for i, date in enumerate(dates)
     )
     scenario = tmp_path / "many.yaml"
