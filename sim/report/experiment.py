@@ -12,6 +12,7 @@ from sim.experiments.design import SAMPLED
 from sim.experiments.spec import Experiment
 from sim.plots import experiments as plots
 from sim.report.build import Report, ReportFigure, render_report
+from sim.report.plan import file_name
 from sim.scenario import Scenario
 
 
@@ -37,7 +38,7 @@ def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> E
         if len(part):
             figures.append(
                 ReportFigure(
-                    f"sensitivity_{outcome}",
+                    f"sensitivity_{file_name(outcome)}",
                     f"Sensitivity of {outcome}",
                     f"Bar chart of each factor's {part['method'].iloc[0]} indices for {outcome} with 95% intervals: "
                     + "; ".join(f"{r.factor} {r.index} {r.value:.2f}" for r in part.itertuples()),
@@ -47,7 +48,7 @@ def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> E
         rows = swings[swings["outcome"] == outcome]
         figures.append(
             ReportFigure(
-                f"tornado_{outcome}",
+                f"tornado_{file_name(outcome)}",
                 f"One at a time: {outcome}",
                 f"Tornado chart of {outcome} with each factor at its low and high end, the others at their centre: "
                 + "; ".join(f"{r.factor} from {r.at_low:.3g} to {r.at_high:.3g}" for r in rows.itertuples()),
