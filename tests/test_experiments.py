@@ -172,8 +172,9 @@ def test_the_example_experiment_gives_the_same_numbers_on_processes_and_dask(tmp
     for name in ("replications.parquet", "points.parquet"):
         assert pq.read_table(tmp_path / "p" / name).equals(pq.read_table(tmp_path / "d" / name))
     html = (tmp_path / "p" / "report.html").read_text()
-    for anchor in ('id="figure-sensitivity_offensive"', 'id="figure-tornado_offensive"', 'id="figure-prim_tradeoff"'):
-        assert anchor in html
+    # Figures are named after the outcome with the dot made safe for a file name and an HTML id.
+    for figure in ("sensitivity_offensive_launched", "tornado_offensive_launched", "prim_tradeoff"):
+        assert f'id="figure-{figure}"' in html and (tmp_path / "p" / "plots" / f"{figure}.png").is_file()
     assert "<strong>Reading:</strong>" in html and "They concentrate where" in html
     rewritten = wargame("report", tmp_path / "d")  # the report of an experiment, written afterwards
     assert rewritten.returncode == 0 and (tmp_path / "d" / "report.html").is_file()
@@ -219,7 +220,7 @@ def test_experiment_file_mistakes_are_reported_by_line_with_nothing_written(tmp_
         "factors:\n"
         "  a: {parameter: time_to_ready_day}\n"
         "  b: {weight: parameters.summit_outcome.ceasfire, low: 0, high: 0.5}\n"
-        "  c: {parameter: force_ratio_threshold, low: -1, high: 3}\n"
+        "  c: {parameter: drawdown_days, low: -1, high: 3}\n"
     )
     result = wargame("sweep", bad, "--out", tmp_path / "out")
     assert result.returncode == 2
@@ -227,7 +228,8 @@ def test_experiment_file_mistakes_are_reported_by_line_with_nothing_written(tmp_
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith(f"{bad}:4:") and "did you mean 'time_to_ready_days'" in lines[0]
     assert lines[1].startswith(f"{bad}:5:") and "its branches: ceasefire, no_deal, progress" in lines[1]
-    assert lines[2].startswith(f"{bad}:6:") and "factors.c.low" in lines[2]
+    # A factor's end that makes the scenario invalid (a negative delay) is refused with the scenario's reason.
+    assert lines[2].startswith(f"{bad}:6:") and "factors.c.low" in lines[2] and "used as a delay" in lines[2]
     assert not (tmp_path / "out").exists()
     lost = tmp_path / "lost.yaml"
     lost.write_text("name: lost\nscenario: nothere.yaml\nfactors:\n  a: {parameter: time_to_ready_days}\n")
