@@ -348,6 +348,13 @@ def _batch_request(args: argparse.Namespace, backend: BackendSpec) -> BatchReque
     if args.precision is not None:
         known = yes_no_outcomes(compiled)
         if args.metric not in known:
+            spec = compiled.outcomes.get(args.metric)
+            if spec is not None and spec.actor is not None and spec.state is None:  # an actor: offer its states
+                states = [name for name in known if compiled.outcomes[name].actor == args.metric]
+                raise UsageError(
+                    f"--metric: {args.metric!r} is an actor (its column is its final state); "
+                    f"a yes/no outcome is one of its states: {', '.join(states)}"
+                )
             raise UsageError(f"--metric: {args.metric!r} is not a yes/no outcome{did_you_mean(args.metric, known)}")
         precision = Precision(args.precision, args.metric)
     return BatchRequest(

@@ -109,7 +109,7 @@ def resume_experiment(run_dir: Path, backend: BackendSpec, progress: Progress | 
 
 def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progress: Progress | None) -> Path:
     experiment = Experiment.model_validate(manifest["experiment_as_run"])
-    scenario_json = json.dumps(manifest["scenario_as_run"], sort_keys=True)
+    scenario_json = json.dumps(manifest["scenario_as_run"])  # in the order written
     design = pq.read_table(out / store.DESIGN).to_pandas()
     ranges = chunk_ranges(experiment.replications, manifest["chunk_size"])
     tasks_all = []

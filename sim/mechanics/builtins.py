@@ -102,7 +102,7 @@ class _Battle:
             arrived, self.reinforcements_seen = total - self.reinforcements_seen, total
             self.defenders += arrived
             self.reinforced += arrived
-            host.log("reinforced", f"{arrived:.0f} join the defence")
+            host.log("reinforced", f"{arrived:,.0f} join the defence")
 
     def record(self, day: float, reason: str) -> None:
         """Write the outputs as the battle stands `day` days into the current segment."""

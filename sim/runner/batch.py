@@ -126,7 +126,7 @@ def resume_batch(run_dir: Path, backend: BackendSpec, progress: Progress | None 
 
 
 def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progress: Progress | None) -> Path:
-    scenario_json = json.dumps(manifest["scenario_as_run"], sort_keys=True)
+    scenario_json = json.dumps(manifest["scenario_as_run"])  # in the order written: reports list states as declared
     compiled = compiled_from_json(scenario_json)
     if compiled.scenario.content_hash() != manifest["scenario_hash"]:
         raise store.RunDirectoryError(f"{out}: the manifest's scenario does not match its hash; cannot resume")

@@ -98,7 +98,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
 
 
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
-    atomic_write_bytes(path / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
+    atomic_write_bytes(path / MANIFEST, json.dumps(manifest, indent=2, default=str).encode())
 
 
 def write_scenario_as_run(path: Path, data: dict[str, Any]) -> None:
