@@ -46,9 +46,9 @@ def reports(tmp_path_factory) -> dict[str, Path]:
     variant.write_text(
         f'extends: {SCENARIOS / "baseline.yaml"}\nname: script-title\ntitle: "<script>alert(1)</script> & co"\n'
     )
-    succeed("run", variant, "--runs", 400, "--seed", 2, "--workers", 1, "--out", root / "run")
+    succeed("run", variant, "--runs", 200, "--seed", 2, "--workers", 1, "--out", root / "run")
     belarus, latvia = SCENARIOS / "troops-belarus-13k.yaml", SCENARIOS / "troops-latvia-100-150k.yaml"
-    succeed("compare", belarus, latvia, "--runs", 400, "--seed", 2, "--workers", 1, "--out", root / "compare")
+    succeed("compare", belarus, latvia, "--runs", 200, "--seed", 2, "--workers", 1, "--out", root / "compare")
     factors = "time_to_ready_days,force_ratio_threshold=1.5:3.5"
     succeed(
         "sensitivity",
