@@ -18,12 +18,13 @@ from conftest import BASELINE, REPO, SCENARIOS, wargame
 
 from sim.experiments.analysis import discover, sensitivity_indices
 from sim.experiments.design import ONE_AT_A_TIME, SAMPLED, design_table
+from sim.experiments.loading import load_checked_experiment
 from sim.experiments.run import ExperimentRequest, resume_experiment, run_experiment
 from sim.experiments.settings import Setting, apply_setting, compile_setting
 from sim.experiments.spec import Design, Experiment, Factor, load_experiment
 from sim.runner.backends import BackendSpec
 from sim.runner.batch import RunInterrupted
-from sim.scenario import load_scenario
+from sim.scenario import ScenarioError, load_scenario
 from sim.statistics import wilson_interval, wilson_intervals
 
 EXAMPLE = SCENARIOS / "experiments" / "baseline-uncertainties.yaml"
@@ -51,10 +52,10 @@ def test_sobol_indices_of_the_ishigami_function_match_the_analytic_values():
     """
     factors = {f"x{i}": Factor(parameter=f"x{i}", low=-math.pi, high=math.pi) for i in (1, 2, 3)}
     experiment = Experiment(
-        name="ishigami", scenario="none", factors=factors, outcomes=("offensive",), design=Design(samples=2048)
+        name="ishigami", scenario="none", factors=factors, outcomes=("offensive.launched",), design=Design(samples=2048)
     )
     points = design_table(experiment.design, experiment.factors)
-    points["offensive"] = _ishigami(points[["x1", "x2", "x3"]].to_numpy())
+    points["offensive.launched"] = _ishigami(points[["x1", "x2", "x3"]].to_numpy())
     indices = sensitivity_indices(experiment, points)
     assert len(indices) == 6
     for row in indices.itertuples():
@@ -150,11 +151,11 @@ def test_prim_finds_the_box_that_makes_an_outcome_likely():
         scenario="s",
         factors=factors,
         design=Design(method="lhs", samples=600, seed=3),
-        outcomes=("offensive",),
-        discovery={"outcome": "offensive", "above": 0.5},
+        outcomes=("offensive.launched",),
+        discovery={"outcome": "offensive.launched", "above": 0.5},
     )
     points = design_table(experiment.design, experiment.factors)
-    points["offensive"] = ((points["a"] > 0.6) & (points["b"] < 0.3)).astype(float)
+    points["offensive.launched"] = ((points["a"] > 0.6) & (points["b"] < 0.3)).astype(float)
     found = discover(experiment, points)
     limits = found.limits.set_index("factor")
     assert set(limits.index) == {"a", "b"}
@@ -240,6 +241,23 @@ def test_experiment_file_mistakes_are_reported_by_line_with_nothing_written(tmp_
     validated = wargame("validate", bad)
     assert validated.returncode == 2 and validated.stderr == result.stderr
     assert wargame("validate", EXAMPLE).stdout == f"{EXAMPLE}: ok\n"
+
+
+def test_experiment_outcomes_default_to_the_headline_and_must_be_yes_no_or_numbers(tmp_path: Path):
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(f"name: plain\nscenario: {BASELINE}\nfactors:\n  a: {{parameter: time_to_ready_days}}\n")
+    experiment, scenario = load_checked_experiment(plain)
+    assert experiment.outcomes == scenario.report.headline  # the outcomes the scenario's report puts first
+    named = tmp_path / "named.yaml"
+    named.write_text(
+        plain.read_text().replace("name: plain", "name: named") + "outcomes: [offensive.lanched, offensive]\n"
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_checked_experiment(named)
+    assert [str(problem) for problem in caught.value.problems] == [
+        f"{named}:5:12: outcomes.0: unknown outcome 'offensive.lanched' (did you mean 'offensive.launched'?)",
+        f"{named}:5:31: outcomes.1: 'offensive' is a category outcome; an experiment analyses yes/no or number ones",
+    ]
 
 
 def test_sensitivity_command_mistakes_are_one_line_each(tmp_path: Path):
