@@ -803,12 +803,6 @@ def refused(tmp_path: Path, text: str) -> list[Problem]:
     raise AssertionError("the scenario validated")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a number set into a flag validates (text into a number or count is refused), and "
-    "`wargame run` then fails writing replications.parquet with pyarrow's ArrowInvalid traceback",
-)
 def test_a_number_set_into_a_flag_is_refused_at_validation(tmp_path):
     text = with_transition("after: delay_days\nto: done\neffects: [{set: {alarm: delay_days}}]")
     (problem,) = refused(tmp_path, text)
@@ -816,12 +810,6 @@ def test_a_number_set_into_a_flag_is_refused_at_validation(tmp_path):
     assert "flag" in problem.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="an actor compared with a text that is none of its states (`talks == 'opn'`) validates, "
-    "and the condition is silently never true",
-)
 def test_comparing_an_actor_with_a_text_that_is_not_one_of_its_states_is_refused(tmp_path):
     text = with_transition("when: talks == 'opn'\nto: done")
     (problem,) = refused(tmp_path, text)

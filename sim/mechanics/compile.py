@@ -19,10 +19,12 @@ from pydantic import ValidationError
 from sim.mechanics import builtins
 from sim.mechanics.expressions import (
     ANY,
+    BOOL,
     CONSTANTS,
     FUNCTIONS,
     HORIZON,
     NOW,
+    NUMBER,
     RANDOM_FUNCTIONS,
     TEXT,
     Compiled,
@@ -38,6 +40,12 @@ from sim.scenario.pydantic_errors import problems_from_pydantic
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import FieldPath, locate, text_position
 
+_SETTABLE = {  # what an expression may give to be set into a variable of each kind
+    "number": {NUMBER, ANY},
+    "count": {NUMBER, ANY},
+    "flag": {BOOL, ANY},
+    "category": {TEXT, ANY},
+}
 VARIABLE_KINDS = {"number": "number", "count": "number", "flag": "bool", "category": "category"}
 RESERVED = {NOW, HORIZON, "entered", *CONSTANTS, *FUNCTIONS, *RANDOM_FUNCTIONS}
 FREE_LITERALS = {0.0, 1.0}  # numbers that need no source: identities, not estimates
@@ -498,8 +506,8 @@ class _Compiler:
                 compiled = self.expression(source, where)
                 if compiled is None:
                     return None
-                wanted = VARIABLE_KINDS[variables[name].kind]
-                if (compiled.kind == TEXT) != (wanted == "category") and compiled.kind != ANY:
+                wanted = _SETTABLE[variables[name].kind]
+                if compiled.kind not in wanted:
                     self.problem(
                         where, f"{name!r} is a {variables[name].kind}, but {compiled.text!r} gives {compiled.kind}"
                     )

@@ -116,6 +116,8 @@ def infer_kind(node: ast.AST, names: Namespace) -> str:  # noqa: PLR0911 - one a
             node.ops, zip(kinds, kinds[1:], strict=False), zip(operands, operands[1:], strict=False), strict=False
         ):
             if isinstance(op, ast.Eq | ast.NotEq):
+                _check_state_name(left, right, names)
+                _check_state_name(right, left, names)
                 if {a, b} == {TEXT, NUMBER} or {a, b} == {TEXT, BOOL}:
                     raise ExpressionError(
                         f"compares text with a number or yes/no: {ast.unparse(left)!r} and {ast.unparse(right)!r}",
@@ -138,6 +140,16 @@ def infer_kind(node: ast.AST, names: Namespace) -> str:  # noqa: PLR0911 - one a
             numeric(arg, f"{name}()")
         return BOOL if name == "bernoulli" else NUMBER
     return ANY
+
+
+def _check_state_name(actor: ast.AST, text: ast.AST, names: Namespace) -> None:
+    """`ACTOR == 'STATE'` must name one of the actor's states, or it could never be true."""
+    if not (isinstance(actor, ast.Name) and actor.id in names.actors):
+        return
+    if isinstance(text, ast.Constant) and isinstance(text.value, str) and text.value not in names.actors[actor.id]:
+        states = names.actors[actor.id]
+        message = f"actor {actor.id!r} has no state {text.value!r}{did_you_mean(text.value, states)}"
+        raise ExpressionError(message, text.col_offset + 1)
 
 
 class ExpressionError(Exception):
@@ -249,6 +261,9 @@ class _Builder:
             return lambda v: body(v) if test(v) else orelse(v)
         if isinstance(node, ast.Call):
             return self._call(node)
+        if isinstance(node, ast.BinOp | ast.BoolOp | ast.UnaryOp):
+            operator_text = _OPERATOR_ADVICE.get(type(node.op), "this operator")
+            raise self.fail(node, f"{operator_text} is not part of the expression language")
         raise self.fail(node, f"{_describe(node)} is not part of the expression language")
 
     def _constant(self, node: ast.Constant) -> Evaluate:
@@ -336,6 +351,17 @@ class _Builder:
             only = args[0]
             return lambda v: function(only(v))
         return lambda v: function(*(arg(v) for arg in args))
+
+
+_OPERATOR_ADVICE = {
+    ast.BitAnd: "`&` (write `and`)",
+    ast.BitOr: "`|` (write `or`)",
+    ast.BitXor: "`^` (write `**` for a power)",
+    ast.Invert: "`~` (write `not`)",
+    ast.LShift: "`<<`",
+    ast.RShift: "`>>`",
+    ast.MatMult: "`@`",
+}
 
 
 def _and(first: Evaluate, second: Evaluate) -> Evaluate:
