@@ -165,23 +165,24 @@ def test_prim_finds_the_box_that_makes_an_outcome_likely():
 
 
 def test_the_example_experiment_gives_the_same_numbers_on_processes_and_dask(tmp_path: Path):
-    common = ["--runs", "20", "--samples", "16", "--quiet"]
+    common = ["--runs", "20", "--samples", "16", "--quiet", "--no-report"]
     processes = wargame("sweep", EXAMPLE, "--out", tmp_path / "p", "--workers", "2", *common)
     assert processes.returncode == 0, processes.stderr
-    dask = wargame("sweep", EXAMPLE, "--out", tmp_path / "d", "--dask-workers", "2", "--no-report", *common)
+    dask = wargame("sweep", EXAMPLE, "--out", tmp_path / "d", "--dask-workers", "2", *common)
     assert dask.returncode == 0, dask.stderr
     for name in ("replications.parquet", "points.parquet"):
         assert pq.read_table(tmp_path / "p" / name).equals(pq.read_table(tmp_path / "d" / name))
-    html = (tmp_path / "p" / "report.html").read_text()
+    # The report of an experiment, written afterwards (a sweep writing its own: test_browser.py, via sensitivity).
+    rewritten = wargame("report", tmp_path / "d")
+    assert rewritten.returncode == 0, rewritten.stderr
+    html = (tmp_path / "d" / "report.html").read_text()
     # Figures are named after the outcome with the dot made safe for a file name and an HTML id.
     for figure in ("sensitivity_offensive_launched", "tornado_offensive_launched", "prim_tradeoff"):
-        assert f'id="figure-{figure}"' in html and (tmp_path / "p" / "plots" / f"{figure}.png").is_file()
+        assert f'id="figure-{figure}"' in html and (tmp_path / "d" / "plots" / f"{figure}.png").is_file()
     assert "<strong>Reading:</strong>" in html and "They concentrate where" in html
-    rewritten = wargame("report", tmp_path / "d")  # the report of an experiment, written afterwards
-    assert rewritten.returncode == 0 and (tmp_path / "d" / "report.html").is_file()
     as_run = wargame("run", "--resume", tmp_path / "d")
     assert as_run.returncode == 2 and "wargame sweep --resume" in as_run.stderr
-    indices = pd.read_csv(tmp_path / "p" / "sensitivity.csv")
+    indices = pd.read_csv(tmp_path / "d" / "sensitivity.csv")
     assert set(indices["index"]) == {"first-order", "total"}
     assert set(indices["factor"]) == set(load_experiment(EXAMPLE)[0].factors)
 
