@@ -118,6 +118,7 @@ class Machine:
     watched: Mapping[tuple[str, str], frozenset[str]] = field(init=False)  # (actor, state) -> names its clocks watch
     state_keys: Mapping[tuple[str, str], str] = field(init=False)  # (actor, state) -> "actor.state"
     counting: frozenset[tuple[str, str]] = field(init=False)  # states with a counter transition
+    watching: Mapping[str, tuple[tuple[str, str], ...]] = field(init=False)  # name -> (actor, state)s watching it
 
     def __post_init__(self) -> None:
         watched = {key: frozenset().union(*(t.watches for t in out)) for key, out in self.transitions.items()}
@@ -125,6 +126,11 @@ class Machine:
         object.__setattr__(self, "state_keys", {key: f"{key[0]}.{key[1]}" for key in self.transitions})
         counting = frozenset(key for key, out in self.transitions.items() if any(t.counter for t in out))
         object.__setattr__(self, "counting", counting)
+        watching: dict[str, list[tuple[str, str]]] = {}
+        for key, names in watched.items():
+            for name in sorted(names):
+                watching.setdefault(name, []).append(key)
+        object.__setattr__(self, "watching", {name: tuple(keys) for name, keys in watching.items()})
 
 
 def compile_machine(scenario: Scenario) -> tuple[dict[str, Machine], list[Problem]]:

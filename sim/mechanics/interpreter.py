@@ -9,6 +9,8 @@ wins; leaving a state disarms the others (docs/model.md#how-the-language-runs).
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections import deque
 from collections.abc import Mapping
@@ -124,7 +126,6 @@ class Replication:
         self.rng = rng
         self.epochs = dict.fromkeys(machine.actors, 0)
         self.watchers: dict[str, list[_Armed]] = {actor: [] for actor in machine.actors}
-        self.watched: dict[str, frozenset[str]] = dict.fromkeys(machine.actors, frozenset())  # union per actor
         self.processes: list[_ProcessHost] = []
         self.entered: dict[str, float] = {}
         self.taken: dict[str, int] = {}
@@ -184,7 +185,6 @@ class Replication:
             self.entered[key] = now
         epoch = self.epochs[actor] = self.epochs[actor] + 1
         self.watchers[actor] = []
-        self.watched[actor] = machine.watched[(actor, state)]
         for transition in machine.transitions[(actor, state)]:
             self._arm(transition, epoch)
 
@@ -275,9 +275,9 @@ class Replication:
         """After a change: re-aim rate clocks, ring `when` clocks that became true, wake processes."""
         if not changed:
             return
-        for actor, watched in self.watched.items():
-            if watched.isdisjoint(changed):
-                continue
+        values, watching = self.values, self.machine.watching
+        actors = {actor for name in changed for actor, state in watching.get(name, ()) if values[actor] == state}
+        for actor in sorted(actors):  # a fixed order: sets of text iterate differently in each process
             for armed in self.watchers[actor]:
                 transition = armed.transition
                 if transition.watches.isdisjoint(changed):
@@ -287,7 +287,7 @@ class Replication:
                     rate = self._current_rate(armed)
                     if rate != armed.rate:
                         self._set_rate(armed)
-                elif not armed.scheduled and transition.clock.evaluate(self.values):  # type: ignore[union-attr]  # compiled
+                elif not armed.scheduled and transition.clock.evaluate(values):  # type: ignore[union-attr]  # compiled
                     self._schedule(armed, 0.0)
         for host in self.processes:
             if host.watches & changed:
@@ -316,11 +316,15 @@ class Replication:
             for name, amount in effect.assignments:
                 self.values[name] = self.values[name] + firings * amount.constant
         self.taken[transition.key] = self.taken.get(transition.key, 0) + firings
-        starts = np.array([day for day, _ in armed.history] + [now])
-        rates = np.array([rate for _, rate in armed.history])
-        cumulative = np.concatenate(([0.0], np.cumsum(rates * np.diff(starts))))
-        days = np.interp(np.sort(self.rng.random(firings)) * hazard, cumulative, starts)  # H(t) is piecewise linear
-        self.events.extend((day, transition.actor, transition.state, transition.name) for day in days.tolist())
+        starts = [day for day, _ in armed.history]
+        rates = [rate for _, rate in armed.history]
+        pieces = [rate * (end - start) for rate, start, end in zip(rates, starts, [*starts[1:], now], strict=True)]
+        cumulative = list(itertools.accumulate(pieces))  # H(t) at the end of each stretch: piecewise linear
+        for u in sorted(self.rng.random(firings).tolist()):
+            target = u * hazard
+            k = min(bisect.bisect_left(cumulative, target), len(pieces) - 1)
+            day = starts[k] + (target - (cumulative[k] - pieces[k])) / rates[k] if rates[k] > 0 else starts[k]
+            self.events.append((day, transition.actor, transition.state, transition.name))
         armed.history = [(now, armed.rate)]
         armed.budget = 0.0
 
