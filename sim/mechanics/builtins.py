@@ -39,6 +39,7 @@ class ProcessSpec:
     optional_inputs: frozenset[str] = frozenset()
     watched_inputs: frozenset[str] = frozenset()
     text_inputs: frozenset[str] = frozenset()  # inputs that are text (the rest are numbers or conditions)
+    non_negative_inputs: frozenset[str] = frozenset()  # numbers that cannot be below 0 (troops, rates...)
     condition_inputs: frozenset[str] = frozenset()  # inputs read as true/false
     finish: Callable[[Host], None] | None = None  # at the horizon, if still running
 
@@ -52,6 +53,9 @@ class _Battle:
         law = str(read("law"))
         if law not in LAWS:
             raise ValueError(f"unknown attrition law {law!r}; expected one of {LAWS}")
+        for name in LANCHESTER_COMBAT.non_negative_inputs:
+            if not float(read(name)) >= 0:  # also refuses NaN: an input never set
+                raise ValueError(f"lanchester_combat input {name} is {read(name)}, and must be 0 or more")
         self.opening_attackers = float(read("attackers"))
         self.opening_defenders = float(read("defenders"))
         self.attrition = Attrition(
@@ -165,6 +169,18 @@ LANCHESTER_COMBAT = ProcessSpec(
     optional_inputs=frozenset({"reinforcements", "stop"}),
     watched_inputs=frozenset({"reinforcements", "stop"}),
     text_inputs=frozenset({"law"}),
+    non_negative_inputs=frozenset(
+        {
+            "attackers",
+            "defenders",
+            "attacker_effectiveness",
+            "defender_effectiveness",
+            "advance_rate_km_per_day",
+            "objective_km",
+            "culmination_force_ratio",
+            "culmination_strength",
+        }
+    ),
     condition_inputs=frozenset({"stop"}),
 )
 OPTIONAL_DEFAULTS: dict[str, Any] = {"reinforcements": 0.0, "stop": False}

@@ -573,6 +573,8 @@ class _Compiler:
                 compiled = self.expression(source, (*at, "inputs", name), time_free=watched)
             else:
                 compiled = self.number(source, (*at, "inputs", name), time_free=watched)
+                if compiled is not None and name in process.non_negative_inputs:
+                    self._check_support(compiled, 0.0, math.inf, f"{start.process}'s {name}", (*at, "inputs", name))
             if compiled is None:
                 ok = False
                 continue

@@ -154,8 +154,10 @@ def binary_problem(catalogue: OutcomeCatalogue, outcome: str, by: Any) -> str | 
     if spec.kind not in (YES_NO, DATE):
         return f"{outcome!r} is a {spec.kind} outcome, not a yes/no, date or number one"
     if spec.kind == YES_NO and by is not None and not spec.date_column:
-        dated = ", ".join(sorted(catalogue.date_of()))
-        return f"{outcome!r} has no date in the model, so it cannot be asked 'by' a date (dated: {dated})"
+        return (
+            f"{outcome!r} is a flag with no date, so it cannot be asked 'by' a date; "
+            "the dated yes/no outcomes are the actors' states (ACTOR.STATE)"
+        )
     return None
 
 
