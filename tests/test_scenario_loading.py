@@ -712,11 +712,6 @@ def test_contract_checks_hypothesis_overrides(tmp_path):
     assert "values must lie in [0, 1]" in problems[0].message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a yes/no parameter in arithmetic is accepted and read as 0 or 1 (text is refused there); "
-    "docs/scenarios.md#parameters: the kind must suit where the mechanics use it, a number in arithmetic",
-)
 def test_contract_wrong_kind(tmp_path):
     """northern_share multiplies the exercise's troops: a yes/no drawn there is a mistake."""
     bad = write_variant(tmp_path, "parameters:\n  northern_share: {dist: fixed, value: true, assumption: test}\n")
@@ -866,11 +861,6 @@ def test_problem_is_a_frozen_value():
         problem.field = "other"  # type: ignore[misc]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the language does not check the arguments of its random functions: weibull(0) is accepted and "
-    "draws 0, so every ceasefire collapses the day it is agreed (the first edition refused a zero shape)",
-)
 def test_a_positive_parameter_cannot_be_zero(tmp_path):
     bad = write_variant(
         tmp_path,

@@ -25,6 +25,7 @@ from sim.mechanics.expressions import (
     HORIZON,
     NOW,
     NUMBER,
+    RANDOM_DOMAINS,
     RANDOM_FUNCTIONS,
     TEXT,
     Compiled,
@@ -218,6 +219,9 @@ class _Compiler:
         except ExpressionError as exc:
             self.problem(at, str(exc), exc.column + offset)
             return None
+        for function, index, name in compiled.bare_arguments:
+            low, high, open_low = RANDOM_DOMAINS[function][index]
+            self._check_support_named(name, low, high, open_low, f"argument {index + 1} of {function}()", at)
         if time_free and NOW in compiled.reads:
             self.problem(
                 at,
@@ -325,7 +329,11 @@ class _Compiler:
 
     def _check_support(self, compiled: Compiled, low: float, high: float, what: str, at: FieldPath) -> None:
         """A bare parameter used as a probability, delay or rate: every draw must be usable."""
-        name = compiled.text
+        self._check_support_named(compiled.text, low, high, False, what, at)
+
+    def _check_support_named(
+        self, name: str, low: float, high: float, open_low: bool, what: str, at: FieldPath
+    ) -> None:
         if name not in self.scenario.parameters or self.parameter_kinds[name] != "number":
             return
         distributions = (
@@ -338,11 +346,11 @@ class _Compiler:
         )
         for where, dist in distributions:
             first, last = dist.support()
-            if first < low or last > high:
+            if first < low or last > high or (open_low and last <= low):  # near 0 is fine, all at 0 is not
                 self.problem(
                     tuple(where),
                     f"{name} is used as {what} at {'.'.join(str(p) for p in at)}, so its values must lie in "
-                    f"[{low:g}, {high:g}], but this distribution spans [{first:g}, {last:g}]",
+                    f"{'(' if open_low else '['}{low:g}, {high:g}], but this distribution spans [{first:g}, {last:g}]",
                 )
 
     def _check_literals(self, compiled: Compiled, has_provenance: bool, at: FieldPath) -> None:

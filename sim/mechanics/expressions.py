@@ -61,22 +61,56 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[int, int]]] = {
     "log": (math.log, (1, 1)),
     "known": (_known, (1, 1)),
 }
+
+
 # Draws from the replication's event stream: each call is a fresh draw.
+def _draw(name: str, draw: Callable[..., Any], domains: tuple[tuple[float, float, bool], ...]) -> Callable[..., Any]:
+    """A random function that refuses arguments outside its domain (low, high, low excluded?)."""
+
+    def checked(rng: Any, *args: float) -> Any:
+        for value, (low, high, open_low) in zip(args, domains, strict=True):
+            if not (low < value if open_low else low <= value) or not value <= high:
+                bound = f"above {low:g}" if open_low else f"at least {low:g}"
+                limit = f" and at most {high:g}" if high != math.inf else ""
+                raise ValueError(f"{name}() needs an argument {bound}{limit}, got {value!r}")
+        return draw(rng, *args)
+
+    return checked
+
+
+ANY_NUMBER = (-math.inf, math.inf, False)
+NON_NEGATIVE = (0.0, math.inf, False)
+POSITIVE = (0.0, math.inf, True)
+# Draws from the replication's event stream: each call is a fresh draw. (function, (fewest, most) arguments, domains)
+RANDOM_DOMAINS: dict[str, tuple[tuple[float, float, bool], ...]] = {
+    "bernoulli": ((0.0, 1.0, False),),
+    "uniform": (ANY_NUMBER, ANY_NUMBER),
+    "exponential": (POSITIVE,),
+    "normal": (ANY_NUMBER, NON_NEGATIVE),
+    "lognormal": (ANY_NUMBER, NON_NEGATIVE),
+    "weibull": (POSITIVE,),
+    "poisson": (NON_NEGATIVE,),
+}
 RANDOM_FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[int, int]]] = {
-    "bernoulli": (lambda rng, p: bool(rng.random() < p), (1, 1)),
-    "uniform": (lambda rng, low, high: float(rng.uniform(low, high)), (2, 2)),
-    "exponential": (lambda rng, mean: float(rng.exponential(mean)), (1, 1)),
-    "normal": (lambda rng, mean, sd: float(rng.normal(mean, sd)), (2, 2)),
-    "lognormal": (lambda rng, mu, sigma: float(rng.lognormal(mu, sigma)), (2, 2)),
-    "weibull": (lambda rng, shape: float(rng.weibull(shape)), (1, 1)),
-    "poisson": (lambda rng, mean: int(rng.poisson(mean)), (1, 1)),
+    "bernoulli": (_draw("bernoulli", lambda rng, p: bool(rng.random() < p), RANDOM_DOMAINS["bernoulli"]), (1, 1)),
+    "uniform": (_draw("uniform", lambda rng, a, b: float(rng.uniform(a, b)), RANDOM_DOMAINS["uniform"]), (2, 2)),
+    "exponential": (
+        _draw("exponential", lambda rng, mean: float(rng.exponential(mean)), RANDOM_DOMAINS["exponential"]),
+        (1, 1),
+    ),
+    "normal": (_draw("normal", lambda rng, m, sd: float(rng.normal(m, sd)), RANDOM_DOMAINS["normal"]), (2, 2)),
+    "lognormal": (
+        _draw("lognormal", lambda rng, mu, sigma: float(rng.lognormal(mu, sigma)), RANDOM_DOMAINS["lognormal"]),
+        (2, 2),
+    ),
+    "weibull": (_draw("weibull", lambda rng, shape: float(rng.weibull(shape)), RANDOM_DOMAINS["weibull"]), (1, 1)),
+    "poisson": (_draw("poisson", lambda rng, mean: int(rng.poisson(mean)), RANDOM_DOMAINS["poisson"]), (1, 1)),
 }
 CONSTANTS = {"true": True, "false": False}
 
 
 NUMBER, BOOL, TEXT, ANY = "number", "yes/no", "text", "any"
 _NAME_KINDS = {"number": NUMBER, "date": NUMBER, "bool": BOOL, "category": TEXT}
-_NUMERIC = {NUMBER, BOOL, ANY}  # yes/no counts as 0 or 1 in arithmetic, as in Python
 
 
 def infer_kind(node: ast.AST, names: Namespace) -> str:  # noqa: PLR0911 - one answer per form
@@ -87,8 +121,15 @@ def infer_kind(node: ast.AST, names: Namespace) -> str:  # noqa: PLR0911 - one a
     """
 
     def numeric(operand: ast.AST, what: str) -> None:
-        if infer_kind(operand, names) == TEXT:
+        kind = infer_kind(operand, names)
+        if kind == TEXT:
             raise ExpressionError(f"{what} needs numbers, and {ast.unparse(operand)!r} is text", operand.col_offset + 1)
+        if kind == BOOL:
+            raise ExpressionError(
+                f"{what} needs numbers, and {ast.unparse(operand)!r} is a yes/no "
+                f"(write `(1 if {ast.unparse(operand)} else 0)` to count it)",
+                operand.col_offset + 1,
+            )
 
     if isinstance(node, ast.Constant):
         return BOOL if isinstance(node.value, bool) else TEXT if isinstance(node.value, str) else NUMBER
@@ -179,6 +220,7 @@ class Compiled:
     random: bool = False  # draws from the event stream
     constant: Any = field(default=None)  # its value when it reads nothing and draws nothing
     kind: str = ANY  # what it gives: NUMBER, BOOL, TEXT or ANY (see `infer_kind`)
+    bare_arguments: tuple[tuple[str, int, str], ...] = ()  # (random function, argument index, name given bare)
 
     @property
     def is_constant(self) -> bool:
@@ -203,7 +245,15 @@ def compile_expression(source: Any, names: Namespace) -> Compiled:
     builder = _Builder(names)
     evaluate = builder.build(tree.body)
     kind = infer_kind(tree.body, names)
-    compiled = Compiled(text, evaluate, frozenset(builder.reads), tuple(builder.literals), builder.random, kind=kind)
+    compiled = Compiled(
+        text,
+        evaluate,
+        frozenset(builder.reads),
+        tuple(builder.literals),
+        builder.random,
+        kind=kind,
+        bare_arguments=tuple(builder.bare_arguments),
+    )
     if compiled.is_constant:
         try:
             constant = evaluate({})
@@ -226,6 +276,7 @@ class _Builder:
         self.reads: set[str] = set()
         self.literals: list[float] = []
         self.random = False
+        self.bare_arguments: list[tuple[str, int, str]] = []  # (random function, argument, name)
 
     def fail(self, node: ast.AST, message: str) -> ExpressionError:
         return ExpressionError(message, getattr(node, "col_offset", 0) + 1)
@@ -346,6 +397,9 @@ class _Builder:
         args = [self.build(arg) for arg in node.args]
         if table is RANDOM_FUNCTIONS:
             self.random = True
+            for index, arg in enumerate(node.args):
+                if isinstance(arg, ast.Name) and self.names.kinds.get(arg.id) == "number":
+                    self.bare_arguments.append((name, index, arg.id))
             return lambda v: function(v[RNG], *(arg(v) for arg in args))
         if len(args) == 1:
             only = args[0]
