@@ -232,6 +232,8 @@ class Replication:
         if delay == 0.0:  # due now: fired after the current step, without a SimPy event
             self.due.append((armed, version))
             return
+        if self.env.now + delay >= self.end_day:  # would ring after the run stops: no event needed
+            return
         event = self.env.timeout(delay)
         event.callbacks.append(lambda _event: self._ring_and_drain(armed, version))
 
