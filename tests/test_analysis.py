@@ -22,6 +22,16 @@ def test_numeric_table_gives_mean_standard_error_and_percentiles():
     )
 
 
+def test_category_shares_count_each_value_most_common_first():
+    table = pd.DataFrame({"end": ["b", "a", "b", None, "c", "b", "a"]})
+    shares = summary.category_shares(table, "end", order=["c", "a", "b"])
+    assert shares["value"].tolist() == ["b", "a", "c"]  # by count, ties in the declared order
+    assert shares["count"].tolist() == [3, 2, 1]
+    assert (shares["replications"] == 6).all()  # over the replications that have a value
+    assert shares["share"].sum() == pytest.approx(1.0)
+    assert (shares["ci_low"].iloc[0], shares["ci_high"].iloc[0]) == pytest.approx(summary.wilson_interval(3, 6))
+
+
 def test_bootstrap_interval_covers_the_mean_about_as_wide_as_theory():
     """For n = 400 normal values the 95% interval of the mean is about +/- 1.96 sd / 20.
     The percentile bootstrap with 999 resamples lands within 15% of that width."""

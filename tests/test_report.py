@@ -8,10 +8,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from conftest import BASELINE
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from sim.analysis import summary
 from sim.engine import compile_scenario
-from sim.report import write_report
+from sim.report import build_report, outcome_table, write_report
+from sim.report.plan import group_columns
 from sim.runner import store
 from sim.runner.batch import BatchRequest, run_batch
 from sim.scenario import load_scenario
@@ -90,3 +94,98 @@ def test_report_refuses_an_incomplete_run(run_of):
     store.write_manifest(run_dir, {**manifest, "status": "interrupted"})
     with pytest.raises(store.RunDirectoryError, match="not complete"):
         write_report(run_dir)
+
+
+def illegible_text(figure: Figure) -> list[str]:
+    """Texts of a drawn figure that a reader cannot read: cut off by its edge, or overlapping
+    another title or axis label (tick labels are checked against the edge only)."""
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    edge = figure.bbox
+    ticks = {id(label) for axes in figure.axes for axis in (axes.xaxis, axes.yaxis) for label in axis.get_ticklabels()}
+    shown_ticks = {  # matplotlib keeps labels of ticks beyond the axis limits, undrawn
+        id(label)
+        for axes in figure.axes
+        for axis in (axes.xaxis, axes.yaxis)
+        for tick in axis.get_major_ticks()
+        if min(axis.get_view_interval()) <= tick.get_loc() <= max(axis.get_view_interval())
+        for label in (tick.label1, tick.label2)
+        if label.get_visible()
+    }
+    texts = [
+        t
+        for t in figure.findobj(Text)
+        if t.get_visible() and t.get_text().strip() and (id(t) not in ticks or id(t) in shown_ticks)
+    ]
+    problems, headings = [], []
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        if box.x0 < edge.x0 - 1 or box.x1 > edge.x1 + 1 or box.y0 < edge.y0 - 1 or box.y1 > edge.y1 + 1:
+            problems.append(f"cut off: {text.get_text()!r}")
+        axes = text.axes
+        if axes is not None and text in (axes.title, axes.xaxis.label, axes.yaxis.label):
+            headings.append((text.get_text(), box))
+    for index, (name, box) in enumerate(headings):
+        problems += [
+            f"{name!r} overlaps {other!r}" for other, other_box in headings[index + 1 :] if box.overlaps(other_box)
+        ]
+    return problems
+
+
+@pytest.fixture(scope="module")
+def baseline_report(tmp_path_factory):
+    """The report of 400 baseline replications (seed 3: a dozen offensives, so every section has rows)."""
+    out = tmp_path_factory.mktemp("report") / "run"
+    run_dir = run_batch(BatchRequest(compile_scenario(load_scenario(BASELINE)), replications=400, seed=3, out=out))
+    manifest = store.read_manifest(run_dir)
+    table = outcome_table(run_dir, group_columns(manifest["scenario_as_run"]))
+    return build_report(manifest, table), table
+
+
+def test_report_says_where_each_actor_ends_with_catalogue_labels(baseline_report):
+    report, table = baseline_report
+    markdown = report.markdown
+    section = markdown.split("## Where each actor ends")[1].split("\n## ")[0]
+    launched = (table["offensive"] == "launched").sum()
+    low, high = summary.wilson_interval(int(launched), len(table))
+    # One row per final state an actor reaches, named as the catalogue names the state.
+    assert (
+        f"| offensive launched | {launched} of {len(table)} | {launched / len(table):.1%} | {low:.1%} to {high:.1%} |"
+        in section
+    )
+    assert "| Offensive from Belarus | ready, no order to attack |" in section
+    assert "NATO's eastern border" in section and "Zapad-2025" in section
+    assert 'id="endings"' in report.html and "Where each actor ends" in report.html
+
+
+def test_category_variable_set_only_given_is_shown_over_those_replications(baseline_report):
+    report, table = baseline_report
+    given = table[table["offensive.launched"]]
+    assert len(given) >= 5  # the shares below need a few offensives
+    section = report.markdown.split("## Given ")[1].split("\n## ")[0]
+    counts = given["combat_end"].value_counts()
+    for value, count in counts.items():
+        assert f"| {value.replace('_', ' ')} | {count} of {len(given)} |" in section
+    assert "how the fighting ended" in section
+    assert "how the fighting ended" not in report.markdown.split("## Where each actor ends")[1].split("\n## ")[0]
+
+
+def test_group_means_show_a_dash_where_a_group_has_no_value(baseline_report):
+    report, _ = baseline_report
+    markdown = report.markdown
+    assert "n/a ± n/a" not in markdown and "n/a" not in markdown.split("## By ")[1]
+    # Under the routine hypothesis no offensive is ordered, so there are no attackers left to average.
+    routine = markdown.split("## By intent hypothesis")[1].split("\n## ")[0]
+    assert "| attackers left when the fighting stops | — |" in routine
+    assert "A dash (—): no replication of the group has the outcome" in routine
+    assert "&mdash;" in report.html and "n/a <small>&plusmn; n/a" not in report.html
+
+
+def test_distribution_panels_are_legible(baseline_report):
+    report, _ = baseline_report
+    figure = next(item.figure for item in report.figures if item.name == "distributions")
+    assert illegible_text(figure) == []
+    titles = [axes.get_title() for axes in figure.axes if axes.get_title()]
+    assert any("given Offensive from Belarus" in title for title in titles)
+    assert "days" in [axes.get_xlabel() for axes in figure.axes]  # units on the x axis

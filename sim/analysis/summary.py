@@ -95,6 +95,30 @@ def mean_interval(values: np.ndarray) -> dict[str, object]:
     return {"mean": mean, "mc_se": se, "ci_low": mean - 1.96 * se, "ci_high": mean + 1.96 * se, "interval": "normal"}
 
 
+def category_shares(table: pd.DataFrame, column: str, order: list[str] | None = None) -> pd.DataFrame:
+    """Share of the replications that have a value of category `column` taking each value, with
+    its 95% Wilson interval; most common first (ties in `order`, then by name). Values no
+    replication took are left out."""
+    values = table[column].dropna().astype(str)
+    counts = values.value_counts()
+    rank = {value: index for index, value in enumerate(order or ())}
+    ordered = sorted(counts.index, key=lambda value: (-counts[value], rank.get(value, len(rank)), value))
+    rows = []
+    for value in ordered:
+        low, high = wilson_interval(int(counts[value]), len(values))
+        rows.append(
+            {
+                "value": value,
+                "count": int(counts[value]),
+                "replications": len(values),
+                "share": counts[value] / len(values),
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
+    return pd.DataFrame(rows, columns=["value", "count", "replications", "share", "ci_low", "ci_high"])
+
+
 def means_by(table: pd.DataFrame, group: str, outcomes: list[str]) -> pd.DataFrame:
     """Mean and Monte Carlo standard error of each numeric outcome within each value of `group`.
 

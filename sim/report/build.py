@@ -78,13 +78,15 @@ def build_report(
         plan.label(name): summary.cumulative_probability(table, str(catalogue[name].date_column), start, horizon)
         for name in plan.timeline
     }
-    samples = {_with_unit(plan, name): table[name].to_numpy(dtype=float) for name in plan.distributions}
-    samples.update(
-        {
-            f"{_with_unit(plan, name)} (given {given_label})": given[name].to_numpy(dtype=float)
-            for name in plan.given_outcomes
-        }
-    )
+    panels = [
+        distributions.Panel(plan.label(name), table[name].to_numpy(dtype=float), plan.unit(name))
+        for name in plan.distributions
+    ] + [
+        distributions.Panel(
+            plan.label(name), given[name].to_numpy(dtype=float), plan.unit(name), f"given {given_label}"
+        )
+        for name in plan.given_outcomes
+    ]
     report_figures = [
         ReportFigure(
             "outcome_probabilities",
@@ -125,14 +127,20 @@ def build_report(
                 ),
             )
         )
-    if samples:
+    if panels:
         report_figures.append(
             ReportFigure(
                 "distributions",
                 "Distributions of the numeric outcomes",
                 "Small multiples, one per numeric outcome, each a histogram with its empirical cumulative "
-                "distribution: " + ", ".join(samples),
-                distributions.outcome_distributions(samples),
+                "distribution: "
+                + ", ".join(
+                    panel.title
+                    + (f" ({panel.unit})" if panel.unit else "")
+                    + (f" ({panel.over})" if panel.over else "")
+                    for panel in panels
+                ),
+                distributions.outcome_distributions(panels),
             )
         )
     if plan.convergence:
@@ -148,6 +156,11 @@ def build_report(
             )
         )
     flow_table, flow_figures = _flows(scenario, catalogue, table, events)
+    given_only = [
+        name
+        for name in plan.categories
+        if plan.given and not table[name][~table[plan.given].astype(bool)].notna().any()
+    ]
     questions = questions_of(scenario, catalogue)
     context = {
         "manifest": manifest,
@@ -164,6 +177,9 @@ def build_report(
         "given_label": given_label,
         "given_numeric": list(summary.numeric_table(given, plan.given_outcomes).itertuples()),
         "given_count": len(given),
+        "endings": [_actor_ending(scenario, catalogue, table, name) for name in plan.actors],
+        "categories": [_category_shares(plan, table, name) for name in plan.categories if name not in given_only],
+        "given_categories": [_category_shares(plan, given, name) for name in given_only],
         "groups": groups,
         "figures": report_figures,
         "flow_figures": flow_figures,
@@ -215,14 +231,37 @@ def _flows(
     return table_of_flows, figures
 
 
+def _actor_ending(
+    scenario: dict[str, Any], catalogue: OutcomeCatalogue, table: pd.DataFrame, actor: str
+) -> dict[str, Any]:
+    """Where an actor is at the horizon: the share of replications in each state, named by the catalogue."""
+    label = actor_label(scenario, actor)
+    states = list(scenario["actors"][actor].get("states", {}))
+    shares = summary.category_shares(table, actor, states)
+    names = [column_label(catalogue, f"{actor}.{state}").removeprefix(f"{label}: ") for state in shares["value"]]
+    return {
+        "name": actor,
+        "label": label,
+        "replications": len(table),
+        "rows": shares.assign(label=names).to_dict("records"),
+    }
+
+
+def _category_shares(plan: ReportPlan, table: pd.DataFrame, name: str) -> dict[str, Any]:
+    """A category variable's values, each with its share of the replications where it has a value."""
+    shares = summary.category_shares(table, name)
+    labels = [value.replace("_", " ") for value in shares["value"]]
+    return {
+        "name": name,
+        "label": plan.label(name),
+        "replications": int(table[name].notna().sum()),
+        "rows": shares.assign(label=labels).to_dict("records"),
+    }
+
+
 def actor_label(scenario: dict[str, Any], actor: str) -> str:
     """An actor as reports name it: its `label`, else its name in words."""
     return scenario["actors"][actor].get("label") or actor.replace("_", " ")
-
-
-def _with_unit(plan: ReportPlan, name: str) -> str:
-    unit = plan.unit(name)
-    return f"{plan.label(name)} ({unit})" if unit else plan.label(name)
 
 
 def _group_view(table: pd.DataFrame, plan: ReportPlan, column: str, text: str) -> dict[str, Any]:
@@ -276,6 +315,7 @@ def templates(autoescape: bool) -> Environment:
     environment.filters["signed_num"] = lambda value: (
         "n/a" if pd.isna(value) else ("+" if value >= 0 else "") + format_number(value)
     )
+    environment.filters["mean_pm"] = mean_plus_minus
     environment.filters["label"] = label_filter
     environment.filters["words"] = lambda name: str(name).replace("_", " ")  # a hypothesis, a category, a parameter
     environment.filters["slug"] = file_name
@@ -293,6 +333,16 @@ def label_filter(context: Context, name: Any) -> str:
     if catalogue is not None:
         return column_label(catalogue, str(name))
     return str(name).replace("_", " ")
+
+
+def mean_plus_minus(mean: Any, standard_error: Any) -> str:
+    """A group's mean ± its standard error; an em dash where the group has no value, the mean
+    alone where one value gives no standard error."""
+    if pd.isna(mean):
+        return "—"
+    if pd.isna(standard_error):
+        return format_number(mean)
+    return f"{format_number(mean)} ± {format_number(standard_error)}"
 
 
 def format_number(value: Any) -> str:

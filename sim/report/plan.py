@@ -33,6 +33,8 @@ class ReportPlan:
     given_outcomes: list[str]
     groups: list[Group]
     convergence: str | None
+    actors: list[str]  # each actor's state at the horizon (a category column)
+    categories: list[str]  # `category` variables
 
     def label(self, name: str) -> str:
         return column_label(self.catalogue, name)
@@ -75,6 +77,8 @@ def report_plan(scenario_data: Mapping[str, Any], catalogue: OutcomeCatalogue, c
         given_outcomes=given_outcomes,
         groups=groups,
         convergence=settings.get("convergence") if settings.get("convergence") in present else (headline or [None])[0],
+        actors=[n for n, s in catalogue.items() if s.kind == CATEGORY and s.actor and n in present],
+        categories=[n for n in scenario_data.get("variables", {}) if n in present and _kind(catalogue, n) == CATEGORY],
     )
 
 
@@ -89,6 +93,11 @@ def group_columns(scenario_data: Mapping[str, Any]) -> list[str]:
     """The `param.NAME` columns the report's groups need beside the outcomes."""
     settings = scenario_data.get("report") or {}
     return [name for name in settings.get("groups") or () if name.startswith(PARAMETER_PREFIX)]
+
+
+def _kind(catalogue: OutcomeCatalogue, name: str) -> str | None:
+    spec = catalogue.get(name)
+    return spec.kind if spec else None
 
 
 def _known(names: Any, present: set[str]) -> list[str]:
