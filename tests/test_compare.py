@@ -7,6 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import BASELINE, SCENARIOS, wargame
+from test_report import illegible_text
+
+from sim.plots import comparison as comparison_plots
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +34,41 @@ def test_compare_writes_the_comparison_report_and_tables(troop_comparison):
 
 def test_paired_intervals_are_narrower_than_independent_ones(troop_comparison):
     differences = pd.read_csv(troop_comparison / "differences.csv").set_index("outcome")
-    for outcome in ("offensive.launched", "objective_reached", "force_ratio", "reserves_moved"):
+    for outcome in ("offensive.launched", "objective_reached", "force", "reserves_moved"):
         row = differences.loc[outcome]
         assert row["paired_half_width"] < row["independent_half_width"], outcome
     # The Latvian estimate means more troops, so more offensives: the paired interval excludes zero.
     assert differences.loc["offensive.launched", "ci_low"] > 0
+
+
+def test_given_outcomes_are_compared_over_the_given_replications(troop_comparison):
+    """As in the run report: days of fighting over the replications with an offensive, whose
+    median is days (over every replication it would be 0); those differ by scenario, so not paired."""
+    side = pd.read_csv(troop_comparison / "side_by_side.csv").set_index("outcome")
+    assert side.loc["combat_days", "given"] == "offensive.launched"
+    assert (side.loc["combat_days", ["troops-belarus-13k", "troops-latvia-100-150k"]] > 3).all()
+    differences = pd.read_csv(troop_comparison / "differences.csv").set_index("outcome")
+    assert pd.isna(differences.loc["combat_days", "paired_half_width"])
+    markdown = (troop_comparison / "comparison.md").read_text()
+    assert "### Distribution of days of fighting (given Offensive from Belarus: offensive launched)" in markdown
+    caption = markdown.split("### Distribution of days of fighting")[1].split("\n###")[0]
+    assert "over the replications where Offensive from Belarus: offensive launched happened" in caption
+    assert "medians troops-belarus-13k 0 " not in caption
+
+
+def test_difference_figure_keeps_its_title_and_labels_inside():
+    outcomes = ["talks.ceasefire", "offensive.launched_with_a_long_name_to_wrap_over_two_lines"]
+    frame = pd.DataFrame(
+        {
+            "outcome": outcomes,
+            "difference": [0.0, 0.025],
+            "independent_half_width": [0.034, 0.018],
+            "paired_half_width": [0.0, 0.011],
+        }
+    )
+    differences = {"troops-latvia-100-150k": frame, "a-third-scenario-with-a-long-name": frame.assign(difference=-0.01)}
+    figure = comparison_plots.paired_difference_plot(differences, outcomes, lambda name: f"Offensive: {name}")
+    assert illegible_text(figure) == []
 
 
 def test_compare_accepts_finished_runs_and_says_when_they_cannot_be_paired(tmp_path):

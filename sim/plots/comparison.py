@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -42,20 +43,26 @@ def probabilities_side_by_side(
     return figure
 
 
-def overlaid_cdfs(samples: Mapping[str, np.ndarray], outcome: str) -> Figure:
-    """Empirical CDFs of one numeric outcome (named as the axis should read), one line per scenario."""
+def overlaid_cdfs(samples: Mapping[str, np.ndarray], outcome: str, over: str = "") -> Figure:
+    """Empirical CDFs of one numeric outcome (named as the axis should read), one line per scenario;
+    `over` says which replications, when not all ("given ...")."""
     figure = new_figure(7.0, 3.6)
     axes = figure.add_subplot()
     for index, (name, values) in enumerate(samples.items()):
         values = np.sort(np.asarray(values, dtype=float)[~np.isnan(np.asarray(values, dtype=float))])
         if len(values):
             axes.step(
-                values, np.arange(1, len(values) + 1) / len(values), where="post", color=colour(index), label=name
+                values,
+                np.arange(1, len(values) + 1) / len(values),
+                where="post",
+                color=colour(index),
+                label=f"{name} (n={len(values):,})",
             )
     axes.set_ylim(0, 1)
     axes.set_xlabel(outcome)
     axes.set_ylabel("share of replications at or below")
-    axes.set_title(f"Distribution of {outcome} by scenario")
+    title = f"Distribution of {outcome} by scenario" + (f", {over}" if over else "")
+    axes.set_title(textwrap.fill(title, 70), fontsize="medium")
     axes.legend(fontsize="small")
     axes.grid(alpha=0.3)
     return figure
@@ -65,27 +72,35 @@ def paired_difference_plot(
     differences: Mapping[str, pd.DataFrame], outcomes: Sequence[str], name_of: Callable[[str], str] = label
 ) -> Figure:
     """Differences of probabilities to the reference scenario, in percentage points: the paired
-    interval (thick) inside the one independent samples would give (thin)."""
-    figure = new_figure(7.5, 0.5 * len(outcomes) * max(len(differences), 1) + 1.5)
+    interval (thick) inside the one independent samples would give (thin). One row per outcome
+    (its name wrapped to fit), one marker and colour per scenario (in the legend)."""
+    scenarios = len(differences)
+    rows_per_outcome = max(scenarios, 1)
+    figure = new_figure(7.5, (0.35 * rows_per_outcome + 0.35) * len(outcomes) + 1.9)
     axes = figure.add_subplot()
-    y_labels, y = [], 0
+    spacing = 0.7 / rows_per_outcome
     for index, (name, frame) in enumerate(differences.items()):
         frame = frame.set_index("outcome")
-        for outcome in outcomes:
+        offset = (index - (scenarios - 1) / 2) * spacing
+        for position, outcome in enumerate(outcomes):
             row = frame.loc[outcome]
             d, independent, paired = (
                 100 * row[k] for k in ("difference", "independent_half_width", "paired_half_width")
             )
+            y = position + offset
             axes.plot([d - independent, d + independent], [y, y], color="grey", linewidth=1)
             if not np.isnan(paired):
                 axes.plot([d - paired, d + paired], [y, y], color=colour(index), linewidth=4)
-            axes.plot([d], [y], MARKERS[index % len(MARKERS)], color=colour(index))
-            y_labels.append(f"{name_of(outcome)}: {name}")
-            y += 1
+            axes.plot(
+                [d], [y], MARKERS[index % len(MARKERS)], color=colour(index), label=name if position == 0 else None
+            )
     axes.axvline(0, color="black", linewidth=0.8)
-    axes.set_yticks(range(len(y_labels)), y_labels, fontsize="small")
-    axes.invert_yaxis()
-    axes.set_xlabel("percentage points (thick: paired 95% interval, thin: if independent)")
-    axes.set_title("Difference in probability to the reference scenario")
+    axes.set_yticks(range(len(outcomes)), [textwrap.fill(name_of(o), 32) for o in outcomes], fontsize="small")
+    axes.set_ylim(len(outcomes) - 0.5, -0.5)
+    axes.set_xlabel("difference, percentage points\n(thick: paired 95% interval; thin: if independent)")
+    figure.legend(
+        fontsize="small", title="minus the reference", title_fontsize="small", loc="outside lower center", ncols=3
+    )
+    figure.suptitle("Difference in probability to the reference scenario", fontsize="medium")
     axes.grid(axis="x", alpha=0.3)
     return figure

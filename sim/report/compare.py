@@ -41,10 +41,28 @@ def build_comparison(runs: Sequence[Compared]) -> tuple[Report, pd.DataFrame, pd
     catalogue = OutcomeCatalogue.from_manifest(runs[0].manifest)
     shared = [c for c in runs[0].table.columns if all(c in run.table.columns for run in runs[1:])]
     plan = report_plan(runs[0].manifest["scenario_as_run"], catalogue, shared)
-    compared = [*plan.probabilities, *plan.numeric, *plan.given_outcomes]
-    side = comparison.side_by_side([run.table for run in runs], names, compared)
+    compared = [*plan.probabilities, *plan.numeric]
+    # The given outcomes are over the replications where `given` happened, as in the run report.
+    # Those differ between scenarios, so their differences are independent samples, never paired.
+    given_tables = [_given(run.table, plan.given) for run in runs]
+    side = pd.concat(
+        [
+            comparison.side_by_side([run.table for run in runs], names, compared).assign(given=""),
+            comparison.side_by_side(given_tables, names, plan.given_outcomes).assign(given=plan.given or ""),
+        ],
+        ignore_index=True,
+    )
     differences = {
-        run.name: comparison.paired_differences(runs[0].table, run.table, paired, compared) for run in runs[1:]
+        run.name: pd.concat(
+            [
+                comparison.paired_differences(runs[0].table, run.table, paired, compared).assign(given=""),
+                comparison.paired_differences(given_tables[0], given_table, False, plan.given_outcomes).assign(
+                    given=plan.given or ""
+                ),
+            ],
+            ignore_index=True,
+        )
+        for run, given_table in zip(runs[1:], given_tables[1:], strict=True)
     }
     long_differences = pd.concat(
         [frame.assign(scenario=name, reference=names[0]) for name, frame in differences.items()], ignore_index=True
@@ -87,19 +105,26 @@ def build_comparison(runs: Sequence[Compared]) -> tuple[Report, pd.DataFrame, pd
                 ),
             )
         )
-    for outcome in [*plan.distributions, *plan.given_outcomes]:
-        if not all(run.table[outcome].notna().any() for run in runs):
+    given_label = plan.label(plan.given) if plan.given else ""
+    drawn = [(outcome, [run.table for run in runs], "") for outcome in plan.distributions]
+    drawn += [(outcome, given_tables, f"given {given_label}") for outcome in plan.given_outcomes]
+    for outcome, tables, over in drawn:
+        samples = {name: table[outcome].to_numpy(dtype=float) for name, table in zip(names, tables, strict=True)}
+        if not all((~np.isnan(values)).any() for values in samples.values()):
             continue
         label = plan.label(outcome)
+        over_text = f", over the replications where {given_label} happened" if over else ""
         figures.append(
             ReportFigure(
                 f"cdf_{file_name(outcome)}",
-                f"Distribution of {label}",
-                f"Empirical cumulative distributions of {label}, one line per scenario; medians "
-                + ", ".join(f"{run.name} {np.nanmedian(run.table[outcome].to_numpy(dtype=float)):.3g}" for run in runs),
+                f"Distribution of {label}" + (f" ({over})" if over else ""),
+                f"Empirical cumulative distributions of {label}{over_text}, one line per scenario; medians "
+                + ", ".join(
+                    f"{name} {np.nanmedian(values):.3g} (n={int((~np.isnan(values)).sum()):,})"
+                    for name, values in samples.items()
+                ),
                 comparison_plots.overlaid_cdfs(
-                    {run.name: run.table[outcome].to_numpy(dtype=float) for run in runs},
-                    label + (f" ({plan.unit(outcome)})" if plan.unit(outcome) else ""),
+                    samples, label + (f" ({plan.unit(outcome)})" if plan.unit(outcome) else ""), over
                 ),
             )
         )
@@ -114,6 +139,7 @@ def build_comparison(runs: Sequence[Compared]) -> tuple[Report, pd.DataFrame, pd
         "figures": figures,
         "forecasts": _forecasts(runs),
         "catalogue": catalogue,
+        "given_label": given_label,
     }
     report = render_report("compare", context, figures)
     return report, side, long_differences
@@ -127,6 +153,11 @@ def _forecasts(runs: Sequence[Compared]) -> dict[str, list[dict[str, Any]]]:
         if questions:
             forecasts[run.name] = forecast_table(questions, run.table).to_dict("records")
     return forecasts
+
+
+def _given(table: pd.DataFrame, given: str | None) -> pd.DataFrame:
+    """The replications in which `given` happened (none without a `given`)."""
+    return table[table[given].astype(bool)] if given else table.iloc[:0]
 
 
 def _paired(runs: Sequence[Compared]) -> bool:
