@@ -180,6 +180,10 @@ def test_the_example_experiment_gives_the_same_numbers_on_processes_and_dask(tmp
     for figure in ("sensitivity_offensive_launched", "tornado_offensive_launched", "prim_tradeoff"):
         assert f'id="figure-{figure}"' in html and (tmp_path / "d" / "plots" / f"{figure}.png").is_file()
     assert "<strong>Reading:</strong>" in html and "They concentrate where" in html
+    # Outcomes are named as the catalogue labels them, the column beside.
+    outcomes = html.split('id="outcomes"')[1].split("</section>")[0]
+    assert "<td>Offensive from Belarus: offensive launched</td><td><code>offensive.launched</code></td>" in outcomes
+    assert "Sensitivity of Offensive from Belarus: offensive launched" in html
     as_run = wargame("run", "--resume", tmp_path / "d")
     assert as_run.returncode == 2 and "wargame sweep --resume" in as_run.stderr
     indices = pd.read_csv(tmp_path / "d" / "sensitivity.csv")

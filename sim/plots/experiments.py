@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -9,8 +12,9 @@ from matplotlib.figure import Figure
 from sim.plots.style import colour, label, new_figure
 
 
-def sensitivity_indices(indices: pd.DataFrame, outcome: str) -> Figure:
-    """Grouped horizontal bars: each factor's indices for one outcome, with their 95% intervals."""
+def sensitivity_indices(indices: pd.DataFrame, outcome: str, name_of: Callable[[str], str] = label) -> Figure:
+    """Grouped horizontal bars: each factor's indices for one outcome (named by `name_of`), with
+    their 95% intervals."""
     rows = indices[indices["outcome"] == outcome]
     kinds = list(dict.fromkeys(rows["index"]))
     factors = list(dict.fromkeys(rows["factor"]))
@@ -31,14 +35,15 @@ def sensitivity_indices(indices: pd.DataFrame, outcome: str) -> Figure:
     axes.axvline(0, color="black", linewidth=0.6)
     method = rows["method"].iloc[0] if len(rows) else ""
     axes.set_xlabel(f"{method} index (bars: 95% bootstrap interval)")
-    axes.set_title(f"Sensitivity of {label(outcome)}")
+    axes.set_title(textwrap.fill(f"Sensitivity of {name_of(outcome)}", 60), fontsize="medium")
     axes.legend(fontsize="small")
     axes.grid(axis="x", alpha=0.3)
     return figure
 
 
-def tornado(swings: pd.DataFrame, outcome: str) -> Figure:
-    """Each factor's swing of an outcome from its low to its high end, others at their centre."""
+def tornado(swings: pd.DataFrame, outcome: str, name_of: Callable[[str], str] = label) -> Figure:
+    """Each factor's swing of an outcome (named by `name_of`) from its low to its high end, others
+    at their centre."""
     rows = swings[swings["outcome"] == outcome].sort_values("swing")
     figure = new_figure(7.0, 0.45 * len(rows) + 1.4)
     axes = figure.add_subplot()
@@ -49,8 +54,8 @@ def tornado(swings: pd.DataFrame, outcome: str) -> Figure:
     axes.barh(y, high - centre, left=centre, color=colour(1), label="factor at its high end")
     axes.axvline(centre, color="black", linewidth=0.8)
     axes.set_yticks(y, [label(name) for name in rows["factor"]])
-    axes.set_xlabel(f"{label(outcome)} (line: every factor at its centre, {centre:.3g})")
-    axes.set_title(f"One at a time: what moves {label(outcome)}")
+    axes.set_xlabel(textwrap.fill(f"{name_of(outcome)} (line: every factor at its centre, {centre:.3g})", 70))
+    axes.set_title(textwrap.fill(f"One at a time: what moves {name_of(outcome)}", 60), fontsize="medium")
     axes.legend(fontsize="small")
     axes.grid(axis="x", alpha=0.3)
     return figure

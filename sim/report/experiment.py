@@ -12,8 +12,9 @@ from sim.experiments.design import SAMPLED
 from sim.experiments.spec import Experiment
 from sim.plots import experiments as plots
 from sim.report.build import Report, ReportFigure, render_report
-from sim.report.plan import file_name
+from sim.report.plan import column_label, file_name
 from sim.scenario import Scenario
+from sim.scenario.outcomes import OutcomeCatalogue
 
 
 @dataclass(frozen=True)
@@ -32,27 +33,33 @@ def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> E
     swings = tornado(experiment, points)
     discovery = discover(experiment, points, Scenario.model_validate(manifest["scenario_as_run"]))
     design = points[points["kind"] == SAMPLED]
+    catalogue = OutcomeCatalogue.from_manifest(manifest)
+
+    def name_of(outcome: str) -> str:
+        return column_label(catalogue, outcome)
+
     figures = []
     for outcome in experiment.outcomes:
+        label = name_of(outcome)
         part = indices[indices["outcome"] == outcome]
         if len(part):
             figures.append(
                 ReportFigure(
                     f"sensitivity_{file_name(outcome)}",
-                    f"Sensitivity of {outcome}",
-                    f"Bar chart of each factor's {part['method'].iloc[0]} indices for {outcome} with 95% intervals: "
+                    f"Sensitivity of {label}",
+                    f"Bar chart of each factor's {part['method'].iloc[0]} indices for {label} with 95% intervals: "
                     + "; ".join(f"{r.factor} {r.index} {r.value:.2f}" for r in part.itertuples()),
-                    plots.sensitivity_indices(indices, outcome),
+                    plots.sensitivity_indices(indices, outcome, name_of),
                 )
             )
         rows = swings[swings["outcome"] == outcome]
         figures.append(
             ReportFigure(
                 f"tornado_{file_name(outcome)}",
-                f"One at a time: {outcome}",
-                f"Tornado chart of {outcome} with each factor at its low and high end, the others at their centre: "
+                f"One at a time: {label}",
+                f"Tornado chart of {label} with each factor at its low and high end, the others at their centre: "
                 + "; ".join(f"{r.factor} from {r.at_low:.3g} to {r.at_high:.3g}" for r in rows.itertuples()),
-                plots.tornado(swings, outcome),
+                plots.tornado(swings, outcome, name_of),
             )
         )
     if discovery.chosen_step is not None:
@@ -60,7 +67,8 @@ def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> E
             ReportFigure(
                 "prim_tradeoff",
                 "Scenario discovery: PRIM trade-off",
-                f"Scatter of coverage against density for each box PRIM peeled for {discovery.outcome} at or above "
+                f"Scatter of coverage against density for each box PRIM peeled for {name_of(discovery.outcome)} "
+                f"at or above "
                 f"{discovery.threshold:.3g}; the chosen box is circled",
                 plots.prim_tradeoff(discovery.trajectory, discovery.chosen_step),
             )
@@ -93,6 +101,7 @@ def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> E
         "figures": figures,
         "resamples": RESAMPLES,
         "min_density": MIN_DENSITY,
+        "catalogue": catalogue,
     }
     report = render_report("experiment", context, figures)
     return ExperimentFindings(report, indices, swings, discovery)
