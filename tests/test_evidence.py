@@ -80,6 +80,37 @@ def test_evidence_naming_unknown_outcomes_events_and_dates_is_refused_by_line(tm
     ]
 
 
+def test_observing_a_category_outcome_is_refused_with_advice_that_can_be_followed(tmp_path):
+    path = tmp_path / "categories.yaml"
+    path.write_text(
+        "title: categories\n"
+        "observations:\n"
+        "  alert:\n"
+        "    date: 2025-09-10\n"
+        "    text: NATO on high alert\n"
+        "    outcome: nato\n"
+        "    observed: true\n"
+        "  ending:\n"
+        "    date: 2025-12-01\n"
+        "    text: the fighting ended\n"
+        "    outcome: combat_end\n"
+        "    between: [0, 1]\n"
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_evidence(path, load_scenario(BASELINE))
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:6:5: observations.alert.outcome: 'nato' is an actor's state at the horizon (a category), which "
+        "cannot be observed; observe whether it entered a state, the yes/no column ACTOR.STATE, e.g. "
+        "`outcome: nato.high` with `observed` (its states: nato.normal, nato.raised, nato.high)",
+        f"{path}:11:5: observations.ending.outcome: 'combat_end' is a category variable, which cannot be observed; "
+        "observe a yes/no outcome (an actor's state ACTOR.STATE, a flag) with `observed`, or a number with "
+        "`between` or `value`",
+    ]
+    # The advice works: the state's yes/no column is accepted as it stands.
+    path.write_text(path.read_text().replace("outcome: nato\n", "outcome: nato.high\n").split("  ending:")[0])
+    assert list(load_evidence(path, load_scenario(BASELINE)).observations) == ["alert"]
+
+
 def test_evidence_file_that_is_not_a_mapping_is_one_line(tmp_path):
     path = tmp_path / "list.yaml"
     path.write_text("- a\n- b\n")

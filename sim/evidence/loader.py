@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sim.evidence.schema import EvidenceFile
 from sim.scenario import Problem, Scenario, ScenarioError
 from sim.scenario.errors import sorted_problems
-from sim.scenario.outcomes import DATE, NUMBER, YES_NO, OutcomeCatalogue, did_you_mean, outcome_catalogue
+from sim.scenario.outcomes import CATEGORY, DATE, NUMBER, YES_NO, OutcomeCatalogue, did_you_mean, outcome_catalogue
 from sim.scenario.pydantic_errors import problems_from_pydantic
 from sim.scenario.yaml_source import FieldPath, locate, read_yaml
 
@@ -64,6 +64,8 @@ def _check_against(
         kind = kinds.get(observation.outcome)
         if kind is None:
             yield (*at, "outcome"), f"unknown outcome {observation.outcome!r}{did_you_mean(observation.outcome, kinds)}"
+        elif kind == CATEGORY:
+            yield (*at, "outcome"), _category_advice(scenario, catalogue, observation.outcome)
         elif observation.is_yes_no and kind not in (YES_NO, DATE):
             yield (
                 (*at, "observed"),
@@ -71,6 +73,24 @@ def _check_against(
             )
         elif not observation.is_yes_no and kind != NUMBER:
             yield (*at, "outcome"), f"{observation.outcome!r} is a {kind} outcome: `between`/`value` need a number"
+
+
+def _category_advice(scenario: Scenario, catalogue: OutcomeCatalogue, outcome: str) -> str:
+    """Why a category outcome cannot be observed, and what can be observed in its place."""
+    actor = catalogue[outcome].actor
+    if actor is not None:
+        states = [f"{actor}.{state}" for state in scenario.actors[actor].states]
+        return (
+            f"{outcome!r} is an actor's state at the horizon (a category), which cannot be observed; "
+            f"observe whether it entered a state, the yes/no column ACTOR.STATE, e.g. `outcome: {states[-1]}` "
+            f"with `observed` (its states: {', '.join(states)})"
+        )
+    if outcome == "hypothesis":
+        return "'hypothesis' is what an assessment weighs, not an observation: observe what a hypothesis makes happen"
+    return (
+        f"{outcome!r} is a category variable, which cannot be observed; observe a yes/no outcome "
+        "(an actor's state ACTOR.STATE, a flag) with `observed`, or a number with `between` or `value`"
+    )
 
 
 def _is_known(event: str, states: list[str], processes: list[str]) -> bool:
