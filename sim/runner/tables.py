@@ -44,28 +44,41 @@ def replications_schema(compiled: CompiledScenario) -> pa.Schema:
 
 
 def replications_table(chunk: Chunk, schema: pa.Schema, compiled: CompiledScenario) -> pa.Table:
-    """One chunk's rows: outcomes column by column, parameters straight from their arrays."""
+    """One chunk's rows: outcomes column by column, parameters straight from their arrays.
+
+    States entered are gathered in one pass over each replication's few entries into a
+    day matrix (NaN: never entered), from which both the yes/no and the date columns come.
+    """
     columns: dict[str, object] = {"replication": pa.array(chunk.indices, pa.int64())}
-    start = compiled.scenario.start
     results = chunk.results
+    state_columns = {
+        f"{spec.actor}.{spec.state}": index
+        for index, spec in enumerate(spec for spec in compiled.outcomes.values() if spec.kind == YES_NO and spec.state)
+    }
+    entered_days = np.full((len(state_columns), len(results)), np.nan)
+    for row, result in enumerate(results):
+        for key, day in result.entered.items():
+            entered_days[state_columns[key], row] = day
+    first_day = np.datetime64(compiled.scenario.start, "D")
     for name, spec in compiled.outcomes.items():
         arrow_type = schema.field(name).type
         if name == "hypothesis":
-            values: list[object] = [str(h) for h in chunk.hypotheses]
+            columns[name] = pa.array(chunk.hypotheses.astype(str), arrow_type)
         elif spec.state is None and spec.actor is not None:
             actor = spec.actor
-            values = [r.final_states[actor] for r in results]
-        elif spec.kind == YES_NO and spec.state is not None:
-            values = [name in r.entered for r in results]
-        elif spec.kind == DATE:
-            key = f"{spec.actor}.{spec.state}"
-            days = [r.entered.get(key) for r in results]
-            values = [None if d is None else start + dt.timedelta(days=int(d)) for d in days]
+            columns[name] = pa.array([r.final_states[actor] for r in results], arrow_type)
+        elif spec.state is not None:
+            days = entered_days[state_columns[f"{spec.actor}.{spec.state}"]]
+            if spec.kind == YES_NO:
+                columns[name] = pa.array(~np.isnan(days), arrow_type)
+            else:
+                dates = first_day + np.floor(np.nan_to_num(days)).astype("timedelta64[D]")
+                columns[name] = pa.array(dates, arrow_type, mask=np.isnan(days))
         else:
             values = [variable_value(r.variables[name]) for r in results]
             if arrow_type == pa.int64():
                 values = [None if v is None else round(v) for v in values]
-        columns[name] = pa.array(values, arrow_type)
+            columns[name] = pa.array(values, arrow_type)
     for name, parameter_values in chunk.parameters.items():
         column = f"param.{name}"
         columns[column] = pa.array(parameter_values, schema.field(column).type)
