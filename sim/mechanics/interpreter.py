@@ -27,7 +27,7 @@ from sim.scenario.distributions import WEIGHT_TOLERANCE
 
 MAX_FIRINGS_AT_ONE_MOMENT = 10_000
 LOOP_WITNESSES = 100  # the last firings before the guard trips: their states name the loop
-ROW_DEFAULTS = {"count": 0, "flag": False}
+DEFAULT_VALUES = {"count": 0, "flag": False}  # a variable without `initial:`; numbers start unset (NaN)
 
 
 class MechanicsError(Exception):
@@ -150,7 +150,7 @@ class Replication:
         self.current = "the initial values"
         for name, initial in machine.initial_values:
             kind = machine.variables[name].kind
-            values[name] = initial.evaluate(values) if initial is not None else ROW_DEFAULTS.get(kind)
+            values[name] = initial.evaluate(values) if initial is not None else DEFAULT_VALUES.get(kind)
             if kind == "number":
                 values[name] = math.nan if values[name] is None else float(values[name])
         for actor in self.machine.actors:  # every actor has a state before any clock reads one
