@@ -886,3 +886,20 @@ def test_validate_refuses_a_reserved_name_without_a_traceback(tmp_path):
     assert completed.stderr.splitlines() == [
         f"{path}:{line}:{col}: variables.now: 'now' is a word of the expression language; choose another name"
     ]
+
+
+@pytest.mark.parametrize(
+    ("variable", "message"),
+    [
+        ("alarm: {kind: flag, initial: delay_days}", "'alarm' is a flag, but 'delay_days' gives number"),
+        ("incidents: {kind: count, initial: mood}", "'incidents' is a count, but 'mood' gives text"),
+        ("force_ratio: {kind: number, initial: incidents}", "an initial value may read parameters and dates only"),
+    ],
+)
+def test_an_initial_value_of_the_wrong_kind_or_source_is_refused(tmp_path, variable, message):
+    """An initial value is written into the variable's column: a number in a flag would fail the table."""
+    name = variable.split(":")[0]
+    text = SOUND.replace(next(line for line in SOUND.splitlines() if line.startswith(f"  {name}:")), f"  {variable}")
+    (problem,) = refused(tmp_path, text)
+    assert problem.field == f"variables.{name}.initial"
+    assert problem.message == message

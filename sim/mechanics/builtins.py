@@ -8,7 +8,7 @@ outputs (written into the scenario's variables). docs/scenarios.md#built-in-proc
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import simpy
@@ -21,6 +21,7 @@ class Host(Protocol):
 
     env: simpy.Environment
     end_day: float
+    finish_hook: Callable[[], None] | None  # called at the horizon while the process still runs
 
     def read(self, name: str) -> Any: ...  # an input's current value
 
@@ -36,12 +37,11 @@ class ProcessSpec:
     inputs: Mapping[str, str]  # name -> meaning
     outputs: Mapping[str, str]  # name -> meaning
     run: Callable[[Host], Generator[simpy.Event, Any, None]]
-    optional_inputs: frozenset[str] = frozenset()
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # optional inputs and their values when not given
     watched_inputs: frozenset[str] = frozenset()
     text_inputs: frozenset[str] = frozenset()  # inputs that are text (the rest are numbers or conditions)
     non_negative_inputs: frozenset[str] = frozenset()  # numbers that cannot be below 0 (troops, rates...)
     condition_inputs: frozenset[str] = frozenset()  # inputs read as true/false
-    finish: Callable[[Host], None] | None = None  # at the horizon, if still running
 
 
 class _Battle:
@@ -136,9 +136,9 @@ class _Battle:
 
 def _run_battle(host: Host) -> Generator[simpy.Event, Any, None]:
     battle = _Battle(host)
-    host.finish_hook = battle.finish  # type: ignore[attr-defined]  # the interpreter's host has the slot
+    host.finish_hook = battle.finish
     yield from battle.run()
-    host.finish_hook = None  # type: ignore[attr-defined]
+    host.finish_hook = None
 
 
 LANCHESTER_COMBAT = ProcessSpec(
@@ -166,7 +166,7 @@ LANCHESTER_COMBAT = ProcessSpec(
         "defenders": "defenders left",
     },
     run=_run_battle,
-    optional_inputs=frozenset({"reinforcements", "stop"}),
+    defaults={"reinforcements": 0.0, "stop": False},
     watched_inputs=frozenset({"reinforcements", "stop"}),
     text_inputs=frozenset({"law"}),
     non_negative_inputs=frozenset(
@@ -183,6 +183,5 @@ LANCHESTER_COMBAT = ProcessSpec(
     ),
     condition_inputs=frozenset({"stop"}),
 )
-OPTIONAL_DEFAULTS: dict[str, Any] = {"reinforcements": 0.0, "stop": False}
 
 PROCESSES: dict[str, ProcessSpec] = {"lanchester_combat": LANCHESTER_COMBAT}

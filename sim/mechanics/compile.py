@@ -317,9 +317,12 @@ class _Compiler:
         compiled = self.expression(variable.initial, at)
         if compiled is None:
             return None
-        bad = [n for n in compiled.reads if self.names.kinds.get(n) == "date" and n in (NOW,)]
-        if bad or any(n in self.scenario.variables or n in self.actors for n in compiled.reads):
+        if any(n == NOW or n in self.scenario.variables or n in self.actors for n in compiled.reads):
             self.problem(at, "an initial value may read parameters and dates only")
+            return None
+        if compiled.kind not in _SETTABLE[variable.kind]:
+            self.problem(at, f"{name!r} is a {variable.kind}, but {compiled.text!r} gives {compiled.kind}")
+            return None
         self._check_literals(compiled, variable.has_provenance(), at)
         return compiled
 
@@ -565,7 +568,7 @@ class _Compiler:
             return None
         ok = True
         for name in process.inputs:
-            if name not in start.inputs and name not in process.optional_inputs:
+            if name not in start.inputs and name not in process.defaults:
                 self.problem((*at, "inputs"), f"missing input {name!r} ({process.inputs[name]})")
                 ok = False
         inputs = {}

@@ -13,7 +13,7 @@ import bisect
 import itertools
 import math
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,11 +78,13 @@ class _ProcessHost:
             )
         )
         self.signal: simpy.Event | None = None
-        self.finish_hook: Any = None
+        self.finish_hook: Callable[[], None] | None = None
 
     def read(self, name: str) -> Any:
         compiled = self.effect.inputs.get(name)
-        return builtins.OPTIONAL_DEFAULTS[name] if compiled is None else compiled.evaluate(self.run.values)
+        if compiled is None:
+            return builtins.PROCESSES[self.effect.process].defaults[name]
+        return compiled.evaluate(self.run.values)
 
     def changed(self) -> simpy.Event:
         if self.signal is None or self.signal.triggered:

@@ -54,10 +54,6 @@ class OutcomeCatalogue(Mapping[str, OutcomeSpec]):
     def of_kind(self, kind: str) -> list[str]:
         return [name for name, spec in self._specs.items() if spec.kind == kind]
 
-    def date_of(self) -> dict[str, str]:
-        """Yes/no outcomes that have a date, and that date's column."""
-        return {name: spec.date_column for name, spec in self._specs.items() if spec.date_column}
-
     def label(self, name: str) -> str:
         spec = self._specs.get(name)
         return spec.label if spec else name.replace("_", " ")
