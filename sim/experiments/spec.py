@@ -21,10 +21,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
-from sim.forecast.outcomes import headline_outcomes
 from sim.scenario import Scenario
 from sim.scenario.errors import Problem, ScenarioError, sorted_problems
-from sim.scenario.outcomes import NUMBER, YES_NO, OutcomeCatalogue, did_you_mean
+from sim.scenario.outcomes import NUMBER, YES_NO, OutcomeCatalogue, did_you_mean, headline_outcomes
 from sim.scenario.pydantic_errors import problems_from_pydantic
 from sim.scenario.yaml_source import PositionMap, locate, read_yaml
 

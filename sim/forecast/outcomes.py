@@ -1,18 +1,14 @@
 """Reading outcomes from a replications table by the scenario's catalogue: whether a yes/no or
-date outcome had happened by a date, and which outcomes a scenario puts first."""
+date outcome had happened by a date."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sim.scenario.outcomes import DATE, YES_NO, OutcomeCatalogue
-
-HEADLINE_LIMIT = 8  # a headline longer than this stops being one
 
 
 def happened_by(table: pd.DataFrame, outcome: str, by: dt.date | None, catalogue: OutcomeCatalogue) -> np.ndarray:
@@ -34,16 +30,3 @@ def happened(table: pd.DataFrame, outcome: str, kind: str, date_column: str | No
     if by is None:
         return ~np.isnat(dates)
     return dates <= np.datetime64(by)
-
-
-def headline_outcomes(scenario_data: Mapping[str, Any], catalogue: OutcomeCatalogue) -> list[str]:
-    """The yes/no outcomes a scenario puts first: its `report.headline`, else every state an
-    actor can enter after its initial one (catalogue order), at most HEADLINE_LIMIT of them."""
-    named = scenario_data.get("report", {}).get("headline") or ()
-    if named:
-        return [name for name in named if name in catalogue]
-    initial = {f"{actor}.{entry['initial']}" for actor, entry in scenario_data.get("actors", {}).items()}
-    chosen = [
-        name for name, spec in catalogue.items() if spec.kind == YES_NO and (spec.state is None or name not in initial)
-    ]
-    return chosen[:HEADLINE_LIMIT]

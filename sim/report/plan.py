@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sim.forecast.outcomes import headline_outcomes
-from sim.scenario.outcomes import CATEGORY, NUMBER, OutcomeCatalogue
+from sim.scenario.outcomes import CATEGORY, NUMBER, OutcomeCatalogue, headline_outcomes
 
 PARAMETER_PREFIX = "param."
 TIMELINE_LIMIT = 6  # curves on one chart beyond this stop being told apart

@@ -16,6 +16,7 @@ from typing import Any
 from sim.scenario.schema import Scenario
 
 YES_NO, DATE, NUMBER, CATEGORY = "yes/no", "date", "number", "category"
+HEADLINE_LIMIT = 8  # a headline longer than this stops being one
 _VARIABLE_KINDS = {"number": NUMBER, "count": NUMBER, "flag": YES_NO, "category": CATEGORY}
 
 
@@ -198,3 +199,16 @@ def check_report(scenario: Scenario, catalogue: OutcomeCatalogue) -> list:
                 )
             )
     return problems
+
+
+def headline_outcomes(scenario_data: Mapping[str, Any], catalogue: OutcomeCatalogue) -> list[str]:
+    """The yes/no outcomes a scenario puts first: its `report.headline`, else every state an
+    actor can enter after its initial one (catalogue order), at most HEADLINE_LIMIT of them."""
+    named = scenario_data.get("report", {}).get("headline") or ()
+    if named:
+        return [name for name in named if name in catalogue]
+    initial = {f"{actor}.{entry['initial']}" for actor, entry in scenario_data.get("actors", {}).items()}
+    chosen = [
+        name for name, spec in catalogue.items() if spec.kind == YES_NO and (spec.state is None or name not in initial)
+    ]
+    return chosen[:HEADLINE_LIMIT]
