@@ -903,3 +903,18 @@ def test_an_initial_value_of_the_wrong_kind_or_source_is_refused(tmp_path, varia
     (problem,) = refused(tmp_path, text)
     assert problem.field == f"variables.{name}.initial"
     assert problem.message == message
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("10 ** 10 ** 10", "cannot be computed"),  # would otherwise grow an integer for hours
+        ("-" * 900 + "1", "nested too deeply to read"),
+        ("delay_days + " * 90 + "delay_days", "an expression is at most 1,000 characters; this one has 1,180"),
+    ],
+)
+def test_hostile_expressions_are_refused_quickly(tmp_path, expression, message):
+    text = with_transition(f"after: {expression!r}\nto: done\nassumption: a hostile expression")
+    (problem,) = refused(tmp_path, text)
+    assert problem.field == f"{TRANSITION}.after"
+    assert message in problem.message

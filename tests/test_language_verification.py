@@ -871,3 +871,28 @@ def test_lanchester_combat_without_a_stop_runs_to_its_own_end(tmp_path):
     assert variables["combat_end"] in ("objective", "culmination", "horizon")
     assert variables["combat_days"] > 4.0
     assert variables["objective_reached"] == (variables["combat_end"] == "objective")
+
+
+def test_a_runaway_rate_stops_with_an_error_instead_of_running_forever(tmp_path, time_limit):
+    """A billion incidents a day would take hours event by event: the run stops at a bound, naming it."""
+    compiled = build(
+        tmp_path,
+        """
+        parameters:
+          incident_rate: {dist: fixed, value: 1.0e+9, assumption: a hostile rate per day}
+        variables:
+          incidents: {kind: count}
+        actors:
+          border:
+            initial: tense
+            states:
+              tense:
+                transitions:
+                  incident: {rate: incident_rate, to: tense, effects: [{add: {incidents: 1}}]}
+                  calm: {when: incidents < 0, to: calm}
+              calm: {}
+        """,
+    )
+    time_limit(30)
+    with pytest.raises(MechanicsError, match=r"border\.tense\.incident: more than 100,000 transitions fired"):
+        run(compiled, 1, seed=40)

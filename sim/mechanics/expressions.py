@@ -19,6 +19,7 @@ from typing import Any
 Values = dict[str, Any]  # one replication's names -> values (see `Namespace`)
 Evaluate = Callable[[Values], Any]
 
+MAX_EXPRESSION_LENGTH = 1_000  # longer belongs in parameters and variables; also bounds the parser's recursion
 RNG = "\0rng"  # key of the replication's event stream in `Values`
 NOW, HORIZON = "now", "horizon"
 
@@ -29,7 +30,7 @@ _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Div: operator.truediv,
     ast.FloorDiv: operator.floordiv,
     ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
+    ast.Pow: lambda a, b: float(a) ** b,  # in floats: a huge power overflows at once instead of growing an int
 }
 _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
     ast.Eq: operator.eq,
@@ -238,13 +239,19 @@ def compile_expression(source: Any, names: Namespace) -> Compiled:
     text = str(source).strip()
     if not text:
         raise ExpressionError("empty expression")
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(
+            f"an expression is at most {MAX_EXPRESSION_LENGTH:,} characters; this one has {len(text):,}"
+        )
     try:
         tree = ast.parse(text, mode="eval")
+        builder = _Builder(names)
+        evaluate = builder.build(tree.body)
+        kind = infer_kind(tree.body, names)
     except SyntaxError as exc:
         raise ExpressionError(f"syntax error: {exc.msg}", exc.offset or 1) from None
-    builder = _Builder(names)
-    evaluate = builder.build(tree.body)
-    kind = infer_kind(tree.body, names)
+    except (RecursionError, MemoryError):
+        raise ExpressionError("nested too deeply to read") from None
     compiled = Compiled(
         text,
         evaluate,

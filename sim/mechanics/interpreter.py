@@ -26,6 +26,7 @@ from sim.mechanics.expressions import HORIZON, NOW, RNG, Compiled
 from sim.scenario.distributions import WEIGHT_TOLERANCE
 
 MAX_FIRINGS_AT_ONE_MOMENT = 10_000
+MAX_FIRINGS_PER_REPLICATION = 100_000  # a runaway rate (1e9 a day) stops with an error, not a hang; the baseline fires about 18
 LOOP_WITNESSES = 100  # the last firings before the guard trips: their states name the loop
 DEFAULT_VALUES = {"count": 0, "flag": False}  # a variable without `initial:`; numbers start unset (NaN)
 
@@ -136,6 +137,7 @@ class Replication:
         self.current = "at the start"  # what is being evaluated, for messages
         self.due: deque[tuple[_Armed, int]] = deque()  # clocks that rang at this moment, not yet fired
         self.firings_this_moment = 0
+        self.firings = 0  # in this replication
         self.loop_states: set[str] = set()  # states passed in the last firings before the loop guard
 
     def run(self) -> Result:
@@ -349,6 +351,12 @@ class Replication:
                 )
         else:
             self.moment, self.firings_this_moment = now, 1
+        self.firings += 1
+        if self.firings > MAX_FIRINGS_PER_REPLICATION:
+            raise MechanicsError(
+                f"{transition.key}: more than {MAX_FIRINGS_PER_REPLICATION:,} transitions fired in one replication "
+                f"(now at day {now:g}); is a rate far too high?"
+            )
         target = self._target(transition)
         changed: set[str] = {transition.actor}
         details = []
