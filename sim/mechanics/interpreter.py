@@ -26,7 +26,9 @@ from sim.mechanics.expressions import HORIZON, NOW, RNG, Compiled
 from sim.scenario.distributions import WEIGHT_TOLERANCE
 
 MAX_FIRINGS_AT_ONE_MOMENT = 10_000
-MAX_FIRINGS_PER_REPLICATION = 100_000  # a runaway rate (1e9 a day) stops with an error, not a hang; the baseline fires about 18
+MAX_FIRINGS_PER_REPLICATION = (
+    100_000  # a runaway rate (1e9 a day) stops with an error, not a hang; the baseline fires about 18
+)
 LOOP_WITNESSES = 100  # the last firings before the guard trips: their states name the loop
 DEFAULT_VALUES = {"count": 0, "flag": False}  # a variable without `initial:`; numbers start unset (NaN)
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from sim.scenario.distributions import Distribution, FrozenDict
+from sim.scenario.merge import merge_data
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 # An expression of the condition language (docs/scenarios.md#expressions), or a plain number.
@@ -165,17 +166,8 @@ def actors_under(actors: Mapping[str, Actor], changes: Mapping[str, Any]) -> dic
 
     Raises pydantic's ValidationError if the result is not a valid set of actors.
     """
-    from sim.scenario.merge import merge_data
-
     base = {name: actor.model_dump(by_alias=True, exclude_none=True) for name, actor in actors.items()}
-    merged = merge_data(base, {name: _plain(value) for name, value in changes.items()})
-    return dict(ActorSet.model_validate({"actors": merged}).actors)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
+    return dict(ActorSet.model_validate({"actors": merge_data(base, dict(changes))}).actors)
 
 
 class ActorSet(_Frozen):
