@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NoReturn
 from pydantic import ValidationError
 
 import sim
-from sim.engine import compile_scenario
+from sim.engine import ENGINES, VECTORISED, CompiledScenario, compile_scenario, unsupported
 from sim.experiments.spec import (
     DEFAULT_OUTCOMES,
     Design,
@@ -209,6 +209,13 @@ def _add_backend_options(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--chunk-size", type=_positive_int, metavar="K", help="replications per chunk (default: automatic)"
     )
+    where.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=VECTORISED,
+        help="vectorised (default: every replication of a chunk at once) or simpy (the reference, one at a time, "
+        "with the narrative event log); same numbers",
+    )
 
 
 def _add_experiment_options(parser: argparse.ArgumentParser) -> None:
@@ -269,13 +276,17 @@ def _run(args: argparse.Namespace) -> int:
         run_dir = _execute_batch(args, quiet=args.quiet or args.json)
     except RunInterrupted as stopped:
         return _interrupted(stopped)
+    note = read_manifest(run_dir).get("engine_note")
+    if note and not (args.quiet or args.json):
+        print(f"note: some chunks ran on the SimPy engine: {note}", file=sys.stderr)
 
     def report(run_dir: Path) -> Path:
         from sim.report import write_report  # matplotlib loads only when a report is wanted
 
         return write_report(run_dir)
 
-    return _print_result(args, run_dir, report, ("status", "scenario", "seed", "replications", "elapsed_seconds"))
+    summary = ("status", "scenario", "seed", "replications", "elapsed_seconds", "engine", "engine_note")
+    return _print_result(args, run_dir, report, summary)
 
 
 def _print_result(
@@ -318,13 +329,24 @@ def _execute_batch(args: argparse.Namespace, quiet: bool) -> Path:
         check_run_directory(request.out, request.compiled.scenario.content_hash())
         announce = (
             f"running {'up to ' if request.precision else ''}{request.replications:,} replications of "
-            f"{request.compiled.scenario.name!r} on {backend.describe()}, seed {request.seed}"
+            f"{request.compiled.scenario.name!r} on {backend.describe()}, {engine_phrase(request.compiled, backend)}, "
+            f"seed {request.seed}"
         )
 
         def run(progress: Progress | None) -> Path:
             return run_batch(request, progress)
 
     return _show_progress(announce, run, quiet)
+
+
+def engine_phrase(compiled: CompiledScenario, backend: BackendSpec) -> str:
+    """Which engine runs the scenario, and why not the one asked for when it falls back."""
+    if backend.engine == VECTORISED:
+        reason = unsupported(compiled)
+        if reason:
+            return f"SimPy engine (the vectorised one cannot: {reason})"
+        return "vectorised engine"
+    return "SimPy engine"
 
 
 def _show_progress(announce: str, run: Callable[[Progress | None], Path], quiet: bool) -> Path:
@@ -371,13 +393,14 @@ def _batch_request(args: argparse.Namespace, backend: BackendSpec) -> BatchReque
 def _backend(args: argparse.Namespace) -> BackendSpec:
     if args.scheduler and args.dask_workers:
         raise UsageError("--scheduler or --dask-workers: a running cluster or a local one, not both")
+    engine = getattr(args, "engine", VECTORISED)
     if args.scheduler:
-        return BackendSpec("dask", scheduler=args.scheduler)
+        return BackendSpec("dask", scheduler=args.scheduler, engine=engine)
     if args.dask_workers:
-        return BackendSpec("dask", workers=args.dask_workers)
+        return BackendSpec("dask", workers=args.dask_workers, engine=engine)
     if args.workers == 1:
-        return BackendSpec("serial")
-    return BackendSpec("processes", workers=args.workers)
+        return BackendSpec("serial", engine=engine)
+    return BackendSpec("processes", workers=args.workers, engine=engine)
 
 
 def _report(args: argparse.Namespace) -> int:

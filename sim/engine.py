@@ -1,11 +1,13 @@
 """Build and run one replication: draw its hypothesis and parameters, run the SimPy model.
 
-Replication `i` of a run with seed `s` draws only from streams derived from `(s, i)`,
-so its result is the same whichever worker runs it, in whatever order.
+Every draw of replication `i` of a run with seed `s` is keyed by `(s, i, site,
+occurrence)` (sim/mechanics/draws.py), so its result is the same whichever worker or
+engine runs it, in whatever chunk.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import operator
 from collections.abc import Mapping
@@ -14,18 +16,23 @@ from typing import Any
 
 import numpy as np
 
+from sim.mechanics import draws, keyed
+from sim.mechanics.array_expressions import NeedsReference
 from sim.mechanics.compile import Machine, compile_machine
 from sim.mechanics.interpreter import MechanicsError, Result
 from sim.mechanics.interpreter import Replication as World
+from sim.mechanics.vectorised import run_arrays, unsupported_reason
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.distributions import DistributionBase, pick_shares, plain
 from sim.scenario.errors import sorted_problems
 from sim.scenario.outcomes import OutcomeCatalogue, check_questions, check_report, outcome_catalogue
 
-SMALLEST_UNIFORM = 2.0**-54
+SMALLEST_UNIFORM = draws.SMALLEST_UNIFORM
 LARGEST_UNIFORM = 1.0 - 2.0**-53  # a pinned percentile of 1 would put unbounded families at +inf
 
 EventRow = tuple[int, dt.date, str, str, str]
+SIMPY, VECTORISED = "simpy", "vectorised"
+ENGINES = (VECTORISED, SIMPY)
 
 
 @dataclass(frozen=True)
@@ -72,30 +79,29 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     )
 
 
-def replication_stream(seed: int, index: int) -> np.random.Generator:
-    """The random stream of replication `index`, from (seed, index) alone.
-
-    Its first 1 + P uniforms pick the hypothesis and the P parameters; the model's chance
-    events draw from what follows, so they never shift the parameter draws.
-    """
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
-
-
 def draw_inputs(compiled: CompiledScenario, uniforms: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Hypotheses and parameter values for a block of replications, one row of uniforms each.
 
     Column 0 picks the hypothesis, column 1 + k parameter k; each parameter is drawn for
     all rows sharing a hypothesis in one vectorised call.
     """
-    uniforms = np.maximum(np.atleast_2d(uniforms), SMALLEST_UNIFORM)  # quantile(0) is -inf for unbounded families
-    hypotheses = draw_hypotheses(uniforms[:, 0], compiled.hypothesis_weights)
+    uniforms = np.maximum(np.atleast_2d(uniforms), SMALLEST_UNIFORM).T.copy()  # quantile(0) is -inf if unbounded
+    hypotheses = draw_hypotheses(uniforms[0], compiled.hypothesis_weights)
+    rows_of = {name: np.flatnonzero(hypotheses == name) for name in np.unique(hypotheses).tolist()}
     columns: dict[str, np.ndarray] = {}
-    for hypothesis in np.unique(hypotheses):
-        rows = hypotheses == hypothesis
-        for k, name in enumerate(compiled.parameter_names):
-            values = compiled.distributions[hypothesis][name].quantiles(uniforms[rows, 1 + k])
+    for k, name in enumerate(compiled.parameter_names):
+        by_distribution: dict[int, tuple[DistributionBase, list[str]]] = {}  # hypotheses sharing a distribution
+        for hypothesis in rows_of:
+            distribution = compiled.distributions[hypothesis][name]
+            by_distribution.setdefault(id(distribution), (distribution, []))[1].append(hypothesis)
+        if len(by_distribution) == 1:
+            columns[name] = next(iter(by_distribution.values()))[0].quantiles(uniforms[1 + k])
+            continue
+        for distribution, sharing in by_distribution.values():
+            rows = np.concatenate([rows_of[h] for h in sharing])
+            values = distribution.quantiles(uniforms[1 + k][rows])
             if name not in columns:
-                columns[name] = np.empty(len(uniforms), dtype=values.dtype)
+                columns[name] = np.empty(len(hypotheses), dtype=values.dtype)
             elif columns[name].dtype != values.dtype:  # e.g. a fixed override of a mixture
                 columns[name] = columns[name].astype(np.result_type(columns[name].dtype, values.dtype))
             columns[name][rows] = values
@@ -138,43 +144,181 @@ class EventColumns:
 
 
 @dataclass(frozen=True)
+class Outcomes:
+    """A chunk's end states, column by column, whichever engine ran it."""
+
+    entered: dict[str, np.ndarray]  # "actor.state" -> day first entered (NaN: never)
+    final_states: dict[str, np.ndarray]  # actor -> final state (object array)
+    variables: dict[str, np.ndarray]  # number/count: float (NaN unset); flag: bool; category: object (None unset)
+    taken: dict[str, np.ndarray] | None = None  # vectorised engine: "actor.state.transition" -> times fired
+
+
+@dataclass(frozen=True)
 class Chunk:
     """A block of contiguous replications, kept column-wise for fast writing."""
 
     indices: np.ndarray
     hypotheses: np.ndarray
     parameters: dict[str, np.ndarray]
-    results: list[Result]
+    outcomes: Outcomes
     events: EventColumns
+    engine: str = SIMPY  # the engine that ran it
+    note: str | None = None  # why the vectorised engine handed it to the reference, if it did
+    results: list[Result] | None = None  # the SimPy engine's replications, one object each
 
 
-def run_chunk(compiled: CompiledScenario, seed: int, indices: range, pins: Mapping[str, float] | None = None) -> Chunk:
-    """Run replications `indices` of a batch seeded with `seed`.
+def chunk_inputs(
+    compiled: CompiledScenario, key: keyed.Key, indices: np.ndarray, pins: Mapping[str, float] | None = None
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Hypotheses and parameters of replications `indices`, each draw keyed by its name.
 
     `pins` sets a parameter's uniform (its percentile) for every replication, as an
-    experiment's design point does; the streams are drawn as usual, so everything else a
-    replication draws is the same as without the pin (common random numbers).
+    experiment's design point does; every other draw stays as it was (common random numbers).
     """
-    parameter_count = 1 + len(compiled.parameter_names)
-    streams = [replication_stream(seed, index) for index in indices]
-    uniforms = np.array([stream.random(parameter_count) for stream in streams]).reshape(len(streams), parameter_count)
+    uniforms = draws.input_uniforms(key, indices, compiled.parameter_names)
     for name, percentile in (pins or {}).items():
         uniforms[:, 1 + compiled.parameter_names.index(name)] = min(percentile, LARGEST_UNIFORM)
-    hypotheses, parameters = draw_inputs(compiled, uniforms)
+    return draw_inputs(compiled, uniforms)
+
+
+def run_chunk(
+    compiled: CompiledScenario,
+    seed: int,
+    indices: range,
+    pins: Mapping[str, float] | None = None,
+    *,
+    engine: str = SIMPY,
+    events: bool = True,
+) -> Chunk:
+    """Run replications `indices` of a batch seeded with `seed` on `engine` ("simpy" or "vectorised").
+
+    The vectorised engine hands a chunk to the reference (SimPy) when the scenario needs a
+    feature it lacks or a replication would raise; the chunk says so in `note`.
+    """
+    key = keyed.seed_key(seed)
+    index_array = np.asarray(indices, dtype=np.int64)
+    hypotheses, parameters = chunk_inputs(compiled, key, index_array, pins)
+    if engine == VECTORISED:
+        reason = unsupported(compiled)
+        if reason is None:
+            try:
+                return _run_vectorised(compiled, key, index_array, hypotheses, parameters, events)
+            except NeedsReference as exc:
+                reason = f"a replication needed the reference engine ({exc})"
+        chunk = _run_simpy(compiled, key, index_array, hypotheses, parameters)
+        return dataclasses.replace(chunk, note=reason)
+    return _run_simpy(compiled, key, index_array, hypotheses, parameters)
+
+
+def unsupported(compiled: CompiledScenario) -> str | None:
+    """Why the vectorised engine cannot run this scenario (then the SimPy engine does), or None."""
+    for machine in compiled.machines.values():
+        reason = unsupported_reason(machine)
+        if reason is not None:
+            return reason
+    return None
+
+
+def _run_vectorised(
+    compiled: CompiledScenario,
+    key: keyed.Key,
+    indices: np.ndarray,
+    hypotheses: np.ndarray,
+    parameters: dict[str, np.ndarray],
+    events: bool,
+) -> Chunk:
+    """Every replication of the chunk at once, one array run per distinct mechanics."""
+    n = len(indices)
+    groups: dict[int, tuple[Machine, list[str]]] = {}
+    for name, machine in compiled.machines.items():
+        groups.setdefault(id(machine), (machine, []))[1].append(name)
+    entered: dict[str, np.ndarray] = {}
+    final: dict[str, np.ndarray] = {}
+    variables: dict[str, np.ndarray] = {}
+    taken: dict[str, np.ndarray] = {}
+    event_parts = []
+    for machine, names in groups.values():
+        if len(groups) == 1:
+            rows = np.arange(n)
+            own = parameters
+        else:
+            rows = np.flatnonzero(np.isin(hypotheses, names))
+            own = {name: values[rows] for name, values in parameters.items()}
+        if not len(rows):
+            continue
+        result = run_arrays(machine, key, indices[rows], own, events=events)
+        for target, source in ((entered, result.entered), (final, result.final_states),
+                               (variables, result.variables), (taken, result.taken)):  # fmt: skip
+            for name, column in source.items():
+                if name not in target:
+                    target[name] = _empty_like(column, n)
+                target[name][rows] = column
+        position, day, actor, event, detail = result.events
+        event_parts.append((rows[position], day, actor, event, detail))
+    position, day, actor, event, detail = (np.concatenate(part) for part in zip(*event_parts, strict=True))
+    order = np.argsort(position, kind="stable")
+    counts = np.bincount(position, minlength=n).tolist()
+    log = EventColumns(counts, day[order], actor[order], event[order], detail[order])
+    return Chunk(indices, hypotheses, parameters, Outcomes(entered, final, variables, taken), log, VECTORISED)
+
+
+def _empty_like(column: np.ndarray, n: int) -> np.ndarray:
+    """A column for rows another mechanics did not fill: NaN, None, False or 0."""
+    if column.dtype == object:
+        return np.full(n, None, dtype=object)
+    if column.dtype.kind == "f":
+        return np.full(n, np.nan)
+    return np.zeros(n, dtype=column.dtype)
+
+
+def _run_simpy(
+    compiled: CompiledScenario,
+    key: keyed.Key,
+    index_array: np.ndarray,
+    hypotheses: np.ndarray,
+    parameters: dict[str, np.ndarray],
+) -> Chunk:
+    indices = index_array.tolist()
+    sites = set().union(*(machine.draw_sites() for machine in compiled.machines.values()))
+    table, columns = draws.prefetch(key, index_array, sites)
     results: list[Result] = []
     events = EventColumns([], [], [], [], [])
     names = compiled.parameter_names
     # Plain Python values: the model's arithmetic on them is several times faster than on numpy scalars.
-    rows = list(zip(*(parameters[name].tolist() for name in names), strict=True)) if names else [()] * len(streams)
-    for index, stream, hypothesis, values in zip(indices, streams, hypotheses.tolist(), rows, strict=True):
+    rows = list(zip(*(parameters[name].tolist() for name in names), strict=True)) if names else [()] * len(indices)
+    for index, first_draws, hypothesis, values in zip(indices, table, hypotheses.tolist(), rows, strict=True):
         params = dict(zip(names, values, strict=True))
+        replication_draws = draws.ReplicationDraws(key, index, first_draws, columns)
         try:
-            result = World(compiled.machines[hypothesis], stream, params).run()
+            result = World(compiled.machines[hypothesis], replication_draws, params).run()
         except MechanicsError as exc:
             raise MechanicsError(f"replication {index} (hypothesis {hypothesis}): {exc}") from None
         results.append(result)
         events.add(sorted(result.events, key=operator.itemgetter(0)))
-    return Chunk(np.asarray(indices, dtype=np.int64), hypotheses, parameters, results, events)
+    return Chunk(index_array, hypotheses, parameters, outcomes_of(compiled, results), events, results=results)
+
+
+def outcomes_of(compiled: CompiledScenario, results: list[Result]) -> Outcomes:
+    """The SimPy engine's per-replication results as columns."""
+    n = len(results)
+    entered: dict[str, np.ndarray] = {}
+    for row, result in enumerate(results):
+        for key, day in result.entered.items():
+            if key not in entered:
+                entered[key] = np.full(n, np.nan)
+            entered[key][row] = day
+    machine = next(iter(compiled.machines.values()))
+    final = {actor: np.array([r.final_states[actor] for r in results], dtype=object) for actor in machine.actors}
+    variables: dict[str, np.ndarray] = {}
+    for name, variable in machine.variables.items():
+        values = [variable_value(r.variables[name]) for r in results]
+        if variable.kind in ("number", "count"):
+            variables[name] = np.array([np.nan if v is None else v for v in values], dtype=float)
+        elif variable.kind == "flag":
+            variables[name] = np.array(values, dtype=bool)
+        else:
+            variables[name] = np.array(values, dtype=object)
+    return Outcomes(entered, final, variables)
 
 
 def run_replication(compiled: CompiledScenario, seed: int, index: int) -> Replication:
@@ -204,21 +348,24 @@ def draw_hypotheses(u: np.ndarray, weights: Mapping[str, float]) -> np.ndarray:
 
 def outcome_row(compiled: CompiledScenario, chunk: Chunk, position: int) -> dict[str, Any]:
     """The outcome columns of the chunk's `position`-th replication, as plain Python values."""
-    result = chunk.results[position]
+    outcomes = chunk.outcomes
     start = compiled.scenario.start
     row: dict[str, Any] = {"hypothesis": str(chunk.hypotheses[position])}
     for name, spec in compiled.outcomes.items():
         if name == "hypothesis":
             continue
         if spec.state is None and spec.actor is not None:
-            row[name] = result.final_states[spec.actor]
-        elif spec.kind == "yes/no" and spec.state is not None:
-            row[name] = name in result.entered
-        elif spec.kind == "date":
-            day = result.entered.get(f"{spec.actor}.{spec.state}")
-            row[name] = None if day is None else start + dt.timedelta(days=int(day))
+            row[name] = outcomes.final_states[spec.actor][position]
+        elif spec.state is not None:
+            column = outcomes.entered.get(f"{spec.actor}.{spec.state}")
+            day = None if column is None or np.isnan(column[position]) else float(column[position])
+            if spec.kind == "yes/no":
+                row[name] = day is not None
+            else:
+                row[name] = None if day is None else start + dt.timedelta(days=int(day))
         else:
-            row[name] = variable_value(result.variables[name])
+            value = variable_value(outcomes.variables[name][position])
+            row[name] = round(value) if spec.integer and value is not None else value
     return row
 
 

@@ -21,7 +21,7 @@ import pytest
 import scipy.linalg
 from scipy import stats
 
-from sim.engine import CompiledScenario, compile_scenario, run_chunk
+from sim.engine import ENGINES, SIMPY, VECTORISED, Chunk, CompiledScenario, compile_scenario, run_chunk
 from sim.mechanics.interpreter import MechanicsError, Result
 from sim.scenario import load_scenario
 
@@ -50,8 +50,49 @@ def build(tmp_path: Path, body: str, *, horizon: str = LONG_HORIZON, name: str =
     return compile_scenario(load_scenario(path))
 
 
+ENGINE = {"name": SIMPY}  # set for each test by the `engine` fixture: every model runs on both engines
+
+
+@pytest.fixture(autouse=True, params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each verification model runs on the SimPy engine (the reference) and on the vectorised one."""
+    ENGINE["name"] = request.param
+    yield request.param
+    ENGINE["name"] = SIMPY
+
+
 def run(compiled: CompiledScenario, n: int, seed: int) -> list[Result]:
-    return run_chunk(compiled, seed, range(n)).results
+    return run_range(compiled, seed, range(n))
+
+
+def run_range(compiled: CompiledScenario, seed: int, indices: range) -> list[Result]:
+    chunk = run_chunk(compiled, seed, indices, engine=ENGINE["name"])
+    if ENGINE["name"] == VECTORISED:
+        assert chunk.engine == VECTORISED, chunk.note  # the model ran on the engine under test
+        return results_of(chunk)
+    assert chunk.results is not None
+    return chunk.results
+
+
+def results_of(chunk: Chunk) -> list[Result]:
+    """A vectorised chunk's columns as one `Result` per replication, to check both engines alike."""
+    outcomes, log = chunk.outcomes, chunk.events
+    ends = np.cumsum(log.counts)
+    results = []
+    for row in range(len(chunk.indices)):
+        entered = {key: float(days[row]) for key, days in outcomes.entered.items() if not np.isnan(days[row])}
+        final = {actor: str(states[row]) for actor, states in outcomes.final_states.items()}
+        variables = {name: _plain(values[row]) for name, values in outcomes.variables.items()}
+        span = range(ends[row] - log.counts[row], ends[row])
+        events = [(float(log.day[i]), log.component[i], log.event[i], log.detail[i]) for i in span]
+        taken = {key: int(counts[row]) for key, counts in (outcomes.taken or {}).items() if counts[row]}
+        results.append(Result(entered, final, variables, taken, events))
+    return results
+
+
+def _plain(value: object) -> object:
+    value = value.item() if isinstance(value, np.generic) else value
+    return math.nan if isinstance(value, float) and math.isnan(value) else value
 
 
 def first_days(results: list[Result], key: str) -> np.ndarray:
@@ -525,13 +566,12 @@ def test_the_same_seed_gives_identical_results(tmp_path):
 
 def test_chunking_does_not_change_a_replication(tmp_path):
     compiled = build(tmp_path, REPRODUCIBLE)
-    whole = run_chunk(compiled, 23, range(0, 100))
-    tail = run_chunk(compiled, 23, range(50, 100))
-    single = run_chunk(compiled, 23, range(60, 61))
-    assert whole.results[60] == tail.results[10] == single.results[0]
-    assert whole.results[60] != whole.results[61]
-    assert whole.parameters["patrol_rate"][60] == tail.parameters["patrol_rate"][10]
-    assert whole.results[50:] == tail.results
+    whole = run_range(compiled, 23, range(0, 100))
+    tail = run_range(compiled, 23, range(50, 100))
+    single = run_range(compiled, 23, range(60, 61))
+    assert whole[60] == tail[10] == single[0]
+    assert whole[60] != whole[61]
+    assert whole[50:] == tail
 
 
 def written_in_order(reverse: bool) -> str:

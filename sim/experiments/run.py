@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.engine import CompiledScenario, prepare_samplers, run_chunk
+from sim.engine import SIMPY, CompiledScenario, prepare_samplers, run_chunk
 from sim.experiments.design import design_table
 from sim.experiments.settings import Setting, compile_setting, setting_for
 from sim.experiments.spec import Experiment, experiment_data
@@ -131,7 +131,9 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     schema = point_schema(scenario_json)
     assembler = store.TableAssembler(out, schema, None)
     run_dir = None if backend.remote() else str(out)
-    tasks = ((index, (*arguments, run_dir)) for index, arguments in tasks_all if index not in finished)
+    tasks = (
+        (index, (*arguments, run_dir, backend.engine)) for index, arguments in tasks_all if index not in finished
+    )
     results = iter(())
     try:
         results = execute(backend, compute_point_chunk, tasks, prepare=lambda: _prepare(scenario_json))
@@ -184,11 +186,12 @@ def compute_point_chunk(
     start: int,
     stop: int,
     run_dir: str | None,
+    engine: str = SIMPY,
 ) -> pa.Table | None:
     """Replications [start, stop) of one design point; written into `run_dir` if given, else returned."""
     setting = Setting.from_json(setting_json)
     compiled = _compiled(scenario_json, setting_json)
-    chunk = run_chunk(compiled, seed, range(start, stop), pins=setting.pins)
+    chunk = run_chunk(compiled, seed, range(start, stop), pins=setting.pins, engine=engine, events=False)
     schema = point_schema(scenario_json)
     rows = replications_table(chunk, pa.schema(list(schema)[1:]), compiled)
     table = rows.add_column(0, schema.field(POINT_COLUMN), pa.array(np.full(len(rows), point, dtype=np.int64)))

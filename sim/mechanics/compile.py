@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.mechanics import builtins
+from sim.mechanics import builtins, draws
 from sim.mechanics.expressions import (
     ANY,
     BOOL,
@@ -80,6 +80,20 @@ class CompiledEffect:
 
 
 @dataclass(frozen=True)
+class TransitionSites:
+    """The draw sites of one transition (sim/mechanics/draws.py)."""
+
+    clock: int
+    branch: int
+    count: int
+    times: int
+
+    @classmethod
+    def of(cls, key: str) -> TransitionSites:
+        return cls(draws.clock_site(key), draws.branch_site(key), draws.count_site(key), draws.times_site(key))
+
+
+@dataclass(frozen=True)
 class CompiledTransition:
     actor: str
     state: str
@@ -93,6 +107,7 @@ class CompiledTransition:
     counter: bool = False  # a self-looping rate that only counts: drawn as one Poisson count (see interpreter)
     watches: frozenset[str] = field(init=False)  # names whose change can move its clock (when/rate)
     key: str = field(init=False)  # "actor.state.transition", for messages and counts
+    sites: TransitionSites = field(init=False)  # where its own draws are keyed
 
     def __post_init__(self) -> None:
         names: set[str] = set()
@@ -102,6 +117,20 @@ class CompiledTransition:
                 names |= condition.reads | times.reads
         object.__setattr__(self, "watches", frozenset(names))
         object.__setattr__(self, "key", f"{self.actor}.{self.state}.{self.name}")
+        object.__setattr__(self, "sites", TransitionSites.of(self.key))
+
+    def expressions(self) -> Iterator[Compiled]:
+        """Every expression it evaluates: clock, factors, branch probabilities, effects."""
+        if self.clock is not None:
+            yield self.clock
+        for condition, times in self.factors:
+            yield condition
+            yield times
+        yield from (p for _, p in self.branching.branches if p is not None)
+        for effect in self.effects:
+            yield from (compiled for _, compiled in effect.assignments)
+            yield from (part for part in effect.log_parts if isinstance(part, Compiled))
+            yield from effect.inputs.values()
 
 
 @dataclass(frozen=True)
@@ -132,6 +161,18 @@ class Machine:
             for name in sorted(names):
                 watching.setdefault(name, []).append(key)
         object.__setattr__(self, "watching", {name: tuple(keys) for name, keys in watching.items()})
+
+    def draw_sites(self) -> set[int]:
+        """Sites that may draw in a replication: worth drawing ahead for a whole chunk."""
+        sites: set[int] = set()
+        for transition in (t for out in self.transitions.values() for t in out):
+            sites |= {transition.sites.clock, transition.sites.branch}
+            for compiled in transition.expressions():
+                sites.update(compiled.sites)
+        for _, compiled in self.initial_values:
+            if compiled is not None:
+                sites.update(compiled.sites)
+        return sites
 
 
 def compile_machine(scenario: Scenario) -> tuple[dict[str, Machine], list[Problem]]:
@@ -222,6 +263,13 @@ class _Compiler:
         for function, index, name in compiled.bare_arguments:
             low, high, open_low = RANDOM_DOMAINS[function][index]
             self._check_support_named(name, low, high, open_low, f"argument {index + 1} of {function}()", at)
+        if time_free and compiled.random:
+            self.problem(
+                at,
+                f"a `{at[-1]}` cannot draw a random number: it is re-read whenever what it names changes, "
+                "so how often it drew would decide the draw; draw in an effect's `set:` instead",
+            )
+            return None
         if time_free and NOW in compiled.reads:
             self.problem(
                 at,

@@ -16,11 +16,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.mechanics.draws import RANDOM_TRANSFORMS, call_site
+
 Values = dict[str, Any]  # one replication's names -> values (see `Namespace`)
 Evaluate = Callable[[Values], Any]
 
 MAX_EXPRESSION_LENGTH = 1_000  # longer belongs in parameters and variables; also bounds the parser's recursion
-RNG = "\0rng"  # key of the replication's event stream in `Values`
+RNG = "\0rng"  # key of the replication's draws (a ReplicationDraws) in `Values`
 NOW, HORIZON = "now", "horizon"
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
@@ -64,25 +66,10 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[int, int]]] = {
 }
 
 
-# Draws from the replication's event stream: each call is a fresh draw.
-def _draw(name: str, draw: Callable[..., Any], domains: tuple[tuple[float, float, bool], ...]) -> Callable[..., Any]:
-    """A random function that refuses arguments outside its domain (low, high, low excluded?)."""
-
-    def checked(rng: Any, *args: float) -> Any:
-        for value, (low, high, open_low) in zip(args, domains, strict=True):
-            if not (low < value if open_low else low <= value) or not value <= high:
-                bound = f"above {low:g}" if open_low else f"at least {low:g}"
-                limit = f" and at most {high:g}" if high != math.inf else ""
-                raise ValueError(f"{name}() needs an argument {bound}{limit}, got {value!r}")
-        return draw(rng, *args)
-
-    return checked
-
-
 ANY_NUMBER = (-math.inf, math.inf, False)
 NON_NEGATIVE = (0.0, math.inf, False)
 POSITIVE = (0.0, math.inf, True)
-# Draws from the replication's event stream: each call is a fresh draw. (function, (fewest, most) arguments, domains)
+# Each call is a fresh draw, keyed by its site (sim/mechanics/draws.py). name -> domains of its arguments
 RANDOM_DOMAINS: dict[str, tuple[tuple[float, float, bool], ...]] = {
     "bernoulli": ((0.0, 1.0, False),),
     "uniform": (ANY_NUMBER, ANY_NUMBER),
@@ -92,20 +79,34 @@ RANDOM_DOMAINS: dict[str, tuple[tuple[float, float, bool], ...]] = {
     "weibull": (POSITIVE,),
     "poisson": (NON_NEGATIVE,),
 }
+_RANDOM_RESULT = {"bernoulli": bool, "poisson": int}  # the rest give floats
+
+
+def outside_domain(name: str, args: tuple[float, ...]) -> str | None:
+    """Why arguments `args` cannot be given to random function `name`, or None."""
+    for value, (low, high, open_low) in zip(args, RANDOM_DOMAINS[name], strict=True):
+        if not (low < value if open_low else low <= value) or not value <= high:
+            bound = f"above {low:g}" if open_low else f"at least {low:g}"
+            limit = f" and at most {high:g}" if high != math.inf else ""
+            return f"{name}() needs an argument {bound}{limit}, got {value!r}"
+    return None
+
+
+def _draw(name: str) -> Callable[..., Any]:
+    """Random function `name` on one uniform, refusing arguments outside its domain."""
+    transform, result = RANDOM_TRANSFORMS[name], _RANDOM_RESULT.get(name, float)
+
+    def checked(u: float, *args: float) -> Any:
+        problem = outside_domain(name, args)
+        if problem:
+            raise ValueError(problem)
+        return result(transform(u, *args))
+
+    return checked
+
+
 RANDOM_FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[int, int]]] = {
-    "bernoulli": (_draw("bernoulli", lambda rng, p: bool(rng.random() < p), RANDOM_DOMAINS["bernoulli"]), (1, 1)),
-    "uniform": (_draw("uniform", lambda rng, a, b: float(rng.uniform(a, b)), RANDOM_DOMAINS["uniform"]), (2, 2)),
-    "exponential": (
-        _draw("exponential", lambda rng, mean: float(rng.exponential(mean)), RANDOM_DOMAINS["exponential"]),
-        (1, 1),
-    ),
-    "normal": (_draw("normal", lambda rng, m, sd: float(rng.normal(m, sd)), RANDOM_DOMAINS["normal"]), (2, 2)),
-    "lognormal": (
-        _draw("lognormal", lambda rng, mu, sigma: float(rng.lognormal(mu, sigma)), RANDOM_DOMAINS["lognormal"]),
-        (2, 2),
-    ),
-    "weibull": (_draw("weibull", lambda rng, shape: float(rng.weibull(shape)), RANDOM_DOMAINS["weibull"]), (1, 1)),
-    "poisson": (_draw("poisson", lambda rng, mean: int(rng.poisson(mean)), RANDOM_DOMAINS["poisson"]), (1, 1)),
+    name: (_draw(name), (len(domains), len(domains))) for name, domains in RANDOM_DOMAINS.items()
 }
 CONSTANTS = {"true": True, "false": False}
 
@@ -222,6 +223,7 @@ class Compiled:
     constant: Any = field(default=None)  # its value when it reads nothing and draws nothing
     kind: str = ANY  # what it gives: NUMBER, BOOL, TEXT or ANY (see `infer_kind`)
     bare_arguments: tuple[tuple[str, int, str], ...] = ()  # (random function, argument index, name given bare)
+    sites: tuple[int, ...] = ()  # draw sites of its random functions
 
     @property
     def is_constant(self) -> bool:
@@ -245,7 +247,7 @@ def compile_expression(source: Any, names: Namespace) -> Compiled:
         )
     try:
         tree = ast.parse(text, mode="eval")
-        builder = _Builder(names)
+        builder = _Builder(names, text)
         evaluate = builder.build(tree.body)
         kind = infer_kind(tree.body, names)
     except SyntaxError as exc:
@@ -260,6 +262,7 @@ def compile_expression(source: Any, names: Namespace) -> Compiled:
         builder.random,
         kind=kind,
         bare_arguments=tuple(builder.bare_arguments),
+        sites=tuple(builder.sites),
     )
     if compiled.is_constant:
         try:
@@ -278,12 +281,14 @@ def did_you_mean(name: str, known: Any) -> str:
 class _Builder:
     """Walks a parsed expression, checking each node and building its closure."""
 
-    def __init__(self, names: Namespace):
+    def __init__(self, names: Namespace, text: str):
         self.names = names
+        self.text = text  # names the draw sites of its random functions
         self.reads: set[str] = set()
         self.literals: list[float] = []
         self.random = False
         self.bare_arguments: list[tuple[str, int, str]] = []  # (random function, argument, name)
+        self.sites: list[int] = []
 
     def fail(self, node: ast.AST, message: str) -> ExpressionError:
         return ExpressionError(message, getattr(node, "col_offset", 0) + 1)
@@ -407,7 +412,9 @@ class _Builder:
             for index, arg in enumerate(node.args):
                 if isinstance(arg, ast.Name) and self.names.kinds.get(arg.id) == "number":
                     self.bare_arguments.append((name, index, arg.id))
-            return lambda v: function(v[RNG], *(arg(v) for arg in args))
+            site = call_site(self.text, node.col_offset)
+            self.sites.append(site)
+            return lambda v: function(v[RNG].uniform(site), *(arg(v) for arg in args))
         if len(args) == 1:
             only = args[0]
             return lambda v: function(only(v))

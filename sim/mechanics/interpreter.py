@@ -17,11 +17,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import simpy
 
 from sim.mechanics import builtins
 from sim.mechanics.compile import CompiledEffect, CompiledTransition, Machine
+from sim.mechanics.draws import ReplicationDraws, exponential_budget, poisson_quantile
 from sim.mechanics.expressions import HORIZON, NOW, RNG, Compiled
 from sim.scenario.distributions import WEIGHT_TOLERANCE
 
@@ -116,7 +116,7 @@ class Replication:
     def __init__(
         self,
         machine: Machine,
-        rng: np.random.Generator,
+        draws: ReplicationDraws,
         parameters: Mapping[str, Any],
     ):
         self.machine = machine
@@ -126,9 +126,9 @@ class Replication:
         values.update(machine.calendar_days)
         values[NOW] = 0.0
         values[HORIZON] = machine.horizon_day
-        values[RNG] = rng
+        values[RNG] = draws
         self.values = values
-        self.rng = rng
+        self.draws = draws
         self.epochs = dict.fromkeys(machine.actors, 0)
         self.watchers: dict[str, list[_Armed]] = {actor: [] for actor in machine.actors}
         self.processes: list[_ProcessHost] = []
@@ -210,7 +210,7 @@ class Replication:
                 armed.rate = self._current_rate(armed)
                 armed.history.append((armed.since, armed.rate))
             else:
-                armed.budget = float(self.rng.standard_exponential())
+                armed.budget = float(exponential_budget(self.draws.uniform(transition.sites.clock)))
                 self._set_rate(armed)
         elif trigger == "at":
             day = self._number(transition.clock, transition, "at")  # type: ignore[arg-type]  # compiled
@@ -218,7 +218,8 @@ class Replication:
                 self._schedule(armed, max(0.0, day - self.env.now))
         else:
             if transition.distribution is not None:
-                delay = float(transition.distribution.quantile(float(self.rng.random())))  # type: ignore[arg-type]  # numeric
+                u = self.draws.uniform(transition.sites.clock)
+                delay = float(transition.distribution.quantile(u))  # type: ignore[arg-type]  # numeric
             else:
                 delay = self._number(transition.clock, transition, "after")  # type: ignore[arg-type]  # compiled
             if delay < 0 or math.isnan(delay):
@@ -316,10 +317,11 @@ class Replication:
         now = min(self.env.now, self.end_day)
         hazard = armed.budget + armed.rate * (now - armed.since)
         armed.budget, armed.since = hazard, now
-        firings = int(self.rng.poisson(hazard)) if hazard > 0 else 0
+        transition = armed.transition
+        u = self.draws.uniform(transition.sites.count)
+        firings = int(poisson_quantile(u, hazard)) if hazard > 0 else 0
         if not firings:
             return
-        transition = armed.transition
         for effect in transition.effects:
             for name, amount in effect.assignments:
                 self.values[name] = self.values[name] + firings * amount.constant
@@ -328,7 +330,7 @@ class Replication:
         rates = [rate for _, rate in armed.history]
         pieces = [rate * (end - start) for rate, start, end in zip(rates, starts, [*starts[1:], now], strict=True)]
         cumulative = list(itertools.accumulate(pieces))  # H(t) at the end of each stretch: piecewise linear
-        for u in sorted(self.rng.random(firings).tolist()):
+        for u in sorted(self.draws.uniforms(transition.sites.times, firings).tolist()):
             target = u * hazard
             k = min(bisect.bisect_left(cumulative, target), len(pieces) - 1)
             day = starts[k] + (target - (cumulative[k] - pieces[k])) / rates[k] if rates[k] > 0 else starts[k]
@@ -382,7 +384,7 @@ class Replication:
             return branching.target
         if branching.on_parameter is not None:
             return branching.by_value[self.values[branching.on_parameter]]
-        u = float(self.rng.random())
+        u = self.draws.uniform(transition.sites.branch)
         total = 0.0
         otherwise = None
         probabilities = []

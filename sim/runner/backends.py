@@ -30,6 +30,7 @@ class BackendSpec:
     kind: str = "processes"
     workers: int | None = None  # processes or local Dask workers; None: every core
     scheduler: str | None = None  # address of an existing Dask scheduler
+    engine: str = "vectorised"  # "vectorised" or "simpy" (the reference): same numbers, see sim/engine.py
 
     def worker_count(self) -> int:
         if self.kind == "serial":

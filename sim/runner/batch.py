@@ -145,7 +145,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     assembler = store.TableAssembler(out, schema, EVENTS_SCHEMA)
     run_dir = None if backend.remote() else str(out)  # workers on this machine write their own chunks
     tasks = (
-        (i, (scenario_json, manifest["seed"], i, r.start, r.stop, run_dir))
+        (i, (scenario_json, manifest["seed"], i, r.start, r.stop, run_dir, backend.engine))
         for i, r in enumerate(planned)
         if i not in tally.finished
     )
@@ -157,6 +157,8 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
                 if result.replications is not None:
                     store.write_chunk(out, index, result.replications, result.events)
                 tally.add(index, result.yes_counts)
+                if result.engine_note and "engine_note" not in manifest:
+                    manifest["engine_note"] = result.engine_note  # said once, kept in the manifest
                 assembler.append_up_to(min(tally.prefix, tally.kept_chunks()))
                 done += len(planned[index])
                 if progress:
@@ -204,6 +206,7 @@ def record_completion(
         elapsed_seconds=round(elapsed, 3),
         replications_per_second=round(replications / elapsed, 1) if elapsed > 0 else None,
         backend=backend.describe(),
+        engine=backend.engine,
     )
     manifest.pop("replications_done", None)
     store.write_manifest(out, manifest)

@@ -12,7 +12,7 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
-from sim.engine import Chunk, CompiledScenario, variable_value
+from sim.engine import Chunk, CompiledScenario
 from sim.scenario.outcomes import CATEGORY, DATE, NUMBER, YES_NO
 
 _PARAMETER_TYPES = {"number": pa.float64(), "bool": pa.bool_(), "category": pa.string()}
@@ -44,45 +44,42 @@ def replications_schema(compiled: CompiledScenario) -> pa.Schema:
 
 
 def replications_table(chunk: Chunk, schema: pa.Schema, compiled: CompiledScenario) -> pa.Table:
-    """One chunk's rows: outcomes column by column, parameters straight from their arrays.
-
-    States entered are gathered in one pass over each replication's few entries into a
-    day matrix (NaN: never entered), from which both the yes/no and the date columns come.
-    """
+    """One chunk's rows: outcomes and parameters straight from their columns (either engine's)."""
     columns: dict[str, object] = {"replication": pa.array(chunk.indices, pa.int64())}
-    results = chunk.results
-    state_columns = {
-        f"{spec.actor}.{spec.state}": index
-        for index, spec in enumerate(spec for spec in compiled.outcomes.values() if spec.kind == YES_NO and spec.state)
-    }
-    entered_days = np.full((len(state_columns), len(results)), np.nan)
-    for row, result in enumerate(results):
-        for key, day in result.entered.items():
-            entered_days[state_columns[key], row] = day
+    outcomes = chunk.outcomes
+    size = len(chunk.indices)
     first_day = np.datetime64(compiled.scenario.start, "D")
     for name, spec in compiled.outcomes.items():
         arrow_type = schema.field(name).type
         if name == "hypothesis":
             columns[name] = pa.array(chunk.hypotheses.astype(str), arrow_type)
         elif spec.state is None and spec.actor is not None:
-            actor = spec.actor
-            columns[name] = pa.array([r.final_states[actor] for r in results], arrow_type)
+            columns[name] = pa.array(outcomes.final_states[spec.actor], arrow_type)
         elif spec.state is not None:
-            days = entered_days[state_columns[f"{spec.actor}.{spec.state}"]]
+            days = outcomes.entered.get(f"{spec.actor}.{spec.state}", np.full(size, np.nan))
             if spec.kind == YES_NO:
                 columns[name] = pa.array(~np.isnan(days), arrow_type)
             else:
                 dates = first_day + np.floor(np.nan_to_num(days)).astype("timedelta64[D]")
                 columns[name] = pa.array(dates, arrow_type, mask=np.isnan(days))
         else:
-            values = [variable_value(r.variables[name]) for r in results]
-            if arrow_type == pa.int64():
-                values = [None if v is None else round(v) for v in values]
-            columns[name] = pa.array(values, arrow_type)
+            columns[name] = _variable_column(outcomes.variables[name], arrow_type)
     for name, parameter_values in chunk.parameters.items():
         column = f"param.{name}"
         columns[column] = pa.array(parameter_values, schema.field(column).type)
     return pa.Table.from_pydict(columns, schema=schema)
+
+
+def _variable_column(values: np.ndarray, arrow_type: pa.DataType) -> pa.Array:
+    """A variable's column: unset numbers (NaN) and categories (None) as nulls; counts rounded."""
+    if values.dtype == object:
+        return pa.array(values, arrow_type, from_pandas=True)
+    if values.dtype == bool:
+        return pa.array(values, arrow_type)
+    unset = np.isnan(values)
+    if arrow_type == pa.int64():
+        values = np.rint(np.where(unset, 0.0, values)).astype(np.int64)
+    return pa.array(values, arrow_type, mask=unset if unset.any() else None)
 
 
 def events_table(chunk: Chunk, start: dt.date) -> pa.Table:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.engine import CompiledScenario, compile_scenario, run_chunk
+from sim.engine import SIMPY, CompiledScenario, compile_scenario, run_chunk
 from sim.runner import store
 from sim.runner.tables import events_table, replications_schema, replications_table
 from sim.scenario import Scenario
@@ -30,6 +30,7 @@ class ChunkResult:
     yes_counts: dict[str, int]
     replications: pa.Table | None = None
     events: pa.Table | None = None
+    engine_note: str | None = None  # why the vectorised engine handed the chunk to the SimPy engine
 
 
 @functools.lru_cache(maxsize=4)
@@ -39,18 +40,18 @@ def compiled_from_json(scenario_json: str) -> CompiledScenario:
 
 
 def compute_chunk(
-    scenario_json: str, seed: int, chunk_index: int, start: int, stop: int, run_dir: str | None
+    scenario_json: str, seed: int, chunk_index: int, start: int, stop: int, run_dir: str | None, engine: str = SIMPY
 ) -> ChunkResult:
     """Replications [start, stop) of a run seeded with `seed`, written into `run_dir` if given."""
     compiled = compiled_from_json(scenario_json)
-    chunk = run_chunk(compiled, seed, range(start, stop))
+    chunk = run_chunk(compiled, seed, range(start, stop), engine=engine)
     replications = replications_table(chunk, replications_schema(compiled), compiled)
     events = events_table(chunk, compiled.scenario.start)
     counts = yes_counts(replications)
     if run_dir is None:
-        return ChunkResult(counts, replications, events)
+        return ChunkResult(counts, replications, events, chunk.note)
     store.write_chunk(Path(run_dir), chunk_index, replications, events)
-    return ChunkResult(counts)
+    return ChunkResult(counts, engine_note=chunk.note)
 
 
 def yes_counts(replications: pa.Table) -> dict[str, int]:

@@ -1,0 +1,826 @@
+"""Run a compiled `Machine` for a whole chunk of replications at once, on arrays.
+
+The same process as `sim.mechanics.interpreter` (the reference), advanced for every
+replication together: each actor's state, each clock and each variable is an array
+over the chunk. A step finds, for every replication still running, the clock that
+rings next (earliest time; at equal times, transitions due at once first, then in the
+order they were scheduled, as SimPy orders its events), fires it under a mask, and
+re-arms the clocks it changes. Draws are keyed like the reference's
+(sim/mechanics/draws.py), so both give the same replication, number for number
+(docs/model.md#two-engines).
+
+Where a replication would raise in the reference (a division by zero, a runaway
+loop), this engine raises `NeedsReference` and the chunk is run by the reference,
+which names the problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.mechanics import builtins, keyed
+from sim.mechanics.array_expressions import ArrayEvaluate, NeedsReference, compile_array
+from sim.mechanics.compile import CompiledEffect, CompiledTransition, Machine
+from sim.mechanics.draws import exponential_budget, poisson_quantile
+from sim.mechanics.expressions import HORIZON, NOW
+from sim.mechanics.interpreter import DEFAULT_VALUES, MAX_FIRINGS_AT_ONE_MOMENT
+from sim.mechanics.lanchester import LAWS
+from sim.mechanics.lanchester_arrays import fight_arrays
+from sim.scenario.distributions import WEIGHT_TOLERANCE
+
+DUE_NOW, PROCESS_START, TIMEOUT = 0, 1, 2  # at one moment: transitions due at once, processes starting, the rest
+_CLASS_SHIFT = 48  # order key = class << shift | sequence number
+NEVER = np.inf
+MAX_STEPS = 5_000  # each step costs the same however few replications still run: past this, the reference runs them
+assert MAX_STEPS < MAX_FIRINGS_AT_ONE_MOMENT  # one firing per replication per step: the step limit is the loop guard
+__all__ = ["ArrayOutcomes", "NeedsReference", "run_arrays", "unsupported_reason"]
+
+
+@dataclass(frozen=True)
+class ArrayOutcomes:
+    """A chunk's end states, column by column (one element per replication)."""
+
+    entered: dict[str, np.ndarray]  # "actor.state" -> day first entered, NaN if never
+    final_states: dict[str, np.ndarray]  # actor -> state name (object array)
+    variables: dict[str, np.ndarray]  # number/count: float (NaN unset); flag: bool; category: object
+    events: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # position, day, actor, event, detail
+    taken: dict[str, np.ndarray]  # "actor.state.transition" -> times fired
+
+
+def unsupported_reason(machine: Machine) -> str | None:
+    """Why this machine needs the SimPy engine, or None when the vectorised one can run it."""
+    for transition in (t for out in machine.transitions.values() for t in out):
+        for effect in transition.effects:
+            if effect.kind == "start" and effect.process not in _BATTLES:
+                return f"{transition.key} starts {effect.process}, which has no array version"
+    return None
+
+
+def run_arrays(
+    machine: Machine,
+    key: keyed.Key,
+    replications: np.ndarray,
+    parameters: Mapping[str, np.ndarray],
+    *,
+    events: bool = True,
+) -> ArrayOutcomes:
+    """Run `machine` for `replications` (their indices) with their drawn `parameters`."""
+    return _Chunk(machine, key, replications, parameters, events).run()
+
+
+@dataclass
+class _Slot:
+    """What a clock does when it rings: fire a transition, or step a built-in process."""
+
+    transition: CompiledTransition | None = None
+    battle: _Battle | None = None
+    wake: bool = False  # a battle's wake-up (an input changed), not its natural end or start
+
+
+class _Clocks:
+    """Every clock of a chunk, and for each group of clocks (an actor's, a battle's) the one that rings first.
+
+    Picking the next event compares a few groups, not every clock; a group's choice is
+    recomputed only for the rows where its chosen clock was cleared.
+    """
+
+    LAST = np.iinfo(np.int64).max
+
+    def __init__(self, groups: list[list[int]], slots: int, n: int):
+        self.due = np.full((slots, n), NEVER)
+        self.order = np.zeros((slots, n), dtype=np.int64)
+        self.groups = [np.asarray(g, dtype=np.int64) for g in groups]
+        self.group_of = np.zeros(slots, dtype=np.int64)
+        for g, members in enumerate(groups):
+            self.group_of[members] = g
+        self.best_due = np.full((len(groups), n), NEVER)
+        self.best_order = np.full((len(groups), n), self.LAST)
+        self.best_slot = np.zeros((len(groups), n), dtype=np.int64)
+        self.dirty = np.zeros((len(groups), n), dtype=bool)
+
+    def set(self, slot: int, rows: np.ndarray, due: np.ndarray, order: np.ndarray) -> None:
+        self.due[slot, rows] = due
+        self.order[slot, rows] = order
+        g = self.group_of[slot]
+        better = (due < self.best_due[g, rows]) | ((due == self.best_due[g, rows]) & (order < self.best_order[g, rows]))
+        better &= ~self.dirty[g, rows]
+        if better.any():
+            chosen = rows[better]
+            self.best_due[g, chosen], self.best_order[g, chosen] = due[better], order[better]
+            self.best_slot[g, chosen] = slot
+
+    def clear(self, slot: int, rows: np.ndarray) -> None:
+        self.due[slot, rows] = NEVER
+        g = self.group_of[slot]
+        self.dirty[g, rows[self.best_slot[g, rows] == slot]] = True
+
+    def reset(self, group: int, rows: np.ndarray) -> None:
+        """These rows' clocks of `group` are all disarmed: nothing to recompute."""
+        self.best_due[group, rows], self.best_order[group, rows] = NEVER, self.LAST
+        self.dirty[group, rows] = False
+
+    def refresh(self) -> None:
+        """Recompute each group's first clock where it was cleared."""
+        for g, members in enumerate(self.groups):
+            rows = np.flatnonzero(self.dirty[g])
+            if not len(rows):
+                continue
+            self.dirty[g, rows] = False
+            due = self.due[np.ix_(members, rows)]
+            earliest = due.min(axis=0)
+            order = np.where(due == earliest, self.order[np.ix_(members, rows)], self.LAST)
+            pick = order.argmin(axis=0)
+            self.best_due[g, rows] = earliest
+            self.best_order[g, rows] = order[pick, np.arange(len(rows))]
+            self.best_slot[g, rows] = members[pick]
+
+    def next(self, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each active row: the day of its next clock and which clock it is."""
+        self.refresh()
+        due = self.best_due[:, active]
+        earliest = due.min(axis=0)
+        order = np.where(due == earliest, self.best_order[:, active], self.LAST)
+        group = order.argmin(axis=0)
+        return earliest, self.best_slot[group, active]
+
+    def pending_now(self, now: np.ndarray) -> bool:
+        """Whether a transition is due at once at `now` (used at the horizon)."""
+        return bool(((self.due == now) & ((self.order >> _CLASS_SHIFT) == DUE_NOW)).any())
+
+
+class _Chunk:
+    def __init__(
+        self,
+        machine: Machine,
+        key: keyed.Key,
+        replications: np.ndarray,
+        parameters: Mapping[str, np.ndarray],
+        record_events: bool,
+    ):
+        self.machine = machine
+        self.key = key
+        self.replications = np.asarray(replications, dtype=np.int64)
+        n = self.n = len(self.replications)
+        self.end_day = machine.horizon_day + 1.0
+        self.now = np.zeros(n)
+        self.values: dict[str, Any] = {name: np.asarray(v) for name, v in parameters.items()}
+        self.values.update(machine.calendar_days)
+        self.values[NOW] = self.now
+        self.values[HORIZON] = machine.horizon_day
+        self.state_index = {actor: {s: i for i, s in enumerate(states)} for actor, states in machine.states.items()}
+        self.state_names = {actor: np.array(states, dtype=object) for actor, states in machine.states.items()}
+        self.states = {actor: np.full(n, -1, dtype=np.int64) for actor in machine.actors}
+        self.entered = {key: np.full(n, np.nan) for key in machine.state_keys.values()}
+        self.occurrences: dict[int, np.ndarray] = {}
+        self.record_events = record_events
+        self.event_parts: list[tuple[np.ndarray, ...]] = []
+        self.sequence = np.zeros(n, dtype=np.int64)
+        self.compiled: dict[int, ArrayEvaluate] = {}
+        # Clocks: one slot per transition, then per battle (its natural end or start) and its wake-up.
+        self.transitions = [t for out in machine.transitions.values() for t in out]
+        self.slots = [_Slot(transition=t) for t in self.transitions]
+        self.slot_of = {t.key: i for i, t in enumerate(self.transitions)}
+        self.battles: list[_Battle] = []
+        for transition in self.transitions:
+            for index, effect in enumerate(transition.effects):
+                if effect.kind == "start":
+                    battle = _Battle(self, transition, effect, index, len(self.slots))
+                    self.battles.append(battle)
+                    self.slots += [_Slot(battle=battle), _Slot(battle=battle, wake=True)]
+        slots = len(self.slots)
+        self.scheduled = np.zeros((slots, n), dtype=bool)
+        t = len(self.transitions)
+        self.budget, self.rate, self.since = np.zeros((t, n)), np.zeros((t, n)), np.zeros((t, n))
+        self.taken = np.zeros((t, n), dtype=np.int64)
+        self.actor_slots = {
+            actor: [self.slot_of[tr.key] for tr in self.transitions if tr.actor == actor] for actor in machine.actors
+        }
+        groups = [slots_ for slots_ in self.actor_slots.values() if slots_]
+        groups += [[battle.slot, battle.wake_slot] for battle in self.battles]
+        self.clocks = _Clocks(groups, slots, n)
+        self.counters = [i for i, tr in enumerate(self.transitions) if tr.counter]
+        self.history = {j: _RateHistory(n) for j in self.counters}
+
+    # Reading values
+
+    def evaluate(self, compiled: Any, rows: np.ndarray) -> np.ndarray:
+        function = self.compiled.get(id(compiled))
+        if function is None:
+            function = self.compiled[id(compiled)] = compile_array(compiled)
+        return function(self, rows)
+
+    def draw(self, site: int, rows: np.ndarray) -> np.ndarray:
+        counts = self.occurrences.get(site)
+        if counts is None:
+            counts = self.occurrences[site] = np.zeros(self.n, dtype=np.int64)
+        u = keyed.uniforms(self.key, self.replications[rows], site, counts[rows])
+        counts[rows] += 1
+        return u
+
+    def number(self, compiled: Any, rows: np.ndarray, what: str) -> np.ndarray:
+        value = self.evaluate(compiled, rows)
+        if value.dtype == object:
+            raise NeedsReference(f"`{what}` gave something other than a number")
+        return value.astype(float)
+
+    # Running
+
+    def run(self) -> ArrayOutcomes:
+        machine, everyone = self.machine, np.arange(self.n)
+        for name, initial in machine.initial_values:
+            kind = machine.variables[name].kind
+            if initial is not None:
+                self.values[name] = _as_kind(self.evaluate(initial, everyone), kind)
+            elif kind in ("number", "count", "flag"):
+                self.values[name] = np.full(self.n, np.nan if kind == "number" else DEFAULT_VALUES[kind], float)
+                self.values[name] = self.values[name].astype(bool) if kind == "flag" else self.values[name]
+            else:
+                self.values[name] = np.full(self.n, None, dtype=object)
+        for actor in machine.actors:
+            self.states[actor][:] = self.state_index[actor][machine.initial_states[actor]]
+        for actor in machine.actors:
+            self._enter(actor, self.state_index[actor][machine.initial_states[actor]], everyone)
+        self._settle(set(machine.actors), everyone)
+        self._advance()
+        self.now[:] = self.end_day
+        for j in self.counters:
+            rows = np.flatnonzero(self._armed(j))
+            if len(rows):
+                self._count(j, rows)
+        for battle in self.battles:
+            battle.finish()
+        if self.clocks.pending_now(self.now):
+            raise NeedsReference("a transition falls due at the horizon itself")
+        return self._outcomes()
+
+    def _advance(self) -> None:
+        """Fire clocks in time order until every replication has none left before the horizon."""
+        active = np.arange(self.n)
+        steps = 0
+        while len(active):
+            steps += 1
+            if steps > MAX_STEPS:
+                raise NeedsReference(f"a replication fired more than {MAX_STEPS:,} transitions")
+            earliest, chosen = self.clocks.next(active)
+            running = earliest < self.end_day
+            if not running.all():
+                active, earliest, chosen = active[running], earliest[running], chosen[running]
+                if not len(active):
+                    break
+            self.now[active] = earliest
+            by_slot = np.argsort(chosen, kind="stable")
+            slots, starts = np.unique(chosen[by_slot], return_index=True)
+            for slot, rows in zip(slots.tolist(), np.split(active[by_slot], starts[1:]), strict=True):
+                self.clocks.clear(slot, rows)
+                self._ring(slot, rows)
+
+    def _ring(self, slot: int, rows: np.ndarray) -> None:
+        target = self.slots[slot]
+        if target.battle is not None:
+            target.battle.ring(rows, target.wake)
+            return
+        transition = target.transition
+        assert transition is not None
+        if transition.trigger == "when":
+            holds = _bools(self.evaluate(transition.clock, rows))
+            self.scheduled[slot, rows[~holds]] = False  # true for a moment, false again before it could fire
+            rows = rows[holds]
+            if not len(rows):
+                return
+        self._fire(transition, rows)
+
+    def _schedule(self, slot: int, rows: np.ndarray, delay: np.ndarray) -> None:
+        self.scheduled[slot, rows] = True
+        now = self.now[rows]
+        at_once = delay == 0.0
+        due = now + delay
+        ringing = at_once | (due < self.end_day)
+        rows, at_once, due = rows[ringing], at_once[ringing], due[ringing]
+        order = (np.where(at_once, DUE_NOW, TIMEOUT) << _CLASS_SHIFT) | self.sequence[rows]
+        self.clocks.set(slot, rows, due, order)
+        self.sequence[rows] += 1
+
+    def _schedule_class(self, slot: int, rows: np.ndarray, day: np.ndarray, event_class: int) -> None:
+        self.clocks.set(slot, rows, day, (event_class << _CLASS_SHIFT) | self.sequence[rows])
+        self.sequence[rows] += 1
+
+    def _armed(self, j: int) -> np.ndarray:
+        transition = self.transitions[j]
+        return self.states[transition.actor] == self.state_index[transition.actor][transition.state]
+
+    # Clocks
+
+    def _enter(self, actor: str, state: int, rows: np.ndarray, *, leaving: str | None = None) -> None:
+        """Rows of `actor` enter `state` (from state `leaving`, None at the start): its clocks are armed."""
+        machine = self.machine
+        initial = leaving is None
+        if not initial:
+            states = self.states[actor][rows]
+            for j in self.counters:
+                transition = self.transitions[j]
+                if transition.actor == actor:
+                    counting = rows[states == self.state_index[actor][transition.state]]
+                    if len(counting):
+                        self._count(j, counting)
+        self.states[actor][rows] = state
+        name = machine.states[actor][state]
+        first = self.entered[machine.state_keys[(actor, name)]]
+        new = rows[np.isnan(first[rows])]
+        first[new] = self.now[new]
+        if not initial:  # only the clocks of the state left can be armed
+            for transition in machine.transitions[(actor, leaving)]:
+                self.clocks.due[self.slot_of[transition.key], rows] = NEVER
+                self.scheduled[self.slot_of[transition.key], rows] = False
+            if self.actor_slots[actor]:
+                self.clocks.reset(self.clocks.group_of[self.actor_slots[actor][0]], rows)
+        for transition in machine.transitions[(actor, name)]:
+            self._arm(self.slot_of[transition.key], rows)
+
+    def _arm(self, j: int, rows: np.ndarray) -> None:
+        transition = self.transitions[j]
+        trigger = transition.trigger
+        if trigger == "when":
+            holds = _bools(self.evaluate(transition.clock, rows))
+            if holds.any():
+                self._schedule(j, rows[holds], np.zeros(int(holds.sum())))
+        elif trigger == "rate":
+            self.since[j, rows] = self.now[rows]
+            if transition.counter:
+                self.rate[j, rows] = self._current_rate(j, rows)
+                self.budget[j, rows] = 0.0
+                self.history[j].restart(rows, self.now[rows], self.rate[j, rows])
+            else:
+                self.budget[j, rows] = exponential_budget(self.draw(transition.sites.clock, rows))
+                self.rate[j, rows] = 0.0
+                self._set_rate(j, rows)
+        elif trigger == "at":
+            day = self.number(transition.clock, rows, "at")
+            known = ~np.isnan(day)
+            rows, day = rows[known], day[known]
+            gap = day - self.now[rows]
+            self._schedule(j, rows, np.where(gap > 0.0, gap, 0.0))
+        else:
+            if transition.distribution is not None:
+                delay = np.asarray(transition.distribution.quantiles(self.draw(transition.sites.clock, rows)), float)
+            else:
+                delay = self.number(transition.clock, rows, "after")
+            if np.any(delay < 0) or np.any(np.isnan(delay)):
+                raise NeedsReference(f"{transition.key}: a negative or undefined delay")
+            self._schedule(j, rows, delay)
+
+    def _current_rate(self, j: int, rows: np.ndarray) -> np.ndarray:
+        transition = self.transitions[j]
+        rate = self.number(transition.clock, rows, "rate")
+        for condition, times in transition.factors:
+            holds = _bools(self.evaluate(condition, rows))
+            if holds.any():
+                rate[holds] = rate[holds] * self.number(times, rows[holds], "times")
+        if np.any(rate < 0) or np.any(np.isnan(rate)):
+            raise NeedsReference(f"{transition.key}: a negative or undefined rate")
+        return rate
+
+    def _set_rate(self, j: int, rows: np.ndarray) -> None:
+        """Spend the budget at the old rate up to now, then re-aim the clock at the new rate."""
+        now = self.now[rows]
+        transition = self.transitions[j]
+        if transition.counter:
+            self.budget[j, rows] += self.rate[j, rows] * (now - self.since[j, rows])
+            self.since[j, rows] = now
+            self.rate[j, rows] = self._current_rate(j, rows)
+            self.history[j].append(rows, now, self.rate[j, rows])
+            return
+        self.budget[j, rows] = np.maximum(self.budget[j, rows] - self.rate[j, rows] * (now - self.since[j, rows]), 0.0)
+        self.since[j, rows] = now
+        rate = self.rate[j, rows] = self._current_rate(j, rows)
+        self.scheduled[j, rows] = False
+        self.clocks.clear(j, rows)
+        positive = rate > 0
+        if positive.any():
+            self._schedule(j, rows[positive], self.budget[j, rows[positive]] / rate[positive])
+
+    def _settle(self, changed: set[str], rows: np.ndarray) -> None:
+        """After a change: re-aim rate clocks, ring `when` clocks that became true, wake processes."""
+        if not changed or not len(rows):
+            return
+        watching = self.machine.watching
+        actors = sorted({actor for name in changed for actor, _ in watching.get(name, ())})
+        for actor in actors:
+            states = self.states[actor][rows]
+            for slot in self.actor_slots[actor]:
+                transition = self.transitions[slot]
+                if transition.watches.isdisjoint(changed):
+                    continue
+                here = rows[states == self.state_index[actor][transition.state]]
+                if not len(here):
+                    continue
+                if transition.trigger == "rate":
+                    rate = self._current_rate(slot, here)
+                    moved = here[rate != self.rate[slot, here]]
+                    if len(moved):
+                        self._set_rate(slot, moved)
+                elif transition.trigger == "when":
+                    waiting = here[~self.scheduled[slot, here]]
+                    if len(waiting):
+                        holds = _bools(self.evaluate(transition.clock, waiting))
+                        if holds.any():
+                            self._schedule(slot, waiting[holds], np.zeros(int(holds.sum())))
+        for battle in self.battles:
+            if battle.watches & changed:
+                battle.notify(rows)
+
+    def _count(self, j: int, rows: np.ndarray) -> None:
+        """A counter's firings so far: Poisson(integrated rate), timed by inversion (as the reference)."""
+        transition = self.transitions[j]
+        now = np.minimum(self.now[rows], self.end_day)
+        hazard = self.budget[j, rows] + self.rate[j, rows] * (now - self.since[j, rows])
+        self.budget[j, rows], self.since[j, rows] = hazard, now
+        u = self.draw(transition.sites.count, rows)
+        firings = np.where(hazard > 0, poisson_quantile(u, hazard), 0.0).astype(np.int64)
+        for effect in transition.effects:
+            for name, amount in effect.assignments:
+                self.values[name][rows] = self.values[name][rows] + firings * amount.constant
+        self.taken[j, rows] += firings
+        counted = firings > 0
+        if self.record_events and counted.any():
+            self._counter_events(j, rows[counted], firings[counted], hazard[counted], now[counted])
+        self.history[j].restart(rows, now, self.rate[j, rows])
+        self.budget[j, rows] = 0.0
+
+    def _counter_events(
+        self, j: int, rows: np.ndarray, firings: np.ndarray, hazard: np.ndarray, now: np.ndarray
+    ) -> None:
+        """Each firing's day, where its share of the cumulative rate falls (the reference's inversion)."""
+        transition = self.transitions[j]
+        site = transition.sites.times
+        counts = self.occurrences.setdefault(site, np.zeros(self.n, dtype=np.int64))
+        owner = np.repeat(np.arange(len(rows)), firings)  # one entry per firing: its row's position in `rows`
+        first = np.repeat(np.cumsum(firings) - firings, firings)
+        occurrence = counts[rows][owner] + np.arange(len(owner)) - first
+        counts[rows] += firings
+        u = keyed.uniforms(self.key, self.replications[rows][owner], site, occurrence)
+        u = u[np.lexsort((u, owner))]
+        starts, rates, length = self.history[j].of(rows)
+        ends = np.concatenate([starts[:, 1:], np.zeros((len(rows), 1))], axis=1)
+        ends[np.arange(len(rows)), length - 1] = now
+        valid = np.arange(starts.shape[1]) < length[:, None]
+        stretch = np.where(valid, rates * (ends - starts), 0.0)
+        cumulative = np.where(valid, np.cumsum(stretch, axis=1), np.inf)
+        targets = u * hazard[owner]
+        k = np.minimum((cumulative[owner] < targets[:, None]).sum(axis=1), length[owner] - 1)
+        rate_k, start_k = rates[owner, k], starts[owner, k]
+        before = cumulative[owner, k] - stretch[owner, k]
+        safe_rate = np.where(rate_k > 0, rate_k, 1.0)
+        days = np.where(rate_k > 0, start_k + (targets - before) / safe_rate, start_k)
+        self._log(rows[owner], days, transition.actor, transition.state, transition.name)
+
+    # Firing
+
+    def _fire(self, transition: CompiledTransition, rows: np.ndarray) -> None:
+        now = self.now[rows]  # (a replication fires once a step: MAX_STEPS bounds loops and runaway rates)
+        actor = transition.actor
+        j = self.slot_of[transition.key]
+        self.taken[j, rows] += 1
+        target = self._target(transition, rows)
+        changed: set[str] = {actor}
+        for effect in transition.effects:
+            self._apply(effect, transition, rows, changed)
+        if self.record_events:
+            self._log(rows, now, actor, self.state_names[actor][target], transition.name)
+        here = self.state_index[actor][transition.state]
+        looping = target == here
+        if looping.any():  # a self-loop re-arms itself; the state's other clocks run on
+            loop_rows = rows[looping]
+            self.scheduled[j, loop_rows] = False
+            self.clocks.clear(j, loop_rows)
+            self._arm(j, loop_rows)
+            self._settle(changed - {actor}, loop_rows)
+        moving = ~looping
+        if moving.any():
+            for state in np.unique(target[moving]):
+                entering = rows[target == state]
+                self._enter(actor, int(state), entering, leaving=transition.state)
+            self._settle(changed, rows[moving])
+
+    def _target(self, transition: CompiledTransition, rows: np.ndarray) -> np.ndarray:
+        index = self.state_index[transition.actor]
+        branching = transition.branching
+        if branching.target is not None:
+            return np.full(len(rows), index[branching.target])
+        if branching.on_parameter is not None:
+            values = self.values[branching.on_parameter][rows]
+            target = np.full(len(rows), -1)
+            for value, state in branching.by_value.items():
+                target[values == value] = index[state]
+            if (target < 0).any():
+                raise NeedsReference(f"{transition.key}: a value with no branch")
+            return target
+        u = self.draw(transition.sites.branch, rows)
+        total = np.zeros(len(rows))
+        otherwise = None
+        probabilities = []
+        for state, probability in branching.branches:
+            if probability is None:
+                otherwise = state
+                continue
+            p = self.number(probability, rows, "probability")
+            if np.any(~((p >= 0.0) & (p <= 1.0))):
+                raise NeedsReference(f"{transition.key}: a branch probability outside [0, 1]")
+            probabilities.append((state, p))
+            total = total + p
+        if np.any(total > 1.0 + WEIGHT_TOLERANCE) or (
+            otherwise is None and np.any(np.abs(total - 1.0) > WEIGHT_TOLERANCE)
+        ):
+            raise NeedsReference(f"{transition.key}: branch probabilities that do not sum to 1")
+        target = np.full(len(rows), index[otherwise if otherwise is not None else probabilities[-1][0]])
+        chosen = np.zeros(len(rows), dtype=bool)
+        cumulative = np.zeros(len(rows))
+        for state, p in probabilities:
+            cumulative = cumulative + p
+            pick = ~chosen & (u < cumulative)
+            target[pick] = index[state]
+            chosen |= pick
+        return target
+
+    def _apply(self, effect: CompiledEffect, transition: CompiledTransition, rows: np.ndarray, changed: set) -> None:
+        variables = self.machine.variables
+        if effect.kind == "set":  # all values first, then assigned
+            assigned = [(name, self.evaluate(compiled, rows)) for name, compiled in effect.assignments]
+            for name, value in assigned:
+                self._store(name, rows, _as_kind(value, variables[name].kind))
+                changed.add(name)
+        elif effect.kind == "add":
+            for name, compiled in effect.assignments:
+                self._store(name, rows, self.values[name][rows] + self.number(compiled, rows, "add"))
+                changed.add(name)
+        elif effect.kind == "start":
+            battle = next(b for b in self.battles if b.transition is transition and b.effect is effect)
+            battle.start(rows)
+
+    def _store(self, name: str, rows: np.ndarray, value: np.ndarray) -> None:
+        column = self.values[name]
+        if column.dtype != value.dtype and column.dtype != object:
+            column = self.values[name] = column.astype(np.result_type(column, value))
+        column[rows] = value
+
+    def _log(self, rows: np.ndarray, days: np.ndarray, actor: str, event: Any, detail: Any) -> None:
+        size = len(rows)
+        self.event_parts.append(
+            (rows, np.asarray(days, float), _texts(actor, size), _texts(event, size), _texts(detail, size))
+        )
+
+    def _outcomes(self) -> ArrayOutcomes:
+        final = {actor: self.state_names[actor][self.states[actor]] for actor in self.machine.actors}
+        variables = {name: self.values[name] for name in self.machine.variables}
+        if self.event_parts:
+            position, day, actor, event, detail = (np.concatenate(part) for part in zip(*self.event_parts, strict=True))
+            order = np.lexsort((day, position))
+            events = (position[order], day[order], actor[order], event[order], detail[order])
+        else:
+            empty = np.empty(0, dtype=object)
+            events = (np.empty(0, dtype=np.int64), np.empty(0), empty, empty, empty)
+        taken = {t.key: self.taken[j] for j, t in enumerate(self.transitions)}
+        return ArrayOutcomes(self.entered, final, variables, events, taken)
+
+
+class _Battle:
+    """`lanchester_combat` for every replication that starts it at this effect (sim/mechanics/builtins.py)."""
+
+    def __init__(self, chunk: _Chunk, transition: CompiledTransition, effect: CompiledEffect, index: int, slot: int):
+        self.chunk, self.transition, self.effect = chunk, transition, effect
+        self.slot, self.wake_slot = slot, slot + 1
+        spec = builtins.PROCESSES[effect.process]
+        self.spec = spec
+        self.watches = frozenset().union(
+            *(effect.inputs[name].reads for name in spec.watched_inputs if name in effect.inputs)
+        )
+        n = chunk.n
+        self.running = np.zeros(n, dtype=bool)
+        self.starting = np.zeros(n, dtype=bool)
+        self.fields = {
+            name: np.zeros(n)
+            for name in (
+                "began", "segment_start", "opening_attackers", "opening_defenders", "attacker_effectiveness",
+                "defender_effectiveness", "rate_km_per_day", "culmination_force_ratio", "culmination_strength",
+                "objective_km", "reinforcements_seen", "reinforced", "attackers", "defenders", "advanced_km",
+            )
+        }  # fmt: skip
+        self.law = np.empty(n, dtype=object)
+        self.segments: list[Any] = []
+        self.segment_of = np.full(n, -1)
+        self.position_in = np.full(n, -1)
+
+    def read(self, name: str, rows: np.ndarray) -> np.ndarray:
+        compiled = self.effect.inputs.get(name)
+        if compiled is None:
+            default = self.spec.defaults[name]
+            return np.full(len(rows), default, dtype=object if isinstance(default, str) else type(default))
+        return self.chunk.evaluate(compiled, rows)
+
+    def start(self, rows: np.ndarray) -> None:
+        if (self.running[rows] | self.starting[rows]).any():
+            raise NeedsReference(f"{self.transition.key}: a second battle while one runs")
+        self.starting[rows] = True
+        self.chunk._schedule_class(self.slot, rows, self.chunk.now[rows], PROCESS_START)
+
+    def ring(self, rows: np.ndarray, wake: bool) -> None:
+        if wake:
+            self._wake(rows)
+            return
+        starting = self.starting[rows]
+        if starting.any():
+            self._begin(rows[starting])
+        if (~starting).any():
+            self._natural_end(rows[~starting])
+
+    def _begin(self, rows: np.ndarray) -> None:
+        self.starting[rows] = False
+        law = self.read("law", rows)
+        if not np.isin(law, LAWS).all():
+            raise NeedsReference("an unknown attrition law")
+        numbers = {name: self.read(name, rows).astype(float) for name in self.spec.non_negative_inputs}
+        if any(not (value >= 0).all() for value in numbers.values()):
+            raise NeedsReference("a negative or undefined combat input")
+        f = self.fields
+        self.law[rows] = law
+        for name in ("attacker_effectiveness", "defender_effectiveness", "culmination_force_ratio",
+                     "culmination_strength", "objective_km"):  # fmt: skip
+            f[name][rows] = numbers[name]
+        f["rate_km_per_day"][rows] = numbers["advance_rate_km_per_day"]
+        f["opening_attackers"][rows] = f["attackers"][rows] = numbers["attackers"]
+        f["opening_defenders"][rows] = f["defenders"][rows] = numbers["defenders"]
+        f["began"][rows] = self.chunk.now[rows]
+        f["reinforcements_seen"][rows] = self.read("reinforcements", rows).astype(float)
+        f["reinforced"][rows] = 0.0
+        f["advanced_km"][rows] = 0.0
+        self.running[rows] = True
+        self._fight(rows)
+
+    def _fight(self, rows: np.ndarray) -> None:
+        f, now = self.fields, self.chunk.now[rows]
+        f["segment_start"][rows] = now
+        segment = fight_arrays(
+            self.law[rows], f["attacker_effectiveness"][rows], f["defender_effectiveness"][rows],
+            f["opening_attackers"][rows], f["opening_defenders"][rows], f["rate_km_per_day"][rows],
+            f["culmination_force_ratio"][rows], f["culmination_strength"][rows], f["attackers"][rows],
+            f["defenders"][rows], f["objective_km"][rows] - f["advanced_km"][rows], self.chunk.end_day - now,
+        )  # fmt: skip
+        self.segment_of[rows] = len(self.segments)
+        self.position_in[rows] = np.arange(len(rows))
+        self.segments.append(segment)
+        self.chunk._schedule_class(self.slot, rows, now + segment.end_day, TIMEOUT)
+
+    def _segment(self, rows: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(attackers, defenders, km, reason) of each row's current segment after `day` days of it."""
+        attackers, defenders, km = np.empty(len(rows)), np.empty(len(rows)), np.empty(len(rows))
+        reason = np.empty(len(rows), dtype=object)
+        for segment_id in np.unique(self.segment_of[rows]):
+            mine = self.segment_of[rows] == segment_id
+            segment, positions = self.segments[segment_id], self.position_in[rows[mine]]
+            attackers[mine], defenders[mine], km[mine] = segment.state_at(positions, day[mine])
+            reason[mine] = segment.reason[positions]
+        return attackers, defenders, km, reason
+
+    def _segment_end(self, rows: np.ndarray) -> np.ndarray:
+        out = np.empty(len(rows))
+        for segment_id in np.unique(self.segment_of[rows]):
+            mine = self.segment_of[rows] == segment_id
+            out[mine] = self.segments[segment_id].end_day[self.position_in[rows[mine]]]
+        return out
+
+    def notify(self, rows: np.ndarray) -> None:
+        """A watched input may have changed: wake the battles of these rows (once a moment)."""
+        chunk = self.chunk
+        waking = rows[(self.running[rows]) & (chunk.clocks.due[self.wake_slot, rows] == NEVER)]
+        if len(waking):
+            chunk._schedule_class(self.wake_slot, waking, chunk.now[waking], TIMEOUT)
+
+    def _wake(self, rows: np.ndarray) -> None:
+        rows = rows[self.running[rows]]
+        if not len(rows):
+            return
+        chunk, f = self.chunk, self.fields
+        stop = _bools(self.read("stop", rows))
+        elapsed = chunk.now[rows] - f["segment_start"][rows]
+        if stop.any():
+            stopping = rows[stop]
+            chunk.clocks.clear(self.slot, stopping)
+            self._record(stopping, elapsed[stop], np.full(int(stop.sum()), "stopped", dtype=object))
+        rows, elapsed = rows[~stop], elapsed[~stop]
+        total = self.read("reinforcements", rows).astype(float)
+        grown = total > f["reinforcements_seen"][rows]
+        if not grown.any():
+            return
+        rows, elapsed, total = rows[grown], elapsed[grown], total[grown]
+        attackers, defenders, km, _ = self._segment(rows, elapsed)
+        arrived = total - f["reinforcements_seen"][rows]
+        f["reinforcements_seen"][rows] = total
+        f["attackers"][rows] = attackers
+        f["defenders"][rows] = defenders + arrived
+        f["advanced_km"][rows] += km
+        f["reinforced"][rows] += arrived
+        if chunk.record_events:
+            chunk._log(rows, chunk.now[rows], self.transition.actor, f"{self.effect.process}.reinforced", "")
+        chunk.clocks.clear(self.slot, rows)
+        self._fight(rows)
+
+    def _natural_end(self, rows: np.ndarray) -> None:
+        rows = rows[self.running[rows]]
+        if len(rows):
+            end = self._segment_end(rows)
+            self._record(rows, end, self._segment(rows, end)[3])
+
+    def finish(self) -> None:
+        """At the horizon: the state each running battle has reached, ended by the horizon."""
+        rows = np.flatnonzero(self.running)
+        if len(rows):
+            day = self.chunk.end_day - self.fields["segment_start"][rows]
+            self._record(rows, day, np.full(len(rows), "horizon", dtype=object))
+
+    def _record(self, rows: np.ndarray, day: np.ndarray, reason: np.ndarray) -> None:
+        """Write the outputs as each battle stands `day` days into its current segment; it ends."""
+        chunk, f = self.chunk, self.fields
+        attackers, defenders, km, _ = self._segment(rows, day)
+        advance_km = np.minimum(f["advanced_km"][rows] + km, f["objective_km"][rows])
+        days = f["segment_start"][rows] + day - f["began"][rows]
+        outputs = {
+            "days": days,
+            "end": reason.astype(object),
+            "advance_km": advance_km,
+            "objective_reached": reason == "objective",
+            "attacker_losses": np.rint(f["opening_attackers"][rows] - attackers),
+            "defender_losses": np.rint(f["opening_defenders"][rows] + f["reinforced"][rows] - defenders),
+            "attackers": attackers,
+            "defenders": defenders,
+        }
+        self.running[rows] = False
+        chunk.clocks.clear(self.wake_slot, rows)
+        changed = set()
+        for output, variable in self.effect.outputs.items():
+            kind = chunk.machine.variables[variable].kind
+            chunk._store(variable, rows, _as_kind(outputs[output], kind))
+            changed.add(variable)
+        if chunk.record_events:
+            chunk._log(rows, chunk.now[rows], self.transition.actor, f"{self.effect.process}.ends", reason)
+        chunk._settle(changed, rows)
+
+
+_BATTLES = {"lanchester_combat"}
+
+
+class _RateHistory:
+    """A counter's (day, rate) stretches since it last counted, row by row (for its firings' days)."""
+
+    def __init__(self, n: int):
+        self.days = np.zeros((n, 4))
+        self.rates = np.zeros((n, 4))
+        self.length = np.zeros(n, dtype=np.int64)
+
+    def restart(self, rows: np.ndarray, day: np.ndarray, rate: np.ndarray) -> None:
+        self.length[rows] = 0
+        self.append(rows, day, rate)
+
+    def append(self, rows: np.ndarray, day: np.ndarray, rate: np.ndarray) -> None:
+        at = self.length[rows]
+        if len(at) and at.max() >= self.days.shape[1]:
+            grow = self.days.shape[1]
+            self.days = np.concatenate([self.days, np.zeros((len(self.length), grow))], axis=1)
+            self.rates = np.concatenate([self.rates, np.zeros((len(self.length), grow))], axis=1)
+        self.days[rows, at] = day
+        self.rates[rows, at] = rate
+        self.length[rows] = at + 1
+
+    def of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        width = int(self.length[rows].max())
+        return self.days[rows, :width], self.rates[rows, :width], self.length[rows]
+
+
+def _as_kind(value: np.ndarray, kind: str) -> np.ndarray:
+    """A computed column as its variable's kind stores it: numbers as floats (NaN unset)."""
+    value = np.asarray(value)
+    if kind in ("number", "count"):
+        if value.dtype == object:
+            return np.array([np.nan if v is None else float(v) for v in value], dtype=float)
+        return value.astype(float)
+    if kind == "flag":
+        return value.astype(bool)
+    return value.astype(object)
+
+
+def _bools(value: np.ndarray) -> np.ndarray:
+    if value.dtype == bool:
+        return value
+    if value.dtype == object:
+        return np.frompyfunc(bool, 1, 1)(value).astype(bool)
+    return value != 0
+
+
+def _texts(value: Any, size: int) -> np.ndarray:
+    if isinstance(value, np.ndarray):
+        return value.astype(object)
+    out = np.empty(size, dtype=object)
+    out[:] = value
+    return out
