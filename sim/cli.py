@@ -108,6 +108,11 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", type=Path, nargs="?", metavar="SCENARIO", help="scenario YAML file")
     _add_run_options(run)
     run.add_argument("--no-report", action="store_true", help="write the tables only, no report")
+    run.add_argument(
+        "--no-events",
+        action="store_true",
+        help="write no event log (events.parquet, the largest table; the report then draws no flow figures)",
+    )
     shown = run.add_mutually_exclusive_group()
     shown.add_argument("--quiet", action="store_true", help="no progress display")
     shown.add_argument("--json", action="store_true", help="print only a JSON summary, with the run directory")
@@ -387,6 +392,7 @@ def _batch_request(args: argparse.Namespace, backend: BackendSpec) -> BatchReque
         chunk_size=args.chunk_size,
         backend=backend,
         precision=precision,
+        events=not getattr(args, "no_events", False),
     )
 
 

@@ -125,10 +125,16 @@ class EventColumns:
     """The event logs of a chunk's replications, column by column (cheap to turn into a table)."""
 
     counts: list[int]  # events of each replication, in replication order
-    day: list[float]  # model day
-    component: list[str]
-    event: list[str]
-    detail: list[str]
+    day: Any  # model day (a list or an array)
+    component: Any  # text: lists of strings, or (vectorised engine) arrays of codes into `vocabulary`
+    event: Any
+    detail: Any
+    vocabulary: list[str] | None = None
+
+    def texts(self, column: str) -> list[str]:
+        """A text column as strings, whichever form it is kept in."""
+        values = getattr(self, column)
+        return list(values) if self.vocabulary is None else [self.vocabulary[code] for code in values]
 
     def add(self, events: list[tuple[float, str, str, str]]) -> None:
         self.counts.append(len(events))
@@ -237,6 +243,7 @@ def _run_vectorised(
     variables: dict[str, np.ndarray] = {}
     taken: dict[str, np.ndarray] = {}
     event_parts = []
+    vocabulary: dict[str, int] = {}  # of the event log, across the mechanics
     for machine, names in groups.values():
         if len(groups) == 1:
             rows = np.arange(n)
@@ -253,12 +260,13 @@ def _run_vectorised(
                 if name not in target:
                     target[name] = _empty_like(column, n)
                 target[name][rows] = column
-        position, day, actor, event, detail = result.events
-        event_parts.append((rows[position], day, actor, event, detail))
+        position, day, *texts = result.events
+        recode = np.array([vocabulary.setdefault(text, len(vocabulary)) for text in result.vocabulary] or [0])
+        event_parts.append((rows[position], day, *(recode[codes] for codes in texts)))
     position, day, actor, event, detail = (np.concatenate(part) for part in zip(*event_parts, strict=True))
     order = np.argsort(position, kind="stable")
     counts = np.bincount(position, minlength=n).tolist()
-    log = EventColumns(counts, day[order], actor[order], event[order], detail[order])
+    log = EventColumns(counts, day[order], actor[order], event[order], detail[order], list(vocabulary))
     return Chunk(indices, hypotheses, parameters, Outcomes(entered, final, variables, taken), log, VECTORISED)
 
 

@@ -78,13 +78,14 @@ def results_of(chunk: Chunk) -> list[Result]:
     """A vectorised chunk's columns as one `Result` per replication, to check both engines alike."""
     outcomes, log = chunk.outcomes, chunk.events
     ends = np.cumsum(log.counts)
+    component, event, detail = (log.texts(column) for column in ("component", "event", "detail"))
     results = []
     for row in range(len(chunk.indices)):
         entered = {key: float(days[row]) for key, days in outcomes.entered.items() if not np.isnan(days[row])}
         final = {actor: str(states[row]) for actor, states in outcomes.final_states.items()}
         variables = {name: _plain(values[row]) for name, values in outcomes.variables.items()}
         span = range(ends[row] - log.counts[row], ends[row])
-        events = [(float(log.day[i]), log.component[i], log.event[i], log.detail[i]) for i in span]
+        events = [(float(log.day[i]), component[i], event[i], detail[i]) for i in span]
         taken = {key: int(counts[row]) for key, counts in (outcomes.taken or {}).items() if counts[row]}
         results.append(Result(entered, final, variables, taken, events))
     return results

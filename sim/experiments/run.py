@@ -131,9 +131,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     schema = point_schema(scenario_json)
     assembler = store.TableAssembler(out, schema, None)
     run_dir = None if backend.remote() else str(out)
-    tasks = (
-        (index, (*arguments, run_dir, backend.engine)) for index, arguments in tasks_all if index not in finished
-    )
+    tasks = ((index, (*arguments, run_dir, backend.engine)) for index, arguments in tasks_all if index not in finished)
     results = iter(())
     try:
         results = execute(backend, compute_point_chunk, tasks, prepare=lambda: _prepare(scenario_json))

@@ -47,7 +47,8 @@ class ArrayOutcomes:
     entered: dict[str, np.ndarray]  # "actor.state" -> day first entered, NaN if never
     final_states: dict[str, np.ndarray]  # actor -> state name (object array)
     variables: dict[str, np.ndarray]  # number/count: float (NaN unset); flag: bool; category: object
-    events: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # position, day, actor, event, detail
+    events: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # position, day, then codes of
+    vocabulary: list[str]  # ... the actor, the event and the detail in this vocabulary
     taken: dict[str, np.ndarray]  # "actor.state.transition" -> times fired
 
 
@@ -85,10 +86,12 @@ class _Clocks:
     """Every clock of a chunk, and for each group of clocks (an actor's, a battle's) the one that rings first.
 
     Picking the next event compares a few groups, not every clock; a group's choice is
-    recomputed only for the rows where its chosen clock was cleared.
+    recomputed only for the rows where its chosen clock was cleared (marked by a best day
+    of minus infinity, which no clock can beat, so `set` needs no separate test).
     """
 
     LAST = np.iinfo(np.int64).max
+    STALE = -np.inf
 
     def __init__(self, groups: list[list[int]], slots: int, n: int):
         self.due = np.full((slots, n), NEVER)
@@ -100,14 +103,13 @@ class _Clocks:
         self.best_due = np.full((len(groups), n), NEVER)
         self.best_order = np.full((len(groups), n), self.LAST)
         self.best_slot = np.zeros((len(groups), n), dtype=np.int64)
-        self.dirty = np.zeros((len(groups), n), dtype=bool)
 
     def set(self, slot: int, rows: np.ndarray, due: np.ndarray, order: np.ndarray) -> None:
         self.due[slot, rows] = due
         self.order[slot, rows] = order
         g = self.group_of[slot]
-        better = (due < self.best_due[g, rows]) | ((due == self.best_due[g, rows]) & (order < self.best_order[g, rows]))
-        better &= ~self.dirty[g, rows]
+        best = self.best_due[g, rows]
+        better = (due < best) | ((due == best) & (order < self.best_order[g, rows]))
         if better.any():
             chosen = rows[better]
             self.best_due[g, chosen], self.best_order[g, chosen] = due[better], order[better]
@@ -116,20 +118,18 @@ class _Clocks:
     def clear(self, slot: int, rows: np.ndarray) -> None:
         self.due[slot, rows] = NEVER
         g = self.group_of[slot]
-        self.dirty[g, rows[self.best_slot[g, rows] == slot]] = True
+        self.best_due[g, rows[self.best_slot[g, rows] == slot]] = self.STALE
 
     def reset(self, group: int, rows: np.ndarray) -> None:
         """These rows' clocks of `group` are all disarmed: nothing to recompute."""
         self.best_due[group, rows], self.best_order[group, rows] = NEVER, self.LAST
-        self.dirty[group, rows] = False
 
     def refresh(self) -> None:
         """Recompute each group's first clock where it was cleared."""
         for g, members in enumerate(self.groups):
-            rows = np.flatnonzero(self.dirty[g])
+            rows = np.flatnonzero(self.best_due[g] == self.STALE)
             if not len(rows):
                 continue
-            self.dirty[g, rows] = False
             due = self.due[np.ix_(members, rows)]
             earliest = due.min(axis=0)
             order = np.where(due == earliest, self.order[np.ix_(members, rows)], self.LAST)
@@ -177,8 +177,13 @@ class _Chunk:
         self.entered = {key: np.full(n, np.nan) for key in machine.state_keys.values()}
         self.occurrences: dict[int, np.ndarray] = {}
         self.record_events = record_events
-        self.event_parts: list[tuple[np.ndarray, ...]] = []
-        self.sequence = np.zeros(n, dtype=np.int64)
+        self.event_parts: list[tuple[Any, ...]] = []  # (rows, days, component, event, detail) as vocabulary codes
+        self.vocabulary: dict[str, int] = {}
+        self.state_codes = {
+            actor: np.array([self.code(state) for state in states], dtype=np.int32)
+            for actor, states in machine.states.items()
+        }
+        self.sequence = 0
         self.compiled: dict[int, ArrayEvaluate] = {}
         # Clocks: one slot per transition, then per battle (its natural end or start) and its wake-up.
         self.transitions = [t for out in machine.transitions.values() for t in out]
@@ -300,13 +305,16 @@ class _Chunk:
         due = now + delay
         ringing = at_once | (due < self.end_day)
         rows, at_once, due = rows[ringing], at_once[ringing], due[ringing]
-        order = (np.where(at_once, DUE_NOW, TIMEOUT) << _CLASS_SHIFT) | self.sequence[rows]
+        order = (np.where(at_once, DUE_NOW, TIMEOUT) << _CLASS_SHIFT) | self._next_sequence()
         self.clocks.set(slot, rows, due, order)
-        self.sequence[rows] += 1
 
     def _schedule_class(self, slot: int, rows: np.ndarray, day: np.ndarray, event_class: int) -> None:
-        self.clocks.set(slot, rows, day, (event_class << _CLASS_SHIFT) | self.sequence[rows])
-        self.sequence[rows] += 1
+        self.clocks.set(slot, rows, day, np.full(len(rows), (event_class << _CLASS_SHIFT) | self._next_sequence()))
+
+    def _next_sequence(self) -> int:
+        """Scheduling order: one number a call serves every row (each row is scheduled in call order)."""
+        self.sequence += 1
+        return self.sequence
 
     def _armed(self, j: int) -> np.ndarray:
         transition = self.transitions[j]
@@ -489,27 +497,34 @@ class _Chunk:
         for effect in transition.effects:
             self._apply(effect, transition, rows, changed)
         if self.record_events:
-            self._log(rows, now, actor, self.state_names[actor][target], transition.name)
+            self._log(rows, now, actor, self.state_codes[actor][target], transition.name)
         here = self.state_index[actor][transition.state]
-        looping = target == here
-        if looping.any():  # a self-loop re-arms itself; the state's other clocks run on
+        if isinstance(target, int):  # one target for every row (most transitions)
+            groups = [] if target == here else [(target, rows)]
+            loop_rows = rows if target == here else rows[:0]
+        else:
+            looping = target == here
             loop_rows = rows[looping]
+            order = np.argsort(target, kind="stable")
+            states, starts = np.unique(target[order], return_index=True)
+            groups = [(int(s), r) for s, r in zip(states, np.split(rows[order], starts[1:]), strict=True) if s != here]
+        if len(loop_rows):  # a self-loop re-arms itself; the state's other clocks run on
             self.scheduled[j, loop_rows] = False
             self.clocks.clear(j, loop_rows)
             self._arm(j, loop_rows)
             self._settle(changed - {actor}, loop_rows)
-        moving = ~looping
-        if moving.any():
-            for state in np.unique(target[moving]):
-                entering = rows[target == state]
-                self._enter(actor, int(state), entering, leaving=transition.state)
-            self._settle(changed, rows[moving])
+        for state, entering in groups:
+            self._enter(actor, state, entering, leaving=transition.state)
+        if groups:
+            moved = groups[0][1] if len(groups) == 1 else np.concatenate([r for _, r in groups])
+            self._settle(changed, moved)
 
-    def _target(self, transition: CompiledTransition, rows: np.ndarray) -> np.ndarray:
+    def _target(self, transition: CompiledTransition, rows: np.ndarray) -> np.ndarray | int:
+        """Each row's next state: one index for all of them, or an array."""
         index = self.state_index[transition.actor]
         branching = transition.branching
         if branching.target is not None:
-            return np.full(len(rows), index[branching.target])
+            return index[branching.target]
         if branching.on_parameter is not None:
             values = self.values[branching.on_parameter][rows]
             target = np.full(len(rows), -1)
@@ -566,24 +581,32 @@ class _Chunk:
             column = self.values[name] = column.astype(np.result_type(column, value))
         column[rows] = value
 
+    def code(self, text: str) -> int:
+        """The event log's code for `text` (the log keeps codes and one vocabulary: no string per row)."""
+        return self.vocabulary.setdefault(text, len(self.vocabulary))
+
     def _log(self, rows: np.ndarray, days: np.ndarray, actor: str, event: Any, detail: Any) -> None:
-        size = len(rows)
-        self.event_parts.append(
-            (rows, np.asarray(days, float), _texts(actor, size), _texts(event, size), _texts(detail, size))
-        )
+        """Event rows: `event` and `detail` are text (the same for every row) or arrays of codes."""
+        event = self.code(event) if isinstance(event, str) else event
+        detail = self.code(detail) if isinstance(detail, str) else detail
+        self.event_parts.append((rows, np.asarray(days, float), self.code(actor), event, detail))
 
     def _outcomes(self) -> ArrayOutcomes:
         final = {actor: self.state_names[actor][self.states[actor]] for actor in self.machine.actors}
         variables = {name: self.values[name] for name in self.machine.variables}
-        if self.event_parts:
-            position, day, actor, event, detail = (np.concatenate(part) for part in zip(*self.event_parts, strict=True))
-            order = np.lexsort((day, position))
-            events = (position[order], day[order], actor[order], event[order], detail[order])
-        else:
-            empty = np.empty(0, dtype=object)
-            events = (np.empty(0, dtype=np.int64), np.empty(0), empty, empty, empty)
+        columns: list[list[np.ndarray]] = [[np.empty(0, np.int64)], [np.empty(0)]] + [
+            [np.empty(0, np.int32)] for _ in "aed"
+        ]
+        for rows, days, *texts in self.event_parts:
+            columns[0].append(rows)
+            columns[1].append(days)
+            for column, codes in zip(columns[2:], texts, strict=True):
+                column.append(np.broadcast_to(np.asarray(codes, dtype=np.int32), (len(rows),)))
+        position, day, actor, event, detail = (np.concatenate(column) for column in columns)
+        order = np.lexsort((day, position))
+        events = (position[order], day[order], actor[order], event[order], detail[order])
         taken = {t.key: self.taken[j] for j, t in enumerate(self.transitions)}
-        return ArrayOutcomes(self.entered, final, variables, events, taken)
+        return ArrayOutcomes(self.entered, final, variables, events, list(self.vocabulary), taken)
 
 
 class _Battle:
@@ -764,7 +787,10 @@ class _Battle:
             chunk._store(variable, rows, _as_kind(outputs[output], kind))
             changed.add(variable)
         if chunk.record_events:
-            chunk._log(rows, chunk.now[rows], self.transition.actor, f"{self.effect.process}.ends", reason)
+            reason_codes = np.zeros(len(rows), dtype=np.int32)
+            for text in ("objective", "culmination", "stopped", "horizon"):
+                reason_codes[reason == text] = chunk.code(text)
+            chunk._log(rows, chunk.now[rows], self.transition.actor, f"{self.effect.process}.ends", reason_codes)
         chunk._settle(changed, rows)
 
 
@@ -816,11 +842,3 @@ def _bools(value: np.ndarray) -> np.ndarray:
     if value.dtype == object:
         return np.frompyfunc(bool, 1, 1)(value).astype(bool)
     return value != 0
-
-
-def _texts(value: Any, size: int) -> np.ndarray:
-    if isinstance(value, np.ndarray):
-        return value.astype(object)
-    out = np.empty(size, dtype=object)
-    out[:] = value
-    return out

@@ -22,7 +22,7 @@ import numpy as np
 import simpy
 
 import sim
-from sim.engine import CompiledScenario, prepare_samplers
+from sim.engine import SIMPY, VECTORISED, CompiledScenario, prepare_samplers
 from sim.runner import store
 from sim.runner.backends import BackendSpec, execute
 from sim.runner.tables import EVENTS_SCHEMA, replications_schema
@@ -33,6 +33,8 @@ from sim.statistics import wilson_half_width
 Progress = Callable[[int, int], None]  # (replications done, replications planned)
 
 MIN_CHUNK, MAX_CHUNK, TARGET_CHUNKS = 100, 5_000, 64
+# The vectorised engine pays per step, not per replication: it wants fewer, larger chunks.
+MIN_ARRAY_CHUNK, MAX_ARRAY_CHUNK, TARGET_ARRAY_CHUNKS = 1_000, 50_000, 16
 
 
 class RunInterrupted(Exception):
@@ -62,6 +64,7 @@ class BatchRequest:
     chunk_size: int | None = None  # None: chosen from the replications and the worker count
     backend: BackendSpec = field(default_factory=lambda: BackendSpec("serial"))
     precision: Precision | None = None
+    events: bool = True  # write the event log (events.parquet); the largest table by far
 
 
 def new_seed() -> int:
@@ -69,12 +72,14 @@ def new_seed() -> int:
     return int(np.random.SeedSequence().entropy % (2**32))
 
 
-def automatic_chunk_size(replications: int) -> int:
+def automatic_chunk_size(replications: int, engine: str = SIMPY) -> int:
     """Enough chunks for smooth progress and load balance, each big enough to be cheap to ship.
 
-    It depends on the replications alone, never on the workers, so a run stopped by a
-    precision target stops at the same chunk boundary on any machine.
+    It depends on the replications and the engine alone, never on the workers, so a run
+    stopped by a precision target stops at the same chunk boundary on any machine.
     """
+    if engine == VECTORISED:
+        return int(min(MAX_ARRAY_CHUNK, max(MIN_ARRAY_CHUNK, math.ceil(replications / TARGET_ARRAY_CHUNKS))))
     return int(min(MAX_CHUNK, max(MIN_CHUNK, math.ceil(replications / TARGET_CHUNKS))))
 
 
@@ -91,7 +96,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> Path:
     """Run every replication (or until the precision target is met); return the run directory."""
     compiled, out = request.compiled, request.out
     scenario = compiled.scenario
-    chunk_size = request.chunk_size or automatic_chunk_size(request.replications)
+    chunk_size = request.chunk_size or automatic_chunk_size(request.replications, request.backend.engine)
     store.prepare_run_directory(out, scenario.content_hash())
     manifest: dict[str, Any] = {
         "format": 1,
@@ -105,6 +110,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> Path:
         "replications": request.replications,
         "chunk_size": chunk_size,
         "precision": vars(request.precision) if request.precision else None,
+        "events": request.events,
         "started_at": utc_now(),
         "versions": versions(),
         "scenario_as_run": scenario.as_data(),
@@ -134,7 +140,8 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     precision = Precision(**manifest["precision"]) if manifest.get("precision") else None
     tally = _Tally(planned, precision)
     store.remove_partial_files(out)
-    for index in store.finished_chunks(out):
+    events = manifest.get("events", True)
+    for index in store.finished_chunks(out, with_events=events):
         if index < len(planned):
             tally.add(index, yes_counts(store.read_chunk(out, index)) if precision else {})
     done = sum(len(planned[i]) for i in tally.finished)
@@ -142,10 +149,10 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     if progress:
         progress(done, tally.planned_replications())
     schema = replications_schema(compiled)
-    assembler = store.TableAssembler(out, schema, EVENTS_SCHEMA)
+    assembler = store.TableAssembler(out, schema, EVENTS_SCHEMA if events else None)
     run_dir = None if backend.remote() else str(out)  # workers on this machine write their own chunks
     tasks = (
-        (i, (scenario_json, manifest["seed"], i, r.start, r.stop, run_dir, backend.engine))
+        (i, (scenario_json, manifest["seed"], i, r.start, r.stop, run_dir, backend.engine, events))
         for i, r in enumerate(planned)
         if i not in tally.finished
     )
@@ -168,7 +175,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     except BaseException as exc:
         close_results(results)  # cancel what is queued; chunks already running finish and are kept
         assembler.abandon()
-        finished = store.finished_chunks(out)
+        finished = store.finished_chunks(out, with_events=events)
         done = sum(len(planned[i]) for i in finished if i < len(planned))
         record_interruption(out, manifest, done, started)
         if isinstance(exc, KeyboardInterrupt):
@@ -176,7 +183,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
         raise
     close_results(results)
     kept = tally.kept_chunks()
-    store.discard_chunks(out, [i for i in store.finished_chunks(out) if i >= kept])
+    store.discard_chunks(out, [i for i in store.finished_chunks(out, with_events=events) if i >= kept])
     assembler.finish(kept)
     if precision:
         manifest["precision_reached"] = tally.half_width()

@@ -87,6 +87,13 @@ def events_table(chunk: Chunk, start: dt.date) -> pa.Table:
     log = chunk.events
     replication = np.repeat(chunk.indices, log.counts)
     dates = np.datetime64(start, "D") + np.floor(np.asarray(log.day, dtype=float)).astype("timedelta64[D]")
-    arrays = [replication, dates, log.component, log.event, log.detail]
-    columns = [pa.array(values, field.type) for values, field in zip(arrays, EVENTS_SCHEMA, strict=True)]
+    columns = [pa.array(replication, pa.int64()), pa.array(dates, pa.date32())]
+    if log.vocabulary is None:
+        columns += [pa.array(values, pa.string()) for values in (log.component, log.event, log.detail)]
+    else:  # codes: the strings are made by Arrow, not one Python object per row
+        vocabulary = pa.array(log.vocabulary, pa.string())
+        columns += [
+            pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), vocabulary).cast(pa.string())
+            for codes in (log.component, log.event, log.detail)
+        ]
     return pa.Table.from_arrays(columns, schema=EVENTS_SCHEMA)

@@ -40,13 +40,20 @@ def compiled_from_json(scenario_json: str) -> CompiledScenario:
 
 
 def compute_chunk(
-    scenario_json: str, seed: int, chunk_index: int, start: int, stop: int, run_dir: str | None, engine: str = SIMPY
+    scenario_json: str,
+    seed: int,
+    chunk_index: int,
+    start: int,
+    stop: int,
+    run_dir: str | None,
+    engine: str = SIMPY,
+    with_events: bool = True,
 ) -> ChunkResult:
     """Replications [start, stop) of a run seeded with `seed`, written into `run_dir` if given."""
     compiled = compiled_from_json(scenario_json)
-    chunk = run_chunk(compiled, seed, range(start, stop), engine=engine)
+    chunk = run_chunk(compiled, seed, range(start, stop), engine=engine, events=with_events)
     replications = replications_table(chunk, replications_schema(compiled), compiled)
-    events = events_table(chunk, compiled.scenario.start)
+    events = events_table(chunk, compiled.scenario.start) if with_events else None
     counts = yes_counts(replications)
     if run_dir is None:
         return ChunkResult(counts, replications, events, chunk.note)
