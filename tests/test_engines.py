@@ -11,6 +11,7 @@ ulp apart.
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -154,3 +155,52 @@ def test_a_replication_that_would_raise_is_handed_to_the_reference_which_names_t
         messages.append(str(raised.value))
     assert messages[0] == messages[1]
     assert "watch.waiting.compute" in messages[0] and "ZeroDivisionError" in messages[0]
+
+
+RUNAWAY = """\
+    schema_version: 1
+    name: busy
+    title: A replication that fires thousands of transitions
+    start: 2025-01-01
+    horizon: 2025-02-01
+    hypotheses:
+      only: {weight: 1, description: the only one, assumption: a test}
+    parameters: {}
+    variables:
+      pings: {kind: count, assumption: a test}
+    actors:
+      radar:
+        initial: on
+        states:
+          on:
+            transitions:
+              ping: {rate: 300, to: on, effects: [{add: {pings: 1}}], assumption: 300 a day}
+              saturate: {when: pings >= 8000, to: off, assumption: a test}
+          off: {}
+"""
+
+
+def test_a_chunk_the_vectorised_engine_hands_over_gives_the_reference_s_table_and_says_so(tmp_path):
+    """Past MAX_STEPS firings in one replication the SimPy engine runs the chunk; the run notes it."""
+    path = tmp_path / "busy.yaml"
+    path.write_text(textwrap.dedent(RUNAWAY))
+    compiled = compile_scenario(load_scenario(path))
+    chunk = run_chunk(compiled, 2, range(3), engine=VECTORISED)
+    assert chunk.engine == SIMPY and "more than 5,000 transitions" in (chunk.note or "")
+    result = wargame("run", str(path), "--runs", "3", "--seed", "2", "--workers", "1", "--no-report",
+                     "--out", str(tmp_path / "run"))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "note: some chunks ran on the SimPy engine: a replication needed the reference engine" in result.stderr
+    assert "more than 5,000 transitions" in json.loads((tmp_path / "run" / "manifest.json").read_text())["engine_note"]
+
+
+def test_a_run_without_the_event_log_writes_its_tables_and_report(tmp_path):
+    result = wargame("run", str(BASELINE), "--runs", "400", "--seed", "3", "--workers", "1", "--no-events",
+                     "--out", str(tmp_path / "run"))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    run_dir = tmp_path / "run"
+    assert not (run_dir / "events.parquet").exists()
+    assert (run_dir / "report.html").is_file()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["events"] is False and manifest["engine"] == VECTORISED
+    assert pq.read_table(run_dir / "replications.parquet").num_rows == 400
