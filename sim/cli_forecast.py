@@ -208,6 +208,11 @@ def _events_for(run_dir: Path, evidence: EvidenceFile, catalogue: OutcomeCatalog
     )
     if not names:
         return None
+    if not (run_dir / store.EVENTS).is_file():
+        raise store.RunDirectoryError(
+            f"{run_dir}: the evidence observes {', '.join(names)}, which only the event log holds, and this run "
+            "was made without one (--no-events); run it again with the event log"
+        )
     return pq.read_table(
         run_dir / store.EVENTS, columns=["replication", "date", "component", "event"], filters=[("event", "in", names)]
     ).to_pandas()
