@@ -119,6 +119,17 @@ _BINARY: dict[type, tuple[Callable[[Any, Any], Any], bool]] = {  # operator -> (
     ast.Mod: (_divide(np.mod, "a remainder"), False),
     ast.Pow: (_power, False),
 }
+_SAFE_DIVISION: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Div: lambda a, b: np.true_divide(np.asarray(a, dtype=float), b),
+    ast.FloorDiv: lambda a, b: np.floor_divide(np.asarray(a, dtype=float), b),
+    ast.Mod: lambda a, b: np.mod(np.asarray(a, dtype=float), b),
+}
+
+
+def _nonzero_number(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, int | float) and node.value != 0
+
+
 _COMPARE: dict[type, Callable[[Any, Any], Any]] = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
@@ -221,6 +232,8 @@ class _Builder:
         if isinstance(node, ast.BinOp):
             (left, left_safe), (right, right_safe) = self.build(node.left), self.build(node.right)
             op, op_safe = _BINARY[type(node.op)]
+            if isinstance(node.op, ast.Div | ast.FloorDiv | ast.Mod) and _nonzero_number(node.right):
+                op, op_safe = _SAFE_DIVISION[type(node.op)], True  # by a constant that is not 0: cannot fail
             return (lambda f, rows: op(left(f, rows), right(f, rows))), left_safe and right_safe and op_safe
         if isinstance(node, ast.UnaryOp):
             operand, safe = self.build(node.operand)
@@ -307,6 +320,17 @@ class _Builder:
             self.build(node.body),
             self.build(node.orelse),
         )
+
+        if body_safe and orelse_safe:  # nothing to guard: evaluate both and pick, no subsets
+
+            def pick(f: Frame, rows: np.ndarray) -> Any:
+                mask = _bool_array(test(f, rows), len(rows))
+                chosen, other = _full(body(f, rows), len(rows)), _full(orelse(f, rows), len(rows))
+                if object in (chosen.dtype, other.dtype):
+                    return _merge(mask, chosen[mask], other[~mask])
+                return np.where(mask, chosen, other)
+
+            return pick, test_safe
 
         def choose(f: Frame, rows: np.ndarray) -> Any:
             mask = _bool_array(test(f, rows), len(rows))

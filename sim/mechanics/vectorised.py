@@ -141,9 +141,10 @@ class _Clocks:
     def next(self, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each active row: the day of its next clock and which clock it is."""
         self.refresh()
-        due = self.best_due[:, active]
+        everyone = len(active) == self.best_due.shape[1]  # then whole rows, not gathered copies
+        due = self.best_due if everyone else self.best_due[:, active]
         earliest = due.min(axis=0)
-        order = np.where(due == earliest, self.best_order[:, active], self.LAST)
+        order = np.where(due == earliest, self.best_order if everyone else self.best_order[:, active], self.LAST)
         group = order.argmin(axis=0)
         return earliest, self.best_slot[group, active]
 
@@ -197,6 +198,7 @@ class _Chunk:
                     self.battles.append(battle)
                     self.slots += [_Slot(battle=battle), _Slot(battle=battle, wake=True)]
         slots = len(self.slots)
+        self.slot_type = np.int16 if slots < 2**15 else np.int64
         self.scheduled = np.zeros((slots, n), dtype=bool)
         t = len(self.transitions)
         self.budget, self.rate, self.since = np.zeros((t, n)), np.zeros((t, n)), np.zeros((t, n))
@@ -277,7 +279,7 @@ class _Chunk:
                 if not len(active):
                     break
             self.now[active] = earliest
-            by_slot = np.argsort(chosen, kind="stable")
+            by_slot = np.argsort(chosen.astype(self.slot_type), kind="stable")  # radix sort when slots are few
             slots, starts = np.unique(chosen[by_slot], return_index=True)
             for slot, rows in zip(slots.tolist(), np.split(active[by_slot], starts[1:]), strict=True):
                 self.clocks.clear(slot, rows)
@@ -300,12 +302,16 @@ class _Chunk:
 
     def _schedule(self, slot: int, rows: np.ndarray, delay: np.ndarray) -> None:
         self.scheduled[slot, rows] = True
-        now = self.now[rows]
+        due = self.now[rows] + delay
         at_once = delay == 0.0
-        due = now + delay
-        ringing = at_once | (due < self.end_day)
-        rows, at_once, due = rows[ringing], at_once[ringing], due[ringing]
-        order = (np.where(at_once, DUE_NOW, TIMEOUT) << _CLASS_SHIFT) | self._next_sequence()
+        ringing = due < self.end_day
+        if at_once.any():
+            ringing |= at_once
+            order = (np.where(at_once, DUE_NOW, TIMEOUT) << _CLASS_SHIFT) | self._next_sequence()
+        else:
+            order = np.full(len(rows), (TIMEOUT << _CLASS_SHIFT) | self._next_sequence())
+        if not ringing.all():  # a clock that would ring after the horizon needs no event
+            rows, due, order = rows[ringing], due[ringing], order[ringing]
         self.clocks.set(slot, rows, due, order)
 
     def _schedule_class(self, slot: int, rows: np.ndarray, day: np.ndarray, event_class: int) -> None:
@@ -368,7 +374,8 @@ class _Chunk:
         elif trigger == "at":
             day = self.number(transition.clock, rows, "at")
             known = ~np.isnan(day)
-            rows, day = rows[known], day[known]
+            if not known.all():
+                rows, day = rows[known], day[known]
             gap = day - self.now[rows]
             self._schedule(j, rows, np.where(gap > 0.0, gap, 0.0))
         else:
@@ -376,7 +383,7 @@ class _Chunk:
                 delay = np.asarray(transition.distribution.quantiles(self.draw(transition.sites.clock, rows)), float)
             else:
                 delay = self.number(transition.clock, rows, "after")
-            if np.any(delay < 0) or np.any(np.isnan(delay)):
+            if not (delay >= 0).all():  # NaN fails too
                 raise NeedsReference(f"{transition.key}: a negative or undefined delay")
             self._schedule(j, rows, delay)
 
@@ -387,7 +394,7 @@ class _Chunk:
             holds = _bools(self.evaluate(condition, rows))
             if holds.any():
                 rate[holds] = rate[holds] * self.number(times, rows[holds], "times")
-        if np.any(rate < 0) or np.any(np.isnan(rate)):
+        if not (rate >= 0).all():  # NaN fails too
             raise NeedsReference(f"{transition.key}: a negative or undefined rate")
         return rate
 
