@@ -1,21 +1,22 @@
-"""Throughput, scaling, engine overhead and memory of baseline runs.
+"""Throughput, cost split and memory of baseline runs on the two engines.
 
-    python benchmarks/throughput.py           # the full figures (a million replications: minutes)
-    python benchmarks/throughput.py --quick   # the same figures from fewer replications (under a minute)
+    python benchmarks/throughput.py --quick   # about 2 minutes: a CLI run of 200,000
+    python benchmarks/throughput.py           # more rounds, a CLI run of 1,000,000 and a 10,000,000 precision run
 
 Prints, for scenarios/baseline.yaml:
-- replications per second on one core (the engine alone, and a whole serial batch with its files);
-- parallel efficiency at 2 workers: throughput at 2 / (2 x throughput at 1), whole batches;
-- the engine's overhead against a bare SimPy model with the same number of events and
-  random draws per replication;
-- events per replication (SimPy events scheduled, and rows of the event log);
-- wall time and peak memory (all processes) of a run of N replications through the CLI.
+- replications per second on one core of the SimPy engine (chunks of 1,000) and of the
+  vectorised engine (chunks of 50,000, with the event log and without), measured in
+  interleaved rounds (best and median), and the ratio vectorised / SimPy;
+- where a vectorised chunk of 50,000 spends its time, per replication: drawing the inputs,
+  the engine, building the two tables, writing them as a worker does (Arrow IPC);
+- wall time and peak memory (the command and its workers together) of `wargame run` of N
+  replications on 2 workers, with the event log and without;
+- (full mode) the same for 10,000,000 replications of a precision run that cannot stop early.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import shutil
 import subprocess
 import sys
@@ -26,22 +27,37 @@ from pathlib import Path
 
 import numpy as np
 import psutil
-import simpy
 
-from sim.engine import CompiledScenario, compile_scenario, replication_stream, run_chunk
-from sim.runner.backends import BackendSpec
-from sim.runner.batch import BatchRequest, run_batch
+from sim.engine import SIMPY, VECTORISED, CompiledScenario, chunk_inputs, compile_scenario, run_chunk
+from sim.mechanics import keyed
+from sim.mechanics.vectorised import run_arrays
+from sim.runner import store
+from sim.runner.tables import events_table, replications_schema, replications_table
 from sim.scenario import load_scenario
 
-ROUNDS = 5  # engine and bare-model timings: best of this many interleaved rounds
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+SIMPY_CHUNK, ARRAY_CHUNK = 1_000, 50_000
+SEED = 1
 
 
-def engine_rate(compiled: CompiledScenario, replications: int) -> float:
-    started = time.perf_counter()
-    for start in range(0, replications, 1000):
-        run_chunk(compiled, 1, range(start, min(start + 1000, replications)))
-    return replications / (time.perf_counter() - started)
+def chunk_rate(compiled: CompiledScenario, engine: str, size: int, events: bool = True) -> Callable[[], float]:
+    """A measure: replications per second of one chunk of `size` on `engine`, in this process.
+
+    Each round runs a fresh block of replications (other indices, the same cost), so no
+    round reuses anything an earlier one computed.
+    """
+    rounds = iter(range(1, 10**6))
+
+    def measure() -> float:
+        start = next(rounds) * size
+        started = time.perf_counter()
+        chunk = run_chunk(compiled, SEED, range(start, start + size), engine=engine, events=events)
+        elapsed = time.perf_counter() - started
+        if chunk.note:
+            raise SystemExit(f"the {engine} engine handed the chunk to the reference: {chunk.note}")
+        return size / elapsed
+
+    return measure
 
 
 def interleaved_rates(measures: dict[str, Callable[[], float]], rounds: int) -> dict[str, tuple[float, float]]:
@@ -58,268 +74,171 @@ def interleaved_rates(measures: dict[str, Callable[[], float]], rounds: int) -> 
     return {name: (max(rates), float(np.median(rates))) for name, rates in samples.items()}
 
 
-def batch_rates(
-    compiled: CompiledScenario, replications: int, backend: BackendSpec, folder: Path
-) -> tuple[float, float]:
-    """(whole batch, steady state) replications per second. Steady state leaves out the time
-    to the first finished chunk (starting workers) and after the last (joining the tables)."""
-    out = folder / f"batch-{backend.kind}-{backend.worker_count()}"
-    marks: list[tuple[float, int]] = []
-    started = time.perf_counter()
-    request = BatchRequest(compiled, replications, 1, out, chunk_size=500, backend=backend)
-    run_batch(request, lambda done, planned: marks.append((time.perf_counter(), done)))
-    elapsed = time.perf_counter() - started
-    shutil.rmtree(out)
-    (first_time, first_done), (last_time, last_done) = marks[1], marks[-1]
-    return replications / elapsed, (last_done - first_done) / (last_time - first_time)
+def cost_split(compiled: CompiledScenario, folder: Path, repeats: int) -> dict[str, float]:
+    """Microseconds per replication of each step of a vectorised chunk of ARRAY_CHUNK, as a worker
+    takes them (sim/runner/work.py), best of `repeats`; the engine also without the event log."""
+    key = keyed.seed_key(SEED)
+    indices = np.arange(ARRAY_CHUNK, dtype=np.int64)
+    (machine,) = {id(m): m for m in compiled.machines.values()}.values()  # the baseline shares one mechanics
+    schema = replications_schema(compiled)
+    (folder / store.CHUNKS).mkdir(parents=True, exist_ok=True)
+    best: dict[str, float] = {}
+
+    def note(name: str, started: float) -> None:
+        micros = (time.perf_counter() - started) / ARRAY_CHUNK * 1e6
+        best[name] = min(best.get(name, float("inf")), micros)
+
+    for _ in range(repeats):
+        started = time.perf_counter()
+        _, parameters = chunk_inputs(compiled, key, indices)
+        note("inputs", started)
+        started = time.perf_counter()
+        run_arrays(machine, key, indices, parameters, events=True)
+        note("engine", started)
+        started = time.perf_counter()
+        run_arrays(machine, key, indices, parameters, events=False)
+        note("engine, no event log", started)
+        # the whole of run_chunk, to see what it adds around the two steps above (merging the mechanics' columns)
+        started = time.perf_counter()
+        chunk = run_chunk(compiled, SEED, range(ARRAY_CHUNK), engine=VECTORISED)
+        note("run_chunk", started)
+        started = time.perf_counter()
+        replications = replications_table(chunk, schema, compiled)
+        note("replications table", started)
+        started = time.perf_counter()
+        events = events_table(chunk, compiled.scenario.start)
+        note("events table", started)
+        started = time.perf_counter()
+        store.write_chunk(folder, 0, replications, None)
+        note("write replications", started)
+        started = time.perf_counter()
+        store.write_chunk(folder, 1, replications, events)
+        note("write events", started)
+    best["write events"] = max(0.0, best["write events"] - best["write replications"])  # that call writes both
+    best["assembling the chunk"] = max(0.0, best.pop("run_chunk") - best["inputs"] - best["engine"])
+    best["event-log rows"] = len(chunk.events) / ARRAY_CHUNK
+    return best
 
 
-class CountingEnvironment(simpy.Environment):
-    """An Environment that counts the events it schedules and the draws made on its behalf."""
-
-    scheduled = 0
-
-    def schedule(self, event, priority=1, delay=0):  # type: ignore[no-untyped-def]  # SimPy's own signature
-        CountingEnvironment.scheduled += 1
-        super().schedule(event, priority, delay)
-
-
-class CountingGenerator:
-    """Wraps a numpy Generator to count the random numbers drawn from it."""
-
-    def __init__(self, generator: np.random.Generator):
-        self.generator, self.draws = generator, 0
-
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]  # proxies any Generator method
-        method = getattr(self.generator, name)
-
-        def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
-            result = method(*args, **kwargs)
-            self.draws += int(np.size(result))
-            return result
-
-        return counted
-
-
-def events_and_draws(compiled: CompiledScenario, replications: int) -> tuple[float, float, float]:
-    """Mean SimPy events scheduled, random numbers drawn and event-log rows per replication."""
-    import sim.engine as engine
-    import sim.mechanics.interpreter as interpreter
-
-    original_environment, original_stream = interpreter.simpy.Environment, engine.replication_stream
-    streams: list[CountingGenerator] = []
-
-    def counting_stream(seed: int, index: int) -> CountingGenerator:
-        stream = CountingGenerator(original_stream(seed, index))
-        streams.append(stream)
-        return stream  # type: ignore[return-value]  # duck-typed Generator
-
-    interpreter.simpy.Environment = CountingEnvironment  # type: ignore[misc]
-    engine.replication_stream = counting_stream  # type: ignore[assignment]
-    CountingEnvironment.scheduled = 0
-    try:
-        chunk = run_chunk(compiled, 1, range(replications))
-    finally:
-        interpreter.simpy.Environment, engine.replication_stream = original_environment, original_stream
-    draws = sum(stream.draws for stream in streams)
-    return CountingEnvironment.scheduled / replications, draws / replications, len(chunk.events) / replications
-
-
-FIRST_EDITION_COMMIT = "8cea150"  # the last commit with the hand-written model (sim/model/)
-FIRST_EDITION_SCRIPT = """
-import sys, time
-sys.path.insert(0, sys.argv[1])
-from sim.engine import compile_scenario, run_chunk
-from sim.scenario import load_scenario
-compiled = compile_scenario(load_scenario(sys.argv[1] + "/scenarios/baseline.yaml"))
-run_chunk(compiled, 1, range(200))
-replications, rounds = int(sys.argv[2]), int(sys.argv[3])
-for _ in range(rounds):
-    started = time.perf_counter()
-    for start in range(0, replications, 1000):
-        run_chunk(compiled, 1, range(start, min(start + 1000, replications)))
-    print(replications / (time.perf_counter() - started), flush=True)
-"""
-
-
-def first_edition_checkout(folder: Path) -> Path:
-    """A worktree of the last commit with the hand-written model, to time it beside the language."""
-    checkout = folder / "first-edition"
-    repository = Path(__file__).resolve().parents[1]
-    subprocess.run(
-        ["git", "worktree", "add", "--detach", str(checkout), FIRST_EDITION_COMMIT],
-        cwd=repository,
-        check=True,
-        capture_output=True,
-    )
-    return checkout
-
-
-class FirstEdition:
-    """The first edition's engine in its own interpreter, timed a round at a time on demand."""
-
-    def __init__(self, checkout: Path, replications: int, rounds: int):
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", FIRST_EDITION_SCRIPT, str(checkout), str(replications), str(rounds)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-
-    def rate(self) -> float:
-        assert self.process.stdout is not None
-        return float(self.process.stdout.readline())
-
-
-def bare_simpy_rate(events: float, draws: float, replications: int, samplers: list[Sampler] | None = None) -> float:
-    """A bare SimPy model: per replication, its own seeded stream, the same number of random
-    draws, and processes that schedule the same number of events. No model logic, no records.
-
-    Without `samplers` every draw is a plain uniform or exponential. With them, the
-    parameters are drawn as a hand-written model would draw them, one numpy sampler call
-    each from the same families (beta for PERT, lognormal, triangular...), and the rest of
-    the draws stay plain.
-    """
-    processes = 8
-    per_process = max(1, round(events / processes) - 2)  # each process also schedules its start and end
-    plain = max(0, round(draws) - processes * per_process - len(samplers or []))
-
-    def process(env: simpy.Environment, delays: np.ndarray):  # type: ignore[no-untyped-def]
-        for delay in delays:
-            yield env.timeout(delay)
-
-    started = time.perf_counter()
-    for index in range(replications):
-        rng = replication_stream(1, index)
-        for sampler in samplers or []:
-            sampler(rng)
-        rng.random(plain)
-        env = simpy.Environment()
-        for _ in range(processes):
-            env.process(process(env, rng.exponential(1.0, per_process)))
-        env.run()
-    return replications / (time.perf_counter() - started)
-
-
-Sampler = Callable[[np.random.Generator], object]
-
-
-def native_samplers(compiled: CompiledScenario) -> list[Sampler]:
-    """One numpy sampler per parameter, from the same family, as a bare model would draw it."""
-    from sim.scenario import distributions as d
-
-    def sampler(dist: d.DistributionBase) -> Sampler:
-        if isinstance(dist, d.Uniform):
-            return lambda rng: rng.uniform(dist.low, dist.high)
-        if isinstance(dist, d.Triangular):
-            return lambda rng: rng.triangular(dist.low, dist.mode, dist.high)
-        if isinstance(dist, d.Pert):
-            a, b = dist.beta_shape()
-            return lambda rng: dist.low + (dist.high - dist.low) * rng.beta(a, b)
-        if isinstance(dist, d.Normal):
-            return lambda rng: rng.normal(dist.mean, dist.sd)
-        if isinstance(dist, d.LogNormal):
-            return lambda rng: rng.lognormal(math.log(dist.median), dist.sigma)
-        if isinstance(dist, d.Beta):
-            return lambda rng: rng.beta(dist.alpha, dist.beta)
-        if isinstance(dist, d.Mixture):
-            parts = [sampler(c) for c in dist.components]
-            weights = np.array([c.weight or 0.0 for c in dist.components])
-            return lambda rng: parts[int(np.searchsorted(np.cumsum(weights), rng.random()))](rng)
-        return lambda rng: rng.random()  # fixed, bernoulli, categorical: one uniform
-
-    hypothesis = next(iter(compiled.hypothesis_weights))
-    return [lambda rng: rng.random()] + [sampler(dist) for dist in compiled.distributions[hypothesis].values()]
-
-
-def cli_run(replications: int, folder: Path) -> tuple[float, float]:
-    """Wall time and peak memory (parent and workers together) of `wargame run`, no report."""
+def cli_run(replications: int, folder: Path, options: list[str]) -> tuple[float, float, int]:
+    """Wall time and peak memory of `wargame run` on 2 workers: RSS summed over the command and its
+    workers, sampled every 50 ms (forked workers share pages, so the sum counts some twice); and the
+    replications it kept (a precision run may stop early)."""
     out = folder / "cli-run"
     command = [sys.executable, "-m", "sim.cli", "run", str(BASELINE), "--runs", str(replications), "--seed", "1"]
-    command += ["--out", str(out), "--no-report", "--quiet"]
+    command += ["--out", str(out), "--workers", "2", "--no-report", "--quiet", *options]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     parent, peak = psutil.Process(process.pid), 0
     while process.poll() is None:
         try:
             tree = [parent, *parent.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            total = 0
+            for member in tree:
+                try:
+                    total += member.memory_info().rss
+                except psutil.Error:  # a worker that ended between listing and reading
+                    pass
+            peak = max(peak, total)
         except psutil.Error:
             pass
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
     if process.returncode != 0:
-        raise SystemExit(f"wargame run failed with exit code {process.returncode}")
+        raise SystemExit(f"wargame run {' '.join(options)} failed with exit code {process.returncode}")
+    done = int(store.read_manifest(out)["replications"])
     shutil.rmtree(out)
-    return elapsed, peak / 2**30
+    return elapsed, peak / 2**30, done
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer replications: under a minute")
-    parser.add_argument(
-        "--first-edition",
-        action="store_true",
-        help=f"also time the hand-written model it replaced (a git worktree of {FIRST_EDITION_COMMIT})",
-    )
+    parser.add_argument("--quick", action="store_true", help="3 rounds and a CLI run of 200,000 (about 2 minutes)")
     args = parser.parse_args()
-    engine_n, batch_n, big_n = (5_000, 12_000, 50_000) if args.quick else (20_000, 60_000, 1_000_000)
+    rounds, repeats, cli_n = (3, 2, 200_000) if args.quick else (5, 3, 1_000_000)
     compiled = compile_scenario(load_scenario(BASELINE))
-    run_chunk(compiled, 1, range(200))  # warm up imports and caches
+    run_chunk(compiled, SEED, range(200))  # warm up imports, caches and the samplers' tables
+    run_chunk(compiled, SEED, range(2_000), engine=VECTORISED)
+
+    rates = interleaved_rates(
+        {
+            "simpy": chunk_rate(compiled, SIMPY, SIMPY_CHUNK),
+            "vectorised": chunk_rate(compiled, VECTORISED, ARRAY_CHUNK),
+            "vectorised, no events": chunk_rate(compiled, VECTORISED, ARRAY_CHUNK, events=False),
+        },
+        rounds,
+    )
+    simpy_best, simpy_median = rates["simpy"]
+    array_best, array_median = rates["vectorised"]
+    bare_best, bare_median = rates["vectorised, no events"]
+    cores = psutil.cpu_count()
+    lines = [
+        f"baseline scenario, {'quick' if args.quick else 'full'} run on {cores} cores"
+        f" (load average {psutil.getloadavg()[0]:.1f} at the start)",
+        f"vectorised engine: {array_best:,.0f} replications/s on one core (best of {rounds}),"
+        f" {array_best / simpy_best:.0f}x the SimPy engine",
+        f"vectorised engine, no event log: {bare_best:,.0f} replications/s on one core (best of {rounds}),"
+        f" {bare_best / simpy_best:.0f}x the SimPy engine",
+        "",
+        f"replications/s, one core, best of {rounds} interleaved rounds (median)",
+        f"  SimPy engine, chunks of {SIMPY_CHUNK:,}                {simpy_best:10,.0f}  ({simpy_median:,.0f})",
+        f"  vectorised, chunks of {ARRAY_CHUNK:,}, event log     {array_best:10,.0f}  ({array_median:,.0f})"
+        f"  target >= 100,000: ratio {array_best / 100_000:.2f}; >= 300,000: {array_best / 300_000:.2f}",
+        f"  vectorised, chunks of {ARRAY_CHUNK:,}, no event log  {bare_best:10,.0f}  ({bare_median:,.0f})"
+        f"  target >= 100,000: ratio {bare_best / 100_000:.2f}; >= 300,000: {bare_best / 300_000:.2f}",
+        f"  vectorised / SimPy: {array_best / simpy_best:.1f} with the event log"
+        f" (medians {array_median / simpy_median:.1f}), {bare_best / simpy_best:.1f} without"
+        f" ({bare_median / simpy_median:.1f})",
+    ]
+    print("\n".join(lines), flush=True)
 
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        events, draws, log_rows = events_and_draws(compiled, 2_000)
-        samplers = native_samplers(compiled)
-        measures = {
-            "engine": lambda: engine_rate(compiled, engine_n // ROUNDS),
-            "bare": lambda: bare_simpy_rate(events, draws, 2_000),
-            "bare native": lambda: bare_simpy_rate(events, draws, 2_000, samplers),
-        }
-        if args.first_edition:
-            first = FirstEdition(first_edition_checkout(work), engine_n // ROUNDS, ROUNDS)
-            measures["first edition"] = first.rate
-        rates = interleaved_rates(measures, ROUNDS)
-        per_core, per_core_median = rates["engine"]
-        bare, bare_median = rates["bare"]
-        bare_native = rates["bare native"][0]
-        serial, serial_steady = batch_rates(compiled, batch_n, BackendSpec("serial"), work)
-        parallel, parallel_steady = batch_rates(compiled, batch_n, BackendSpec("processes", workers=2), work)
-        big_seconds, big_gib = cli_run(big_n, work)
+        split = cost_split(compiled, work / "split", repeats)
+        rows = split.pop("event-log rows")
+        bare_engine = split.pop("engine, no event log")
+        total = sum(split.values())
+        lines = [
+            "",
+            f"one vectorised chunk of {ARRAY_CHUNK:,}, us per replication (best of {repeats};"
+            f" {rows:.1f} event-log rows per replication)",
+        ]
+        for name, micros in split.items():
+            lines.append(f"  {name:<22}{micros:8.1f}  {micros / total:4.0%}")
+        lines.append(f"  {'total':<22}{total:8.1f}  = {1e6 / total:,.0f} replications/s for the whole chunk")
+        dominant = max(split, key=split.__getitem__)
+        no_log = total - split["engine"] + bare_engine - split["events table"] - split["write events"]
+        lines += [
+            f"  dominant: {dominant} ({split[dominant] / total:.0%})",
+            f"  without the event log: engine {bare_engine:.1f} us, total {no_log:.1f} us"
+            f" = {1e6 / no_log:,.0f} replications/s",
+        ]
+        print("\n".join(lines), flush=True)
 
-    lines = [
-        f"baseline scenario, {'quick' if args.quick else 'full'} run on {psutil.cpu_count()} cores",
-        f"replications/s, one core, engine only        {per_core:9,.0f}  target >= 5,000: ratio {per_core / 5000:.2f}"
-        f"  (best of {ROUNDS} rounds; median {per_core_median:,.0f})",
-        f"replications/s, one core, whole batch        {serial:9,.0f}  (steady state {serial_steady:,.0f})",
-        f"replications/s, 2 workers, whole batch       {parallel:9,.0f}  (steady state {parallel_steady:,.0f})",
-        f"parallel efficiency at 2 workers, batch      {parallel / (2 * serial):9.2f}  target >= 0.9",
-        f"parallel efficiency at 2 workers, steady     {parallel_steady / (2 * serial_steady):9.2f}",
-        f"bare SimPy model, same events and draws      {bare:9,.0f}  replications/s",
-        f"overhead ratio, engine time / bare time      {bare / per_core:9.2f}  target <= 2"
-        f"  (best rounds; medians give {bare_median / per_core_median:.2f})",
-        f"bare SimPy model drawing parameters natively  {bare_native:9,.0f}  replications/s",
-        f"overhead ratio against that model            {bare_native / per_core:9.2f}  target <= 2",
-        f"SimPy events per replication                 {events:9.1f}",
-        f"random numbers drawn per replication         {draws:9.1f}",
-        f"event-log rows per replication               {log_rows:9.1f}",
-        f"{big_n:,} replications via the CLI: {big_seconds:.1f} s, peak memory {big_gib:.2f} GiB (all processes)",
-        # The same ratio over the big run: start-up (about a second a worker) is spread over it.
-        f"parallel efficiency at 2 workers, that run   {big_n / big_seconds / (2 * serial):9.2f}"
-        "  (its rate against 2 x the one-core batch rate)",
-    ]
-    if args.first_edition:
-        first_rate, first_median = rates["first edition"]
-        lines.insert(
-            2,
-            f"replications/s, one core, first edition      {first_rate:9,.0f}  language / hand-written:"
-            f" {per_core / first_rate:.2f}  (medians {per_core_median / first_median:.2f})",
-        )
-        subprocess.run(["git", "worktree", "prune"], cwd=BASELINE.parents[1], check=False)
-    if big_n < 1_000_000:
-        lines.append(
-            f"  at that rate 1,000,000 take about {big_seconds * 1_000_000 / big_n:.0f} s (target < 120 s, < 1 GiB)"
-        )
-    print("\n".join(lines))
+        lines = [
+            "",
+            f"wargame run, {cli_n:,} replications, --workers 2 --no-report (vectorised engine, automatic chunks)",
+        ]
+        for label, options in (("event log", []), ("--no-events", ["--no-events"])):
+            seconds, gib, _ = cli_run(cli_n, work, options)
+            lines.append(
+                f"  {label:<12} {seconds:6.1f} s  {cli_n / seconds:9,.0f} replications/s"
+                f"  peak memory {gib:.2f} GiB (all processes)"
+                + (f"; a million at this rate: about {seconds * 1_000_000 / cli_n:.0f} s" if cli_n < 1_000_000 else "")
+            )
+        print("\n".join(lines), flush=True)
+
+        if not args.quick:
+            big_n = 10_000_000
+            options = ["--precision", "0.0001", "--metric", "offensive.launched", "--no-events"]
+            seconds, gib, done = cli_run(big_n, work, options)
+            print(
+                f"\nwargame run, {big_n:,} replications, {' '.join(options)}, --workers 2 --no-report\n"
+                f"  {seconds:.1f} s for {done:,} replications  {done / seconds:,.0f} replications/s"
+                f"  peak memory {gib:.2f} GiB (all processes)",
+                flush=True,
+            )
+    print(f"\nload average {psutil.getloadavg()[0]:.1f} at the end (other work on this machine slows every figure)")
 
 
 if __name__ == "__main__":

@@ -264,7 +264,7 @@ def _run_vectorised(
         recode = np.array([vocabulary.setdefault(text, len(vocabulary)) for text in result.vocabulary] or [0])
         event_parts.append((rows[position], day, *(recode[codes] for codes in texts)))
     position, day, actor, event, detail = (np.concatenate(part) for part in zip(*event_parts, strict=True))
-    order = np.argsort(position, kind="stable")
+    order = np.argsort(position, kind="stable") if len(event_parts) > 1 else slice(None)  # one part: in order
     counts = np.bincount(position, minlength=n).tolist()
     log = EventColumns(counts, day[order], actor[order], event[order], detail[order], list(vocabulary))
     return Chunk(indices, hypotheses, parameters, Outcomes(entered, final, variables, taken), log, VECTORISED)

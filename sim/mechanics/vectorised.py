@@ -476,8 +476,7 @@ class _Chunk:
         first = np.repeat(np.cumsum(firings) - firings, firings)
         occurrence = counts[rows][owner] + np.arange(len(owner)) - first
         counts[rows] += firings
-        u = keyed.uniforms(self.key, self.replications[rows][owner], site, occurrence)
-        u = u[np.lexsort((u, owner))]
+        u = _sorted_within(keyed.uniforms(self.key, self.replications[rows][owner], site, occurrence), firings)
         starts, rates, length = self.history[j].of(rows)
         ends = np.concatenate([starts[:, 1:], np.zeros((len(rows), 1))], axis=1)
         ends[np.arange(len(rows)), length - 1] = now
@@ -610,7 +609,7 @@ class _Chunk:
             for column, codes in zip(columns[2:], texts, strict=True):
                 column.append(np.broadcast_to(np.asarray(codes, dtype=np.int32), (len(rows),)))
         position, day, actor, event, detail = (np.concatenate(column) for column in columns)
-        order = np.lexsort((day, position))
+        order = np.argsort(position * (self.end_day + 1.0) + day, kind="stable")  # by replication, then day
         events = (position[order], day[order], actor[order], event[order], detail[order])
         taken = {t.key: self.taken[j] for j, t in enumerate(self.transitions)}
         return ArrayOutcomes(self.entered, final, variables, events, list(self.vocabulary), taken)
@@ -802,6 +801,16 @@ class _Battle:
 
 
 _BATTLES = {"lanchester_combat"}
+
+
+def _sorted_within(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """`values`, consecutive runs of `lengths` each sorted on its own (rows of equal length sorted as one matrix)."""
+    starts = np.cumsum(lengths) - lengths
+    out = values.copy()
+    for length in np.unique(lengths[lengths > 1]).tolist():
+        block = starts[lengths == length][:, None] + np.arange(length)
+        out[block] = np.sort(values[block], axis=1)
+    return out
 
 
 class _RateHistory:
