@@ -148,10 +148,6 @@ class _Clocks:
         group = order.argmin(axis=0)
         return earliest, self.best_slot[group, active]
 
-    def pending_now(self, now: np.ndarray) -> bool:
-        """Whether a transition is due at once at `now` (used at the horizon)."""
-        return bool(((self.due == now) & ((self.order >> _CLASS_SHIFT) == DUE_NOW)).any())
-
 
 class _Chunk:
     def __init__(
@@ -185,6 +181,7 @@ class _Chunk:
             for actor, states in machine.states.items()
         }
         self.sequence = 0
+        self.at_horizon = False
         self.compiled: dict[int, ArrayEvaluate] = {}
         # Clocks: one slot per transition, then per battle (its natural end or start) and its wake-up.
         self.transitions = [t for out in machine.transitions.values() for t in out]
@@ -254,14 +251,13 @@ class _Chunk:
         self._settle(set(machine.actors), everyone)
         self._advance()
         self.now[:] = self.end_day
+        self.at_horizon = True  # from here a transition falling due at once would fire at the horizon itself
         for j in self.counters:
             rows = np.flatnonzero(self._armed(j))
             if len(rows):
                 self._count(j, rows)
         for battle in self.battles:
             battle.finish()
-        if self.clocks.pending_now(self.now):
-            raise NeedsReference("a transition falls due at the horizon itself")
         return self._outcomes()
 
     def _advance(self) -> None:
@@ -306,6 +302,8 @@ class _Chunk:
         at_once = delay == 0.0
         ringing = due < self.end_day
         if at_once.any():
+            if self.at_horizon:
+                raise NeedsReference("a transition falls due at the horizon itself")
             ringing |= at_once
             order = (np.where(at_once, DUE_NOW, TIMEOUT) << _CLASS_SHIFT) | self._next_sequence()
         else:
