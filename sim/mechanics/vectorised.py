@@ -103,6 +103,7 @@ class _Clocks:
         self.best_due = np.full((len(groups), n), NEVER)
         self.best_order = np.full((len(groups), n), self.LAST)
         self.best_slot = np.zeros((len(groups), n), dtype=np.int64)
+        self.stale: list[list[np.ndarray]] = [[] for _ in groups]  # rows marked stale since the last refresh
 
     def set(self, slot: int, rows: np.ndarray, due: np.ndarray, order: np.ndarray) -> None:
         self.due[slot, rows] = due
@@ -118,7 +119,9 @@ class _Clocks:
     def clear(self, slot: int, rows: np.ndarray) -> None:
         self.due[slot, rows] = NEVER
         g = self.group_of[slot]
-        self.best_due[g, rows[self.best_slot[g, rows] == slot]] = self.STALE
+        stale = rows[self.best_slot[g, rows] == slot]
+        self.best_due[g, stale] = self.STALE
+        self.stale[g].append(stale)
 
     def reset(self, group: int, rows: np.ndarray) -> None:
         """These rows' clocks of `group` are all disarmed: nothing to recompute."""
@@ -127,7 +130,11 @@ class _Clocks:
     def refresh(self) -> None:
         """Recompute each group's first clock where it was cleared."""
         for g, members in enumerate(self.groups):
-            rows = np.flatnonzero(self.best_due[g] == self.STALE)
+            if not self.stale[g]:
+                continue
+            rows = np.concatenate(self.stale[g])
+            self.stale[g] = []
+            rows = rows[self.best_due[g, rows] == self.STALE]  # still stale (not reset since); repeats are harmless
             if not len(rows):
                 continue
             due = self.due[np.ix_(members, rows)]

@@ -34,7 +34,7 @@ Progress = Callable[[int, int], None]  # (replications done, replications planne
 
 MIN_CHUNK, MAX_CHUNK, TARGET_CHUNKS = 100, 5_000, 64
 # The vectorised engine pays per step, not per replication: it wants fewer, larger chunks.
-MIN_ARRAY_CHUNK, MAX_ARRAY_CHUNK, TARGET_ARRAY_CHUNKS = 1_000, 50_000, 16
+MIN_ARRAY_CHUNK, MAX_ARRAY_CHUNK, TARGET_ARRAY_CHUNKS = 1_000, 25_000, 16  # ~25,000: arrays stay in cache
 
 
 class RunInterrupted(Exception):
