@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import psutil
@@ -120,10 +121,10 @@ def cost_split(compiled: CompiledScenario, folder: Path, repeats: int) -> dict[s
     return best
 
 
-def cli_run(replications: int, folder: Path, options: list[str]) -> tuple[float, float, int]:
+def cli_run(replications: int, folder: Path, options: list[str]) -> tuple[float, float, dict[str, Any]]:
     """Wall time and peak memory of `wargame run` on 2 workers: RSS summed over the command and its
-    workers, sampled every 50 ms (forked workers share pages, so the sum counts some twice); and the
-    replications it kept (a precision run may stop early)."""
+    workers, sampled every 50 ms (forked workers share pages, so the sum counts some twice); and its
+    manifest (the replications it kept, its chunk size)."""
     out = folder / "cli-run"
     command = [sys.executable, "-m", "sim.cli", "run", str(BASELINE), "--runs", str(replications), "--seed", "1"]
     command += ["--out", str(out), "--workers", "2", "--no-report", "--quiet", *options]
@@ -146,9 +147,21 @@ def cli_run(replications: int, folder: Path, options: list[str]) -> tuple[float,
     elapsed = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"wargame run {' '.join(options)} failed with exit code {process.returncode}")
-    done = int(store.read_manifest(out)["replications"])
+    manifest = store.read_manifest(out)
     shutil.rmtree(out)
-    return elapsed, peak / 2**30, done
+    return elapsed, peak / 2**30, manifest
+
+
+def code_version() -> str:
+    """The commit measured, and whether sim/ differs from it (others may be editing the tree)."""
+    root = BASELINE.parents[1]
+    git = ["git", "-C", str(root)]
+    try:
+        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
+        changed = subprocess.run([*git, "status", "--porcelain", "sim"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "code version unknown"
+    return f"commit {head.stdout.strip()}" + (" + uncommitted changes in sim/" if changed.stdout.strip() else "")
 
 
 def main() -> None:
@@ -174,7 +187,7 @@ def main() -> None:
     cores = psutil.cpu_count()
     lines = [
         f"baseline scenario, {'quick' if args.quick else 'full'} run on {cores} cores"
-        f" (load average {psutil.getloadavg()[0]:.1f} at the start)",
+        f" (load average {psutil.getloadavg()[0]:.1f} at the start), {code_version()}",
         f"vectorised engine: {array_best:,.0f} replications/s on one core (best of {rounds}),"
         f" {array_best / simpy_best:.0f}x the SimPy engine",
         f"vectorised engine, no event log: {bare_best:,.0f} replications/s on one core (best of {rounds}),"
@@ -217,13 +230,13 @@ def main() -> None:
 
         lines = [
             "",
-            f"wargame run, {cli_n:,} replications, --workers 2 --no-report (vectorised engine, automatic chunks)",
+            f"wargame run, {cli_n:,} replications, --workers 2 --no-report (vectorised engine, automatic chunk size)",
         ]
         for label, options in (("event log", []), ("--no-events", ["--no-events"])):
-            seconds, gib, _ = cli_run(cli_n, work, options)
+            seconds, gib, manifest = cli_run(cli_n, work, options)
             lines.append(
                 f"  {label:<12} {seconds:6.1f} s  {cli_n / seconds:9,.0f} replications/s"
-                f"  peak memory {gib:.2f} GiB (all processes)"
+                f"  peak memory {gib:.2f} GiB (all processes), chunks of {manifest['chunk_size']:,}"
                 + (f"; a million at this rate: about {seconds * 1_000_000 / cli_n:.0f} s" if cli_n < 1_000_000 else "")
             )
         print("\n".join(lines), flush=True)
@@ -231,11 +244,12 @@ def main() -> None:
         if not args.quick:
             big_n = 10_000_000
             options = ["--precision", "0.0001", "--metric", "offensive.launched", "--no-events"]
-            seconds, gib, done = cli_run(big_n, work, options)
+            seconds, gib, manifest = cli_run(big_n, work, options)
+            done = manifest["replications"]
             print(
                 f"\nwargame run, {big_n:,} replications, {' '.join(options)}, --workers 2 --no-report\n"
                 f"  {seconds:.1f} s for {done:,} replications  {done / seconds:,.0f} replications/s"
-                f"  peak memory {gib:.2f} GiB (all processes)",
+                f"  peak memory {gib:.2f} GiB (all processes), chunks of {manifest['chunk_size']:,}",
                 flush=True,
             )
     print(f"\nload average {psutil.getloadavg()[0]:.1f} at the end (other work on this machine slows every figure)")
