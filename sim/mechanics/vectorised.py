@@ -70,7 +70,11 @@ def run_arrays(
     events: bool = True,
 ) -> ArrayOutcomes:
     """Run `machine` for `replications` (their indices) with their drawn `parameters`."""
-    return _Chunk(machine, key, replications, parameters, events).run()
+    chunk = _Chunk(machine, key, replications, parameters, events)
+    try:
+        return chunk.run()
+    finally:
+        chunk.close()
 
 
 @dataclass
@@ -215,6 +219,12 @@ class _Chunk:
         self.clocks = _Clocks(groups, slots, n)
         self.counters = [i for i, tr in enumerate(self.transitions) if tr.counter]
         self.history = {j: _RateHistory(n) for j in self.counters}
+
+    def close(self) -> None:
+        """Drop the references between the chunk and its battles, so its arrays are freed at once (no cycle)."""
+        for battle in self.battles:
+            battle.chunk = None  # type: ignore[assignment]  # the chunk is finished
+        self.battles, self.slots, self.compiled = [], [], {}
 
     # Reading values
 
