@@ -17,7 +17,7 @@ same replications table (non-floats exactly, floats within a relative 1e-12) and
 event rows (replication, date, component, event), running itself (no hand-over to the
 reference), or, where the reference raises `MechanicsError`, raise the same message.
 A failure prints the scenario's YAML, the seed, the column and the first replication that
-differ. Seeds that show a known discrepancy are marked `xfail(strict=True)` naming it.
+differ. Seeds that show a known, unfixed discrepancy go in KNOWN (xfail, strict); there are none.
 """
 
 from __future__ import annotations
@@ -55,43 +55,17 @@ WORDS = ("zoom", "alert", "move", "bump", "kick", "drift", "echo", "halt", "jolt
 SEEDS = range(150)  # about 50 seconds on two busy cores
 MINIMUM_COMPILED_SHARE = 0.8
 
-# The discrepancies found (reported, not fixed here); each is shrunk by hand at the end of this file.
-SELF_LOOP_REASON = (
-    "a self-loop moves its transition to the end of the SimPy engine's watch list, so when it and another "
-    "`when:` of the state come true together, SimPy fires the other first; the vectorised engine keeps the "
-    "alphabetical order"
-)
-LOG_DRAW_REASON = (
-    "the vectorised engine does not evaluate `log:` texts, so a random function in one does not draw there; "
-    "SimPy's draw moves the next draw at the same site (the same expression text elsewhere)"
-)
-LOG_DIVISION_REASON = (
-    "the vectorised engine does not evaluate `log:` texts, so a division by zero in one stops the SimPy "
-    "engine (MechanicsError) but not the vectorised one"
-)
-BATTLE_END_REASON = (
-    "the SimPy engine logs `lanchester_combat.ends` after the transitions its outputs set off at that "
-    "moment, the vectorised engine before them: the event rows of one moment come in another order"
-)
-BATTLE_TIE_REASON = (
-    "a battle's natural end that falls at the same moment as another clock (culmination days lie on a "
-    "0.25-day grid, so whole days are common) comes one SimPy event late (the Condition the battle waits on), "
-    "after clocks scheduled later; the vectorised engine ends the battle first, in the order scheduled"
-)
-COMPLEX_POWER_REASON = (
-    "a negative number to a fractional power is a complex number in Python: the SimPy engine stores it "
-    "and fails building the table (TypeError), not with a MechanicsError"
-)
-
-# Seeds whose scenario shows one of them.
-KNOWN: dict[int, str] = {
-    **dict.fromkeys((32, 80, 108, 125), SELF_LOOP_REASON),
-    147: LOG_DRAW_REASON,
-    49: LOG_DIVISION_REASON,
-    **dict.fromkeys((57, 72, 103, 105), BATTLE_END_REASON),
-    8: f"{SELF_LOOP_REASON}; and {BATTLE_END_REASON}",
-    123: BATTLE_TIE_REASON,
+# The discrepancies this test found, each fixed and kept below as a shrunk regression case:
+SHRUNK_CASES = {
+    "self_loop_order": "a self-loop goes to the end of SimPy's watch list: when it and another `when:` of the "
+    "state come true together, the other fires first (the vectorised engine orders by when each was armed)",
+    "log_division": "a division by zero in a `log:` text stops both engines (the vectorised one evaluates "
+    "the log expressions that can fail, though it writes no text)",
+    "battle_end_order": "`lanchester_combat.ends` is logged after the transitions its outputs set off at once",
+    "battle_end_tie": "a battle resumes one SimPy event after its timeout (the Condition it waits on), after "
+    "clocks due at the same moment that were scheduled later",
 }
+KNOWN: dict[int, str] = {}  # seeds of a known, unfixed discrepancy (xfail, strict): none
 
 
 # The generator
@@ -359,7 +333,7 @@ class _Generator:
                 v = self.variable("number", "count")
                 made.append({"add": {v.name: self.number(1, random_ok=True, now_ok=True)}})
             else:
-                inner = self.number(1, random_ok=rng.random() < 0.5, now_ok=True)
+                inner = self.number(1, random_ok=False, now_ok=True)  # a log message cannot draw
                 made.append({"log": f"{rng.choice(WORDS)} {{{inner}}}"})
         return made
 
@@ -1067,25 +1041,27 @@ COMPLEX_POWER = """\
 """
 
 SHRUNK = {
-    "self_loop_order": (SELF_LOOP_ORDER, SELF_LOOP_REASON),
-    "log_draw": (LOG_DRAW, LOG_DRAW_REASON),
-    "log_division": (LOG_DIVISION, LOG_DIVISION_REASON),
-    "battle_end_order": (BATTLE_END_ORDER, BATTLE_END_REASON),
-    "battle_end_tie": (BATTLE_END_TIE, BATTLE_TIE_REASON),
+    "self_loop_order": SELF_LOOP_ORDER,
+    "log_division": LOG_DIVISION,
+    "battle_end_order": BATTLE_END_ORDER,
+    "battle_end_tie": BATTLE_END_TIE,
 }
 
 
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason)) for name, (_, reason) in SHRUNK.items()],
-)
-def test_a_shrunk_discrepancy(name, tmp_path):
-    text, compiled = build(tmp_path, SHRUNK[name][0])
+@pytest.mark.parametrize("name", list(SHRUNK))
+def test_a_shrunk_former_discrepancy_now_agrees(name, tmp_path):
+    """Each was found by the generator above; the comment in SHRUNK_CASES says what it was."""
+    text, compiled = build(tmp_path, SHRUNK[name])
     found = differences(compiled)
-    assert found is None, f"{name}: {found}\n--- scenario ---\n{text}"
+    assert found is None, f"{name} ({SHRUNK_CASES[name]}): {found}\n--- scenario ---\n{text}"
 
 
-@pytest.mark.xfail(strict=True, reason=COMPLEX_POWER_REASON, raises=TypeError)
+def test_a_log_message_cannot_draw_a_random_number(tmp_path):
+    """It would draw in one engine only (the vectorised one writes no log text): refused at validation."""
+    with pytest.raises(ScenarioError, match="a log message cannot draw a random number"):
+        build(tmp_path, LOG_DRAW)
+
+
 def test_a_negative_number_to_a_fractional_power_stops_both_engines_with_a_mechanics_error(tmp_path):
     _, compiled = build(tmp_path, COMPLEX_POWER)
     messages = []

@@ -52,6 +52,14 @@ def compile_array(compiled: Compiled) -> ArrayEvaluate:
     return lambda frame, rows: _full(evaluate(frame, rows), len(rows))
 
 
+def can_fail(compiled: Compiled) -> bool:
+    """Whether evaluating `compiled` could raise (a division, a square root...) or draw."""
+    if compiled.is_constant:
+        return False
+    _, safe = _Builder(compiled.text).build(ast.parse(compiled.text, mode="eval").body)
+    return not safe
+
+
 def _full(value: Any, size: int) -> np.ndarray:
     """`value` as an array over `size` rows: a constant as a read-only view, not a copy."""
     if isinstance(value, np.ndarray) and value.ndim == 1:

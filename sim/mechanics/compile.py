@@ -599,6 +599,9 @@ class _Compiler:
             compiled = self.expression(inner, at, offset=start + (len(inner) - len(inner.lstrip())))
             if compiled is None:
                 return None
+            if compiled.random:
+                self.problem(at, "a log message cannot draw a random number; draw it in a `set:` and log the variable")
+                return None
             parts.extend([before, compiled])
             consumed = start + len(inner) + 1
         parts.append(rest)

@@ -32,7 +32,7 @@ _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Div: operator.truediv,
     ast.FloorDiv: operator.floordiv,
     ast.Mod: operator.mod,
-    ast.Pow: lambda a, b: float(a) ** b,  # in floats: a huge power overflows at once instead of growing an int
+    ast.Pow: lambda a, b: _power(float(a), b),  # in floats: a huge power overflows at once instead of growing an int
 }
 _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
     ast.Eq: operator.eq,
@@ -42,6 +42,13 @@ _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
     ast.Gt: operator.gt,
     ast.GtE: operator.ge,
 }
+
+
+def _power(a: float, b: Any) -> float:
+    result = a**b
+    if isinstance(result, complex):  # Python's answer for a negative number to a fractional power
+        raise ValueError(f"{a:g} ** {b:g} is not a real number")
+    return result
 
 
 def _known(x: Any) -> bool:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from sim.mechanics import builtins, keyed
-from sim.mechanics.array_expressions import ArrayEvaluate, NeedsReference, compile_array
+from sim.mechanics.array_expressions import NeedsReference, can_fail, compile_array
 from sim.mechanics.compile import CompiledEffect, CompiledTransition, Machine
 from sim.mechanics.draws import exponential_budget, poisson_quantile
 from sim.mechanics.expressions import HORIZON, NOW
@@ -32,8 +32,11 @@ from sim.mechanics.lanchester import LAWS
 from sim.mechanics.lanchester_arrays import fight_arrays
 from sim.scenario.distributions import WEIGHT_TOLERANCE
 
-DUE_NOW, PROCESS_START, TIMEOUT = 0, 1, 2  # at one moment: transitions due at once, processes starting, the rest
-_CLASS_SHIFT = 48  # order key = class << shift | sequence number
+# At one moment: transitions due at once; a process's log line after the transitions its outputs set off;
+# processes starting; then the rest, in the order scheduled (SimPy's urgent and normal events).
+DUE_NOW, AFTER_DRAIN, PROCESS_START, TIMEOUT = 0, 1, 2, 3
+_CLASS_SHIFT = 58  # order key = class << shift | sequence number << _ARM_BITS | arming order
+_ARM_BITS = 24
 NEVER = np.inf
 MAX_STEPS = 5_000  # each step costs the same however few replications still run: past this, the reference runs them
 assert MAX_STEPS < MAX_FIRINGS_AT_ONE_MOMENT  # one firing per replication per step: the step limit is the loop guard
@@ -83,7 +86,7 @@ class _Slot:
 
     transition: CompiledTransition | None = None
     battle: _Battle | None = None
-    wake: bool = False  # a battle's wake-up (an input changed), not its natural end or start
+    role: str = ""  # a battle's: "run" (its start and natural end), "wake" (an input changed), "log" (its end's row)
 
 
 class _Clocks:
@@ -193,7 +196,7 @@ class _Chunk:
         }
         self.sequence = 0
         self.at_horizon = False
-        self.compiled: dict[int, ArrayEvaluate] = {}
+        self.compiled: dict[Any, Any] = {}  # id(expression) -> its array closure; ("can fail", id) -> a flag
         # Clocks: one slot per transition, then per battle (its natural end or start) and its wake-up.
         self.transitions = [t for out in machine.transitions.values() for t in out]
         self.slots = [_Slot(transition=t) for t in self.transitions]
@@ -204,18 +207,20 @@ class _Chunk:
                 if effect.kind == "start":
                     battle = _Battle(self, transition, effect, index, len(self.slots))
                     self.battles.append(battle)
-                    self.slots += [_Slot(battle=battle), _Slot(battle=battle, wake=True)]
+                    self.slots += [_Slot(battle=battle, role=role) for role in ("run", "wake", "log")]
         slots = len(self.slots)
         self.slot_type = np.int16 if slots < 2**15 else np.int64
         self.scheduled = np.zeros((slots, n), dtype=bool)
         t = len(self.transitions)
         self.budget, self.rate, self.since = np.zeros((t, n)), np.zeros((t, n)), np.zeros((t, n))
         self.taken = np.zeros((t, n), dtype=np.int64)
+        self.armed_at = np.zeros((t, n), dtype=np.int64)
+        self.arm_count = 0
         self.actor_slots = {
             actor: [self.slot_of[tr.key] for tr in self.transitions if tr.actor == actor] for actor in machine.actors
         }
         groups = [slots_ for slots_ in self.actor_slots.values() if slots_]
-        groups += [[battle.slot, battle.wake_slot] for battle in self.battles]
+        groups += [[battle.slot, battle.wake_slot, battle.log_slot] for battle in self.battles]
         self.clocks = _Clocks(groups, slots, n)
         self.counters = [i for i, tr in enumerate(self.transitions) if tr.counter]
         self.history = {j: _RateHistory(n) for j in self.counters}
@@ -233,6 +238,12 @@ class _Chunk:
         if function is None:
             function = self.compiled[id(compiled)] = compile_array(compiled)
         return function(self, rows)
+
+    def _can_fail(self, compiled: Any) -> bool:
+        key = ("can fail", id(compiled))
+        if key not in self.compiled:
+            self.compiled[key] = can_fail(compiled)
+        return bool(self.compiled[key])
 
     def draw(self, site: int, rows: np.ndarray) -> np.ndarray:
         counts = self.occurrences.get(site)
@@ -301,7 +312,7 @@ class _Chunk:
     def _ring(self, slot: int, rows: np.ndarray) -> None:
         target = self.slots[slot]
         if target.battle is not None:
-            target.battle.ring(rows, target.wake)
+            target.battle.ring(rows, target.role)
             return
         transition = target.transition
         assert transition is not None
@@ -313,7 +324,9 @@ class _Chunk:
                 return
         self._fire(transition, rows)
 
-    def _schedule(self, slot: int, rows: np.ndarray, delay: np.ndarray) -> None:
+    def _schedule(self, slot: int, rows: np.ndarray, delay: np.ndarray, sequence: Any = None) -> None:
+        """Set a clock `delay` days from now; `sequence` orders it among clocks set at the same call."""
+        sequence = self._next_sequence() if sequence is None else sequence
         self.scheduled[slot, rows] = True
         due = self.now[rows] + delay
         at_once = delay == 0.0
@@ -322,9 +335,9 @@ class _Chunk:
             if self.at_horizon:
                 raise NeedsReference("a transition falls due at the horizon itself")
             ringing |= at_once
-            order = (np.where(at_once, DUE_NOW, TIMEOUT) << _CLASS_SHIFT) | self._next_sequence()
+            order = (np.where(at_once, DUE_NOW, TIMEOUT) << _CLASS_SHIFT) | sequence
         else:
-            order = np.full(len(rows), (TIMEOUT << _CLASS_SHIFT) | self._next_sequence())
+            order = np.broadcast_to((TIMEOUT << _CLASS_SHIFT) | sequence, (len(rows),)).copy()
         if not ringing.all():  # a clock that would ring after the horizon needs no event
             rows, due, order = rows[ringing], due[ringing], order[ringing]
         self.clocks.set(slot, rows, due, order)
@@ -333,9 +346,11 @@ class _Chunk:
         self.clocks.set(slot, rows, day, np.full(len(rows), (event_class << _CLASS_SHIFT) | self._next_sequence()))
 
     def _next_sequence(self) -> int:
-        """Scheduling order: one number a call serves every row (each row is scheduled in call order)."""
+        """Scheduling order: one number a call serves every row (each row is scheduled in call order).
+
+        Its low bits are free for the order in which a settle visits an actor's clocks (`_settle`)."""
         self.sequence += 1
-        return self.sequence
+        return self.sequence << _ARM_BITS
 
     def _armed(self, j: int) -> np.ndarray:
         transition = self.transitions[j]
@@ -372,6 +387,11 @@ class _Chunk:
     def _arm(self, j: int, rows: np.ndarray) -> None:
         transition = self.transitions[j]
         trigger = transition.trigger
+        if trigger in ("when", "rate"):  # the order a settle visits them in: the order they were armed
+            self.armed_at[j, rows] = self.arm_count
+            self.arm_count += 1
+            if self.arm_count >= 1 << _ARM_BITS:
+                raise NeedsReference("too many clocks armed in one chunk")
         if trigger == "when":
             holds = _bools(self.evaluate(transition.clock, rows))
             if holds.any():
@@ -413,7 +433,7 @@ class _Chunk:
             raise NeedsReference(f"{transition.key}: a negative or undefined rate")
         return rate
 
-    def _set_rate(self, j: int, rows: np.ndarray) -> None:
+    def _set_rate(self, j: int, rows: np.ndarray, sequence: Any = None) -> None:
         """Spend the budget at the old rate up to now, then re-aim the clock at the new rate."""
         now = self.now[rows]
         transition = self.transitions[j]
@@ -430,7 +450,9 @@ class _Chunk:
         self.clocks.clear(j, rows)
         positive = rate > 0
         if positive.any():
-            self._schedule(j, rows[positive], self.budget[j, rows[positive]] / rate[positive])
+            if sequence is not None and not np.isscalar(sequence):
+                sequence = sequence[positive]
+            self._schedule(j, rows[positive], self.budget[j, rows[positive]] / rate[positive], sequence)
 
     def _settle(self, changed: set[str], rows: np.ndarray) -> None:
         """After a change: re-aim rate clocks, ring `when` clocks that became true, wake processes."""
@@ -438,7 +460,8 @@ class _Chunk:
             return
         watching = self.machine.watching
         actors = sorted({actor for name in changed for actor, _ in watching.get(name, ())})
-        for actor in actors:
+        for actor in actors:  # SimPy visits an actor's clocks in the order they were armed: so do these orders
+            base = self._next_sequence()
             states = self.states[actor][rows]
             for slot in self.actor_slots[actor]:
                 transition = self.transitions[slot]
@@ -451,13 +474,14 @@ class _Chunk:
                     rate = self._current_rate(slot, here)
                     moved = here[rate != self.rate[slot, here]]
                     if len(moved):
-                        self._set_rate(slot, moved)
+                        self._set_rate(slot, moved, base | self.armed_at[slot, moved])
                 elif transition.trigger == "when":
                     waiting = here[~self.scheduled[slot, here]]
                     if len(waiting):
                         holds = _bools(self.evaluate(transition.clock, waiting))
                         if holds.any():
-                            self._schedule(slot, waiting[holds], np.zeros(int(holds.sum())))
+                            ringing = waiting[holds]
+                            self._schedule(slot, ringing, np.zeros(len(ringing)), base | self.armed_at[slot, ringing])
         for battle in self.battles:
             if battle.watches & changed:
                 battle.notify(rows)
@@ -592,6 +616,10 @@ class _Chunk:
             for name, compiled in effect.assignments:
                 self._store(name, rows, self.values[name][rows] + self.number(compiled, rows, "add"))
                 changed.add(name)
+        elif effect.kind == "log":  # the text is not written here, but what would fail in it must still fail
+            for part in effect.log_parts:
+                if not isinstance(part, str) and self._can_fail(part):
+                    self.evaluate(part, rows)
         elif effect.kind == "start":
             battle = next(b for b in self.battles if b.transition is transition and b.effect is effect)
             battle.start(rows)
@@ -635,7 +663,7 @@ class _Battle:
 
     def __init__(self, chunk: _Chunk, transition: CompiledTransition, effect: CompiledEffect, index: int, slot: int):
         self.chunk, self.transition, self.effect = chunk, transition, effect
-        self.slot, self.wake_slot = slot, slot + 1
+        self.slot, self.wake_slot, self.log_slot = slot, slot + 1, slot + 2
         spec = builtins.PROCESSES[effect.process]
         self.spec = spec
         self.watches = frozenset().union(
@@ -644,6 +672,11 @@ class _Battle:
         n = chunk.n
         self.running = np.zeros(n, dtype=bool)
         self.starting = np.zeros(n, dtype=bool)
+        # SimPy resumes the process one event after its timeout or signal fires (the Condition it waits on
+        # fires then): each of those rings twice here, the second time at the back of the moment's queue.
+        self.end_hopped = np.zeros(n, dtype=bool)
+        self.wake_hopped = np.zeros(n, dtype=bool)
+        self.end_code = np.zeros(n, dtype=np.int32)  # how it ended, for its log row
         self.fields = {
             name: np.zeros(n)
             for name in (
@@ -670,15 +703,32 @@ class _Battle:
         self.starting[rows] = True
         self.chunk._schedule_class(self.slot, rows, self.chunk.now[rows], PROCESS_START)
 
-    def ring(self, rows: np.ndarray, wake: bool) -> None:
-        if wake:
-            self._wake(rows)
+    def ring(self, rows: np.ndarray, role: str) -> None:
+        chunk = self.chunk
+        if role == "log":
+            chunk._log(rows, chunk.now[rows], self.transition.actor, f"{self.effect.process}.ends", self.end_code[rows])
+            return
+        if role == "wake":
+            hopped = self.wake_hopped[rows]
+            self.wake_hopped[rows] = ~hopped
+            if (~hopped).any():
+                first = rows[~hopped]
+                chunk._schedule_class(self.wake_slot, first, chunk.now[first], TIMEOUT)
+            if hopped.any():
+                self._wake(rows[hopped])
             return
         starting = self.starting[rows]
         if starting.any():
             self._begin(rows[starting])
-        if (~starting).any():
-            self._natural_end(rows[~starting])
+        ending = rows[~starting]
+        if len(ending):
+            hopped = self.end_hopped[ending]
+            self.end_hopped[ending] = ~hopped
+            if (~hopped).any():
+                first = ending[~hopped]
+                chunk._schedule_class(self.slot, first, chunk.now[first], TIMEOUT)
+            if hopped.any():
+                self._natural_end(ending[hopped])
 
     def _begin(self, rows: np.ndarray) -> None:
         self.starting[rows] = False
@@ -715,6 +765,7 @@ class _Battle:
         self.segment_of[rows] = len(self.segments)
         self.position_in[rows] = np.arange(len(rows))
         self.segments.append(segment)
+        self.end_hopped[rows] = False
         self.chunk._schedule_class(self.slot, rows, now + segment.end_day, TIMEOUT)
 
     def _segment(self, rows: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -744,6 +795,12 @@ class _Battle:
 
     def _wake(self, rows: np.ndarray) -> None:
         rows = rows[self.running[rows]]
+        ended = self.end_hopped[rows]  # its natural end fired meanwhile: SimPy's process sees that first
+        if ended.any():
+            self.end_hopped[rows[ended]] = False
+            self.chunk.clocks.clear(self.slot, rows[ended])
+            self._natural_end(rows[ended])
+            rows = rows[~ended]
         if not len(rows):
             return
         chunk, f = self.chunk, self.fields
@@ -801,18 +858,23 @@ class _Battle:
             "defenders": defenders,
         }
         self.running[rows] = False
+        self.wake_hopped[rows] = False
         chunk.clocks.clear(self.wake_slot, rows)
         changed = set()
         for output, variable in self.effect.outputs.items():
             kind = chunk.machine.variables[variable].kind
             chunk._store(variable, rows, _as_kind(outputs[output], kind))
             changed.add(variable)
-        if chunk.record_events:
-            reason_codes = np.zeros(len(rows), dtype=np.int32)
-            for text in ("objective", "culmination", "stopped", "horizon"):
-                reason_codes[reason == text] = chunk.code(text)
-            chunk._log(rows, chunk.now[rows], self.transition.actor, f"{self.effect.process}.ends", reason_codes)
         chunk._settle(changed, rows)
+        if chunk.record_events:  # SimPy writes the row after the transitions the outputs set off at once
+            for text in ("objective", "culmination", "stopped", "horizon"):
+                self.end_code[rows[reason == text]] = chunk.code(text)
+            if chunk.at_horizon:
+                chunk._log(
+                    rows, chunk.now[rows], self.transition.actor, f"{self.effect.process}.ends", self.end_code[rows]
+                )
+            else:
+                chunk._schedule_class(self.log_slot, rows, chunk.now[rows], AFTER_DRAIN)
 
 
 _BATTLES = {"lanchester_combat"}
