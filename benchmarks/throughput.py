@@ -5,9 +5,9 @@
 
 Prints, for scenarios/baseline.yaml:
 - replications per second on one core of the SimPy engine (chunks of 1,000) and of the
-  vectorised engine (chunks of 50,000, with the event log and without), measured in
+  vectorised engine (chunks of 25,000, with the event log and without), measured in
   interleaved rounds (best and median), and the ratio vectorised / SimPy;
-- where a vectorised chunk of 50,000 spends its time, per replication: drawing the inputs,
+- where a vectorised chunk of 25,000 spends its time, per replication: drawing the inputs,
   the engine, building the two tables, writing them as a worker does (Arrow IPC);
 - wall time and peak memory (the command and its workers together) of `wargame run` of N
   replications on 2 workers, with the event log and without;
@@ -33,11 +33,12 @@ from sim.engine import SIMPY, VECTORISED, CompiledScenario, chunk_inputs, compil
 from sim.mechanics import keyed
 from sim.mechanics.vectorised import run_arrays
 from sim.runner import store
+from sim.runner.batch import MAX_ARRAY_CHUNK
 from sim.runner.tables import events_table, replications_schema, replications_table
 from sim.scenario import load_scenario
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
-SIMPY_CHUNK, ARRAY_CHUNK = 1_000, 50_000
+SIMPY_CHUNK, ARRAY_CHUNK = 1_000, MAX_ARRAY_CHUNK  # the automatic chunk size of a large vectorised run
 SEED = 1
 
 
