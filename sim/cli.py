@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NoReturn
 from pydantic import ValidationError
 
 import sim
-from sim.engine import ENGINES, VECTORISED, CompiledScenario, compile_scenario, unsupported
+from sim.engine import ENGINES, SIMPY, VECTORISED, CompiledScenario, compile_scenario, unsupported
 from sim.experiments.spec import (
     DEFAULT_OUTCOMES,
     Design,
@@ -217,9 +217,8 @@ def _add_backend_options(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--engine",
         choices=ENGINES,
-        default=VECTORISED,
         help="vectorised (default: every replication of a chunk at once) or simpy (the reference, one at a time, "
-        "with the narrative event log); same numbers",
+        "with the narrative event log); same numbers. --resume keeps the run's own unless given",
     )
 
 
@@ -321,8 +320,11 @@ def _execute_batch(args: argparse.Namespace, quiet: bool) -> Path:
             raise RunDirectoryError(
                 f"{args.resume}: an experiment; resume it with: wargame sweep --resume {args.resume}"
             )
+        if args.engine is None:  # the engine the run started on, so its chunks' event logs match
+            backend = dataclasses.replace(backend, engine=manifest.get("engine", VECTORISED))
         announce = (
-            f"resuming {args.resume} ({manifest.get('scenario')!r}, {manifest.get('status')}) on {backend.describe()}"
+            f"resuming {args.resume} ({manifest.get('scenario')!r}, {manifest.get('status')}) on {backend.describe()}, "
+            f"{'SimPy' if backend.engine == SIMPY else 'vectorised'} engine"
         )
 
         def run(progress: Progress | None) -> Path:
@@ -399,7 +401,7 @@ def _batch_request(args: argparse.Namespace, backend: BackendSpec) -> BatchReque
 def _backend(args: argparse.Namespace) -> BackendSpec:
     if args.scheduler and args.dask_workers:
         raise UsageError("--scheduler or --dask-workers: a running cluster or a local one, not both")
-    engine = getattr(args, "engine", VECTORISED)
+    engine = getattr(args, "engine", None) or VECTORISED
     if args.scheduler:
         return BackendSpec("dask", scheduler=args.scheduler, engine=engine)
     if args.dask_workers:

@@ -24,7 +24,7 @@ from conftest import BASELINE, SCENARIOS, wargame
 from sim.engine import SIMPY, VECTORISED, compile_scenario, run_chunk
 from sim.mechanics.interpreter import MechanicsError
 from sim.runner.backends import BackendSpec
-from sim.runner.batch import BatchRequest, run_batch
+from sim.runner.batch import BatchRequest, RunInterrupted, run_batch
 from sim.runner.tables import events_table, replications_schema, replications_table
 from sim.scenario import load_scenario
 
@@ -204,3 +204,27 @@ def test_a_run_without_the_event_log_writes_its_tables_and_report(tmp_path):
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["events"] is False and manifest["engine"] == VECTORISED
     assert pq.read_table(run_dir / "replications.parquet").num_rows == 400
+
+
+def test_a_resumed_run_keeps_the_engine_it_started_on(tmp_path):
+    """Resuming without --engine finishes on the run's own engine, so all its chunks write the same log."""
+    compiled = compile_scenario(load_scenario(BASELINE))
+    out = tmp_path / "run"
+    calls = []
+
+    def stop_after_the_first_chunk(done: int, planned: int) -> None:
+        calls.append(done)
+        if done > 0:
+            raise KeyboardInterrupt
+
+    request = BatchRequest(compiled, 600, 9, out, 200, BackendSpec("serial", engine=SIMPY))
+    with pytest.raises(RunInterrupted):
+        run_batch(request, stop_after_the_first_chunk)
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+    result = wargame("run", "--resume", str(out), "--workers", "1", "--no-report")
+    assert result.returncode == 0, result.stderr
+    assert "SimPy engine" in result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["engine"] == SIMPY
+    details = pq.read_table(out / "events.parquet", columns=["replication", "detail"]).to_pandas()
+    assert details[details.replication >= 400].detail.str.contains("troops arriving").any()  # SimPy's log text

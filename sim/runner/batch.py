@@ -111,6 +111,7 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> Path:
         "chunk_size": chunk_size,
         "precision": vars(request.precision) if request.precision else None,
         "events": request.events,
+        "engine": request.backend.engine,
         "started_at": utc_now(),
         "versions": versions(),
         "scenario_as_run": scenario.as_data(),
