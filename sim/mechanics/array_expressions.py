@@ -389,3 +389,24 @@ def _bool_array(value: Any, size: int | None = None) -> np.ndarray:
     if isinstance(result, np.ndarray):
         return result
     return np.full(1 if size is None else size, result) if size is not None else np.asarray(result)
+
+
+def as_kind(value: np.ndarray, kind: str) -> np.ndarray:
+    """A computed column as its variable's kind stores it: numbers as floats (NaN unset)."""
+    value = np.asarray(value)
+    if kind in ("number", "count"):
+        if value.dtype == object:
+            return np.array([np.nan if v is None else float(v) for v in value], dtype=float)
+        return value.astype(float)
+    if kind == "flag":
+        return value.astype(bool)
+    return value.astype(object)
+
+
+def bools(value: np.ndarray) -> np.ndarray:
+    """Python's truth of each element, as a bool array."""
+    if value.dtype == bool:
+        return value
+    if value.dtype == object:
+        return np.frompyfunc(bool, 1, 1)(value).astype(bool)
+    return value != 0

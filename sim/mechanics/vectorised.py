@@ -22,22 +22,24 @@ from typing import Any
 
 import numpy as np
 
-from sim.mechanics import builtins, keyed
-from sim.mechanics.array_expressions import NeedsReference, can_fail, compile_array
+from sim.mechanics import keyed
+from sim.mechanics.array_clocks import (
+    ARM_BITS,
+    CLASS_SHIFT,
+    DUE_NOW,
+    NEVER,
+    TIMEOUT,
+    Clocks,
+    RateHistory,
+)
+from sim.mechanics.array_combat import ARRAY_PROCESSES, Battle
+from sim.mechanics.array_expressions import NeedsReference, as_kind, bools, can_fail, compile_array
 from sim.mechanics.compile import CompiledEffect, CompiledTransition, Machine
 from sim.mechanics.draws import exponential_budget, poisson_quantile
 from sim.mechanics.expressions import HORIZON, NOW
 from sim.mechanics.interpreter import DEFAULT_VALUES, MAX_FIRINGS_AT_ONE_MOMENT
-from sim.mechanics.lanchester import LAWS
-from sim.mechanics.lanchester_arrays import fight_arrays
 from sim.scenario.distributions import WEIGHT_TOLERANCE
 
-# At one moment: transitions due at once; a process's log line after the transitions its outputs set off;
-# processes starting; then the rest, in the order scheduled (SimPy's urgent and normal events).
-DUE_NOW, AFTER_DRAIN, PROCESS_START, TIMEOUT = 0, 1, 2, 3
-_CLASS_SHIFT = 58  # order key = class << shift | sequence number << _ARM_BITS | arming order
-_ARM_BITS = 24
-NEVER = np.inf
 MAX_STEPS = 5_000  # each step costs the same however few replications still run: past this, the reference runs them
 assert MAX_STEPS < MAX_FIRINGS_AT_ONE_MOMENT  # one firing per replication per step: the step limit is the loop guard
 __all__ = ["ArrayOutcomes", "NeedsReference", "run_arrays", "unsupported_reason"]
@@ -59,7 +61,7 @@ def unsupported_reason(machine: Machine) -> str | None:
     """Why this machine needs the SimPy engine, or None when the vectorised one can run it."""
     for transition in (t for out in machine.transitions.values() for t in out):
         for effect in transition.effects:
-            if effect.kind == "start" and effect.process not in _BATTLES:
+            if effect.kind == "start" and effect.process not in ARRAY_PROCESSES:
                 return f"{transition.key} starts {effect.process}, which has no array version"
     return None
 
@@ -73,7 +75,7 @@ def run_arrays(
     events: bool = True,
 ) -> ArrayOutcomes:
     """Run `machine` for `replications` (their indices) with their drawn `parameters`."""
-    chunk = _Chunk(machine, key, replications, parameters, events)
+    chunk = ChunkRun(machine, key, replications, parameters, events)
     try:
         return chunk.run()
     finally:
@@ -85,85 +87,11 @@ class _Slot:
     """What a clock does when it rings: fire a transition, or step a built-in process."""
 
     transition: CompiledTransition | None = None
-    battle: _Battle | None = None
+    battle: Battle | None = None
     role: str = ""  # a battle's: "run" (its start and natural end), "wake" (an input changed), "log" (its end's row)
 
 
-class _Clocks:
-    """Every clock of a chunk, and for each group of clocks (an actor's, a battle's) the one that rings first.
-
-    Picking the next event compares a few groups, not every clock; a group's choice is
-    recomputed only for the rows where its chosen clock was cleared (marked by a best day
-    of minus infinity, which no clock can beat, so `set` needs no separate test).
-    """
-
-    LAST = np.iinfo(np.int64).max
-    STALE = -np.inf
-
-    def __init__(self, groups: list[list[int]], slots: int, n: int):
-        self.due = np.full((slots, n), NEVER)
-        self.order = np.zeros((slots, n), dtype=np.int64)
-        self.groups = [np.asarray(g, dtype=np.int64) for g in groups]
-        self.group_of = np.zeros(slots, dtype=np.int64)
-        for g, members in enumerate(groups):
-            self.group_of[members] = g
-        self.best_due = np.full((len(groups), n), NEVER)
-        self.best_order = np.full((len(groups), n), self.LAST)
-        self.best_slot = np.zeros((len(groups), n), dtype=np.int64)
-        self.stale: list[list[np.ndarray]] = [[] for _ in groups]  # rows marked stale since the last refresh
-
-    def set(self, slot: int, rows: np.ndarray, due: np.ndarray, order: np.ndarray) -> None:
-        self.due[slot, rows] = due
-        self.order[slot, rows] = order
-        g = self.group_of[slot]
-        best = self.best_due[g, rows]
-        better = (due < best) | ((due == best) & (order < self.best_order[g, rows]))
-        if better.any():
-            chosen = rows[better]
-            self.best_due[g, chosen], self.best_order[g, chosen] = due[better], order[better]
-            self.best_slot[g, chosen] = slot
-
-    def clear(self, slot: int, rows: np.ndarray) -> None:
-        self.due[slot, rows] = NEVER
-        g = self.group_of[slot]
-        stale = rows[self.best_slot[g, rows] == slot]
-        self.best_due[g, stale] = self.STALE
-        self.stale[g].append(stale)
-
-    def reset(self, group: int, rows: np.ndarray) -> None:
-        """These rows' clocks of `group` are all disarmed: nothing to recompute."""
-        self.best_due[group, rows], self.best_order[group, rows] = NEVER, self.LAST
-
-    def refresh(self) -> None:
-        """Recompute each group's first clock where it was cleared."""
-        for g, members in enumerate(self.groups):
-            if not self.stale[g]:
-                continue
-            rows = np.concatenate(self.stale[g])
-            self.stale[g] = []
-            rows = rows[self.best_due[g, rows] == self.STALE]  # still stale (not reset since); repeats are harmless
-            if not len(rows):
-                continue
-            due = self.due[np.ix_(members, rows)]
-            earliest = due.min(axis=0)
-            order = np.where(due == earliest, self.order[np.ix_(members, rows)], self.LAST)
-            pick = order.argmin(axis=0)
-            self.best_due[g, rows] = earliest
-            self.best_order[g, rows] = order[pick, np.arange(len(rows))]
-            self.best_slot[g, rows] = members[pick]
-
-    def next(self, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each active row: the day of its next clock and which clock it is."""
-        self.refresh()
-        everyone = len(active) == self.best_due.shape[1]  # then whole rows, not gathered copies
-        due = self.best_due if everyone else self.best_due[:, active]
-        earliest = due.min(axis=0)
-        order = np.where(due == earliest, self.best_order if everyone else self.best_order[:, active], self.LAST)
-        group = order.argmin(axis=0)
-        return earliest, self.best_slot[group, active]
-
-
-class _Chunk:
+class ChunkRun:
     def __init__(
         self,
         machine: Machine,
@@ -201,11 +129,11 @@ class _Chunk:
         self.transitions = [t for out in machine.transitions.values() for t in out]
         self.slots = [_Slot(transition=t) for t in self.transitions]
         self.slot_of = {t.key: i for i, t in enumerate(self.transitions)}
-        self.battles: list[_Battle] = []
+        self.battles: list[Battle] = []
         for transition in self.transitions:
             for index, effect in enumerate(transition.effects):
                 if effect.kind == "start":
-                    battle = _Battle(self, transition, effect, index, len(self.slots))
+                    battle = Battle(self, transition, effect, index, len(self.slots))
                     self.battles.append(battle)
                     self.slots += [_Slot(battle=battle, role=role) for role in ("run", "wake", "log")]
         slots = len(self.slots)
@@ -221,9 +149,9 @@ class _Chunk:
         }
         groups = [slots_ for slots_ in self.actor_slots.values() if slots_]
         groups += [[battle.slot, battle.wake_slot, battle.log_slot] for battle in self.battles]
-        self.clocks = _Clocks(groups, slots, n)
+        self.clocks = Clocks(groups, slots, n)
         self.counters = [i for i, tr in enumerate(self.transitions) if tr.counter]
-        self.history = {j: _RateHistory(n) for j in self.counters}
+        self.history = {j: RateHistory(n) for j in self.counters}
 
     def close(self) -> None:
         """Drop the references between the chunk and its battles, so its arrays are freed at once (no cycle)."""
@@ -266,7 +194,7 @@ class _Chunk:
         for name, initial in machine.initial_values:
             kind = machine.variables[name].kind
             if initial is not None:
-                self.values[name] = _as_kind(self.evaluate(initial, everyone), kind)
+                self.values[name] = as_kind(self.evaluate(initial, everyone), kind)
             elif kind in ("number", "count", "flag"):
                 self.values[name] = np.full(self.n, np.nan if kind == "number" else DEFAULT_VALUES[kind], float)
                 self.values[name] = self.values[name].astype(bool) if kind == "flag" else self.values[name]
@@ -276,7 +204,7 @@ class _Chunk:
             self.states[actor][:] = self.state_index[actor][machine.initial_states[actor]]
         for actor in machine.actors:
             self._enter(actor, self.state_index[actor][machine.initial_states[actor]], everyone)
-        self._settle(set(machine.actors), everyone)
+        self.settle(set(machine.actors), everyone)
         self._advance()
         self.now[:] = self.end_day
         self.at_horizon = True  # from here a transition falling due at once would fire at the horizon itself
@@ -317,7 +245,7 @@ class _Chunk:
         transition = target.transition
         assert transition is not None
         if transition.trigger == "when":
-            holds = _bools(self.evaluate(transition.clock, rows))
+            holds = bools(self.evaluate(transition.clock, rows))
             self.scheduled[slot, rows[~holds]] = False  # true for a moment, false again before it could fire
             rows = rows[holds]
             if not len(rows):
@@ -335,22 +263,22 @@ class _Chunk:
             if self.at_horizon:
                 raise NeedsReference("a transition falls due at the horizon itself")
             ringing |= at_once
-            order = (np.where(at_once, DUE_NOW, TIMEOUT) << _CLASS_SHIFT) | sequence
+            order = (np.where(at_once, DUE_NOW, TIMEOUT) << CLASS_SHIFT) | sequence
         else:
-            order = np.broadcast_to((TIMEOUT << _CLASS_SHIFT) | sequence, (len(rows),)).copy()
+            order = np.broadcast_to((TIMEOUT << CLASS_SHIFT) | sequence, (len(rows),)).copy()
         if not ringing.all():  # a clock that would ring after the horizon needs no event
             rows, due, order = rows[ringing], due[ringing], order[ringing]
         self.clocks.set(slot, rows, due, order)
 
-    def _schedule_class(self, slot: int, rows: np.ndarray, day: np.ndarray, event_class: int) -> None:
-        self.clocks.set(slot, rows, day, np.full(len(rows), (event_class << _CLASS_SHIFT) | self._next_sequence()))
+    def schedule_at(self, slot: int, rows: np.ndarray, day: np.ndarray, event_class: int) -> None:
+        self.clocks.set(slot, rows, day, np.full(len(rows), (event_class << CLASS_SHIFT) | self._next_sequence()))
 
     def _next_sequence(self) -> int:
         """Scheduling order: one number a call serves every row (each row is scheduled in call order).
 
         Its low bits are free for the order in which a settle visits an actor's clocks (`_settle`)."""
         self.sequence += 1
-        return self.sequence << _ARM_BITS
+        return self.sequence << ARM_BITS
 
     def _armed(self, j: int) -> np.ndarray:
         transition = self.transitions[j]
@@ -390,10 +318,10 @@ class _Chunk:
         if trigger in ("when", "rate"):  # the order a settle visits them in: the order they were armed
             self.armed_at[j, rows] = self.arm_count
             self.arm_count += 1
-            if self.arm_count >= 1 << _ARM_BITS:
+            if self.arm_count >= 1 << ARM_BITS:
                 raise NeedsReference("too many clocks armed in one chunk")
         if trigger == "when":
-            holds = _bools(self.evaluate(transition.clock, rows))
+            holds = bools(self.evaluate(transition.clock, rows))
             if holds.any():
                 self._schedule(j, rows[holds], np.zeros(int(holds.sum())))
         elif trigger == "rate":
@@ -426,7 +354,7 @@ class _Chunk:
         transition = self.transitions[j]
         rate = self.number(transition.clock, rows, "rate")
         for condition, times in transition.factors:
-            holds = _bools(self.evaluate(condition, rows))
+            holds = bools(self.evaluate(condition, rows))
             if holds.any():
                 rate[holds] = rate[holds] * self.number(times, rows[holds], "times")
         if not (rate >= 0).all():  # NaN fails too
@@ -454,7 +382,7 @@ class _Chunk:
                 sequence = sequence[positive]
             self._schedule(j, rows[positive], self.budget[j, rows[positive]] / rate[positive], sequence)
 
-    def _settle(self, changed: set[str], rows: np.ndarray) -> None:
+    def settle(self, changed: set[str], rows: np.ndarray) -> None:
         """After a change: re-aim rate clocks, ring `when` clocks that became true, wake processes."""
         if not changed or not len(rows):
             return
@@ -478,7 +406,7 @@ class _Chunk:
                 elif transition.trigger == "when":
                     waiting = here[~self.scheduled[slot, here]]
                     if len(waiting):
-                        holds = _bools(self.evaluate(transition.clock, waiting))
+                        holds = bools(self.evaluate(transition.clock, waiting))
                         if holds.any():
                             ringing = waiting[holds]
                             self._schedule(slot, ringing, np.zeros(len(ringing)), base | self.armed_at[slot, ringing])
@@ -528,7 +456,7 @@ class _Chunk:
         before = cumulative[owner, k] - stretch[owner, k]
         safe_rate = np.where(rate_k > 0, rate_k, 1.0)
         days = np.where(rate_k > 0, start_k + (targets - before) / safe_rate, start_k)
-        self._log(rows[owner], days, transition.actor, transition.state, transition.name)
+        self.log(rows[owner], days, transition.actor, transition.state, transition.name)
 
     # Firing
 
@@ -542,7 +470,7 @@ class _Chunk:
         for effect in transition.effects:
             self._apply(effect, transition, rows, changed)
         if self.record_events:
-            self._log(rows, now, actor, self.state_codes[actor][target], transition.name)
+            self.log(rows, now, actor, self.state_codes[actor][target], transition.name)
         here = self.state_index[actor][transition.state]
         if isinstance(target, int):  # one target for every row (most transitions)
             groups = [] if target == here else [(target, rows)]
@@ -557,12 +485,12 @@ class _Chunk:
             self.scheduled[j, loop_rows] = False
             self.clocks.clear(j, loop_rows)
             self._arm(j, loop_rows)
-            self._settle(changed - {actor}, loop_rows)
+            self.settle(changed - {actor}, loop_rows)
         for state, entering in groups:
             self._enter(actor, state, entering, leaving=transition.state)
         if groups:
             moved = groups[0][1] if len(groups) == 1 else np.concatenate([r for _, r in groups])
-            self._settle(changed, moved)
+            self.settle(changed, moved)
 
     def _target(self, transition: CompiledTransition, rows: np.ndarray) -> np.ndarray | int:
         """Each row's next state: one index for all of them, or an array."""
@@ -610,11 +538,11 @@ class _Chunk:
         if effect.kind == "set":  # all values first, then assigned
             assigned = [(name, self.evaluate(compiled, rows)) for name, compiled in effect.assignments]
             for name, value in assigned:
-                self._store(name, rows, _as_kind(value, variables[name].kind))
+                self.store(name, rows, as_kind(value, variables[name].kind))
                 changed.add(name)
         elif effect.kind == "add":
             for name, compiled in effect.assignments:
-                self._store(name, rows, self.values[name][rows] + self.number(compiled, rows, "add"))
+                self.store(name, rows, self.values[name][rows] + self.number(compiled, rows, "add"))
                 changed.add(name)
         elif effect.kind == "log":  # the text is not written here, but what would fail in it must still fail
             for part in effect.log_parts:
@@ -624,7 +552,7 @@ class _Chunk:
             battle = next(b for b in self.battles if b.transition is transition and b.effect is effect)
             battle.start(rows)
 
-    def _store(self, name: str, rows: np.ndarray, value: np.ndarray) -> None:
+    def store(self, name: str, rows: np.ndarray, value: np.ndarray) -> None:
         column = self.values[name]
         if column.dtype != value.dtype and column.dtype != object:
             column = self.values[name] = column.astype(np.result_type(column, value))
@@ -634,7 +562,7 @@ class _Chunk:
         """The event log's code for `text` (the log keeps codes and one vocabulary: no string per row)."""
         return self.vocabulary.setdefault(text, len(self.vocabulary))
 
-    def _log(self, rows: np.ndarray, days: np.ndarray, actor: str, event: Any, detail: Any) -> None:
+    def log(self, rows: np.ndarray, days: np.ndarray, actor: str, event: Any, detail: Any) -> None:
         """Event rows: `event` and `detail` are text (the same for every row) or arrays of codes."""
         event = self.code(event) if isinstance(event, str) else event
         detail = self.code(detail) if isinstance(detail, str) else detail
@@ -658,228 +586,6 @@ class _Chunk:
         return ArrayOutcomes(self.entered, final, variables, events, list(self.vocabulary), taken)
 
 
-class _Battle:
-    """`lanchester_combat` for every replication that starts it at this effect (sim/mechanics/builtins.py)."""
-
-    def __init__(self, chunk: _Chunk, transition: CompiledTransition, effect: CompiledEffect, index: int, slot: int):
-        self.chunk, self.transition, self.effect = chunk, transition, effect
-        self.slot, self.wake_slot, self.log_slot = slot, slot + 1, slot + 2
-        spec = builtins.PROCESSES[effect.process]
-        self.spec = spec
-        self.watches = frozenset().union(
-            *(effect.inputs[name].reads for name in spec.watched_inputs if name in effect.inputs)
-        )
-        n = chunk.n
-        self.running = np.zeros(n, dtype=bool)
-        self.starting = np.zeros(n, dtype=bool)
-        # SimPy resumes the process one event after its timeout or signal fires (the Condition it waits on
-        # fires then): each of those rings twice here, the second time at the back of the moment's queue.
-        self.end_hopped = np.zeros(n, dtype=bool)
-        self.wake_hopped = np.zeros(n, dtype=bool)
-        self.end_code = np.zeros(n, dtype=np.int32)  # how it ended, for its log row
-        self.fields = {
-            name: np.zeros(n)
-            for name in (
-                "began", "segment_start", "opening_attackers", "opening_defenders", "attacker_effectiveness",
-                "defender_effectiveness", "rate_km_per_day", "culmination_force_ratio", "culmination_strength",
-                "objective_km", "reinforcements_seen", "reinforced", "attackers", "defenders", "advanced_km",
-            )
-        }  # fmt: skip
-        self.law = np.empty(n, dtype=object)
-        self.segments: list[Any] = []
-        self.segment_of = np.full(n, -1)
-        self.position_in = np.full(n, -1)
-
-    def read(self, name: str, rows: np.ndarray) -> np.ndarray:
-        compiled = self.effect.inputs.get(name)
-        if compiled is None:
-            default = self.spec.defaults[name]
-            return np.full(len(rows), default, dtype=object if isinstance(default, str) else type(default))
-        return self.chunk.evaluate(compiled, rows)
-
-    def start(self, rows: np.ndarray) -> None:
-        if (self.running[rows] | self.starting[rows]).any():
-            raise NeedsReference(f"{self.transition.key}: a second battle while one runs")
-        self.starting[rows] = True
-        self.chunk._schedule_class(self.slot, rows, self.chunk.now[rows], PROCESS_START)
-
-    def ring(self, rows: np.ndarray, role: str) -> None:
-        chunk = self.chunk
-        if role == "log":
-            chunk._log(rows, chunk.now[rows], self.transition.actor, f"{self.effect.process}.ends", self.end_code[rows])
-            return
-        if role == "wake":
-            hopped = self.wake_hopped[rows]
-            self.wake_hopped[rows] = ~hopped
-            if (~hopped).any():
-                first = rows[~hopped]
-                chunk._schedule_class(self.wake_slot, first, chunk.now[first], TIMEOUT)
-            if hopped.any():
-                self._wake(rows[hopped])
-            return
-        starting = self.starting[rows]
-        if starting.any():
-            self._begin(rows[starting])
-        ending = rows[~starting]
-        if len(ending):
-            hopped = self.end_hopped[ending]
-            self.end_hopped[ending] = ~hopped
-            if (~hopped).any():
-                first = ending[~hopped]
-                chunk._schedule_class(self.slot, first, chunk.now[first], TIMEOUT)
-            if hopped.any():
-                self._natural_end(ending[hopped])
-
-    def _begin(self, rows: np.ndarray) -> None:
-        self.starting[rows] = False
-        law = self.read("law", rows)
-        if not np.isin(law, LAWS).all():
-            raise NeedsReference("an unknown attrition law")
-        numbers = {name: self.read(name, rows).astype(float) for name in self.spec.non_negative_inputs}
-        if any(not (value >= 0).all() for value in numbers.values()):
-            raise NeedsReference("a negative or undefined combat input")
-        f = self.fields
-        self.law[rows] = law
-        for name in ("attacker_effectiveness", "defender_effectiveness", "culmination_force_ratio",
-                     "culmination_strength", "objective_km"):  # fmt: skip
-            f[name][rows] = numbers[name]
-        f["rate_km_per_day"][rows] = numbers["advance_rate_km_per_day"]
-        f["opening_attackers"][rows] = f["attackers"][rows] = numbers["attackers"]
-        f["opening_defenders"][rows] = f["defenders"][rows] = numbers["defenders"]
-        f["began"][rows] = self.chunk.now[rows]
-        f["reinforcements_seen"][rows] = self.read("reinforcements", rows).astype(float)
-        f["reinforced"][rows] = 0.0
-        f["advanced_km"][rows] = 0.0
-        self.running[rows] = True
-        self._fight(rows)
-
-    def _fight(self, rows: np.ndarray) -> None:
-        f, now = self.fields, self.chunk.now[rows]
-        f["segment_start"][rows] = now
-        segment = fight_arrays(
-            self.law[rows], f["attacker_effectiveness"][rows], f["defender_effectiveness"][rows],
-            f["opening_attackers"][rows], f["opening_defenders"][rows], f["rate_km_per_day"][rows],
-            f["culmination_force_ratio"][rows], f["culmination_strength"][rows], f["attackers"][rows],
-            f["defenders"][rows], f["objective_km"][rows] - f["advanced_km"][rows], self.chunk.end_day - now,
-        )  # fmt: skip
-        self.segment_of[rows] = len(self.segments)
-        self.position_in[rows] = np.arange(len(rows))
-        self.segments.append(segment)
-        self.end_hopped[rows] = False
-        self.chunk._schedule_class(self.slot, rows, now + segment.end_day, TIMEOUT)
-
-    def _segment(self, rows: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(attackers, defenders, km, reason) of each row's current segment after `day` days of it."""
-        attackers, defenders, km = np.empty(len(rows)), np.empty(len(rows)), np.empty(len(rows))
-        reason = np.empty(len(rows), dtype=object)
-        for segment_id in np.unique(self.segment_of[rows]):
-            mine = self.segment_of[rows] == segment_id
-            segment, positions = self.segments[segment_id], self.position_in[rows[mine]]
-            attackers[mine], defenders[mine], km[mine] = segment.state_at(positions, day[mine])
-            reason[mine] = segment.reason[positions]
-        return attackers, defenders, km, reason
-
-    def _segment_end(self, rows: np.ndarray) -> np.ndarray:
-        out = np.empty(len(rows))
-        for segment_id in np.unique(self.segment_of[rows]):
-            mine = self.segment_of[rows] == segment_id
-            out[mine] = self.segments[segment_id].end_day[self.position_in[rows[mine]]]
-        return out
-
-    def notify(self, rows: np.ndarray) -> None:
-        """A watched input may have changed: wake the battles of these rows (once a moment)."""
-        chunk = self.chunk
-        waking = rows[(self.running[rows]) & (chunk.clocks.due[self.wake_slot, rows] == NEVER)]
-        if len(waking):
-            chunk._schedule_class(self.wake_slot, waking, chunk.now[waking], TIMEOUT)
-
-    def _wake(self, rows: np.ndarray) -> None:
-        rows = rows[self.running[rows]]
-        ended = self.end_hopped[rows]  # its natural end fired meanwhile: SimPy's process sees that first
-        if ended.any():
-            self.end_hopped[rows[ended]] = False
-            self.chunk.clocks.clear(self.slot, rows[ended])
-            self._natural_end(rows[ended])
-            rows = rows[~ended]
-        if not len(rows):
-            return
-        chunk, f = self.chunk, self.fields
-        stop = _bools(self.read("stop", rows))
-        elapsed = chunk.now[rows] - f["segment_start"][rows]
-        if stop.any():
-            stopping = rows[stop]
-            chunk.clocks.clear(self.slot, stopping)
-            self._record(stopping, elapsed[stop], np.full(int(stop.sum()), "stopped", dtype=object))
-        rows, elapsed = rows[~stop], elapsed[~stop]
-        total = self.read("reinforcements", rows).astype(float)
-        grown = total > f["reinforcements_seen"][rows]
-        if not grown.any():
-            return
-        rows, elapsed, total = rows[grown], elapsed[grown], total[grown]
-        attackers, defenders, km, _ = self._segment(rows, elapsed)
-        arrived = total - f["reinforcements_seen"][rows]
-        f["reinforcements_seen"][rows] = total
-        f["attackers"][rows] = attackers
-        f["defenders"][rows] = defenders + arrived
-        f["advanced_km"][rows] += km
-        f["reinforced"][rows] += arrived
-        if chunk.record_events:
-            chunk._log(rows, chunk.now[rows], self.transition.actor, f"{self.effect.process}.reinforced", "")
-        chunk.clocks.clear(self.slot, rows)
-        self._fight(rows)
-
-    def _natural_end(self, rows: np.ndarray) -> None:
-        rows = rows[self.running[rows]]
-        if len(rows):
-            end = self._segment_end(rows)
-            self._record(rows, end, self._segment(rows, end)[3])
-
-    def finish(self) -> None:
-        """At the horizon: the state each running battle has reached, ended by the horizon."""
-        rows = np.flatnonzero(self.running)
-        if len(rows):
-            day = self.chunk.end_day - self.fields["segment_start"][rows]
-            self._record(rows, day, np.full(len(rows), "horizon", dtype=object))
-
-    def _record(self, rows: np.ndarray, day: np.ndarray, reason: np.ndarray) -> None:
-        """Write the outputs as each battle stands `day` days into its current segment; it ends."""
-        chunk, f = self.chunk, self.fields
-        attackers, defenders, km, _ = self._segment(rows, day)
-        advance_km = np.minimum(f["advanced_km"][rows] + km, f["objective_km"][rows])
-        days = f["segment_start"][rows] + day - f["began"][rows]
-        outputs = {
-            "days": days,
-            "end": reason.astype(object),
-            "advance_km": advance_km,
-            "objective_reached": reason == "objective",
-            "attacker_losses": np.rint(f["opening_attackers"][rows] - attackers),
-            "defender_losses": np.rint(f["opening_defenders"][rows] + f["reinforced"][rows] - defenders),
-            "attackers": attackers,
-            "defenders": defenders,
-        }
-        self.running[rows] = False
-        self.wake_hopped[rows] = False
-        chunk.clocks.clear(self.wake_slot, rows)
-        changed = set()
-        for output, variable in self.effect.outputs.items():
-            kind = chunk.machine.variables[variable].kind
-            chunk._store(variable, rows, _as_kind(outputs[output], kind))
-            changed.add(variable)
-        chunk._settle(changed, rows)
-        if chunk.record_events:  # SimPy writes the row after the transitions the outputs set off at once
-            for text in ("objective", "culmination", "stopped", "horizon"):
-                self.end_code[rows[reason == text]] = chunk.code(text)
-            if chunk.at_horizon:
-                chunk._log(
-                    rows, chunk.now[rows], self.transition.actor, f"{self.effect.process}.ends", self.end_code[rows]
-                )
-            else:
-                chunk._schedule_class(self.log_slot, rows, chunk.now[rows], AFTER_DRAIN)
-
-
-_BATTLES = {"lanchester_combat"}
-
-
 def _sorted_within(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """`values`, consecutive runs of `lengths` each sorted on its own (rows of equal length sorted as one matrix)."""
     starts = np.cumsum(lengths) - lengths
@@ -888,50 +594,3 @@ def _sorted_within(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         block = starts[lengths == length][:, None] + np.arange(length)
         out[block] = np.sort(values[block], axis=1)
     return out
-
-
-class _RateHistory:
-    """A counter's (day, rate) stretches since it last counted, row by row (for its firings' days)."""
-
-    def __init__(self, n: int):
-        self.days = np.zeros((n, 4))
-        self.rates = np.zeros((n, 4))
-        self.length = np.zeros(n, dtype=np.int64)
-
-    def restart(self, rows: np.ndarray, day: np.ndarray, rate: np.ndarray) -> None:
-        self.length[rows] = 0
-        self.append(rows, day, rate)
-
-    def append(self, rows: np.ndarray, day: np.ndarray, rate: np.ndarray) -> None:
-        at = self.length[rows]
-        if len(at) and at.max() >= self.days.shape[1]:
-            grow = self.days.shape[1]
-            self.days = np.concatenate([self.days, np.zeros((len(self.length), grow))], axis=1)
-            self.rates = np.concatenate([self.rates, np.zeros((len(self.length), grow))], axis=1)
-        self.days[rows, at] = day
-        self.rates[rows, at] = rate
-        self.length[rows] = at + 1
-
-    def of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        width = int(self.length[rows].max())
-        return self.days[rows, :width], self.rates[rows, :width], self.length[rows]
-
-
-def _as_kind(value: np.ndarray, kind: str) -> np.ndarray:
-    """A computed column as its variable's kind stores it: numbers as floats (NaN unset)."""
-    value = np.asarray(value)
-    if kind in ("number", "count"):
-        if value.dtype == object:
-            return np.array([np.nan if v is None else float(v) for v in value], dtype=float)
-        return value.astype(float)
-    if kind == "flag":
-        return value.astype(bool)
-    return value.astype(object)
-
-
-def _bools(value: np.ndarray) -> np.ndarray:
-    if value.dtype == bool:
-        return value
-    if value.dtype == object:
-        return np.frompyfunc(bool, 1, 1)(value).astype(bool)
-    return value != 0
