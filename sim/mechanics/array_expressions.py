@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from sim.mechanics.draws import RANDOM_TRANSFORMS, call_site
-from sim.mechanics.expressions import CONSTANTS, HORIZON, RANDOM_DOMAINS, Compiled
+from sim.mechanics.expressions import COMPARISONS, CONSTANTS, HORIZON, RANDOM_DOMAINS, Compiled
 
 
 class NeedsReference(Exception):
@@ -136,16 +136,6 @@ _SAFE_DIVISION: dict[type, Callable[[Any, Any], Any]] = {
 
 def _nonzero_number(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, int | float) and node.value != 0
-
-
-_COMPARE: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Lt: operator.lt,
-    ast.LtE: operator.le,
-    ast.Gt: operator.gt,
-    ast.GtE: operator.ge,
-}
 
 
 def _python_min(*args: Any) -> Any:
@@ -302,7 +292,7 @@ class _Builder:
 
     def _compare(self, node: ast.Compare) -> Built:
         operands = [self.build(node.left), *(self.build(c) for c in node.comparators)]
-        ops = [_COMPARE[type(op)] for op in node.ops]
+        ops = [COMPARISONS[type(op)] for op in node.ops]  # operator.lt etc.: elementwise on arrays
         safe = all(s for _, s in operands)
         if len(ops) == 1:
             op, (left, _), (right, _) = ops[0], operands[0], operands[1]

@@ -34,7 +34,7 @@ _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Mod: operator.mod,
     ast.Pow: lambda a, b: _power(float(a), b),  # in floats: a huge power overflows at once instead of growing an int
 }
-_COMPARE: dict[type, Callable[[Any, Any], bool]] = {
+COMPARISONS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
     ast.Lt: operator.lt,
@@ -379,10 +379,10 @@ class _Builder:
         return lambda v: v[actor] == state
 
     def _compare(self, node: ast.Compare) -> Evaluate:
-        if any(type(op) not in _COMPARE for op in node.ops):
+        if any(type(op) not in COMPARISONS for op in node.ops):
             raise self.fail(node, "only ==, !=, <, <=, > and >= compare values")
         operands = [self.build(node.left), *(self.build(c) for c in node.comparators)]
-        ops = [_COMPARE[type(op)] for op in node.ops]
+        ops = [COMPARISONS[type(op)] for op in node.ops]
         if len(ops) == 1:
             op, left, right = ops[0], operands[0], operands[1]
             return lambda v: op(left(v), right(v))
