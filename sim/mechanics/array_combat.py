@@ -146,12 +146,14 @@ class Battle:
             reason[mine] = segment.reason[positions]
         return attackers, defenders, km, reason
 
-    def _segment_end(self, rows: np.ndarray) -> np.ndarray:
-        out = np.empty(len(rows))
+    def _segment_end(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """When each row's current segment ends of itself, and why."""
+        day, reason = np.empty(len(rows)), np.empty(len(rows), dtype=object)
         for segment_id in np.unique(self.segment_of[rows]):
             mine = self.segment_of[rows] == segment_id
-            out[mine] = self.segments[segment_id].end_day[self.position_in[rows[mine]]]
-        return out
+            segment, positions = self.segments[segment_id], self.position_in[rows[mine]]
+            day[mine], reason[mine] = segment.end_day[positions], segment.reason[positions]
+        return day, reason
 
     def notify(self, rows: np.ndarray) -> None:
         """A watched input may have changed: wake the battles of these rows (once a moment)."""
@@ -198,8 +200,7 @@ class Battle:
     def _natural_end(self, rows: np.ndarray) -> None:
         rows = rows[self.running[rows]]
         if len(rows):
-            end = self._segment_end(rows)
-            self._record(rows, end, self._segment(rows, end)[3])
+            self._record(rows, *self._segment_end(rows))
 
     def finish(self) -> None:
         """At the horizon: the state each running battle has reached, ended by the horizon."""
