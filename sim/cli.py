@@ -282,7 +282,10 @@ def _run(args: argparse.Namespace) -> int:
         return _interrupted(stopped)
     note = read_manifest(run_dir).get("engine_note")
     if note and not (args.quiet or args.json):
-        print(f"note: some chunks ran on the SimPy engine: {note}", file=sys.stderr)
+        print(
+            f"note: the vectorised engine handed chunks to the SimPy engine (same numbers, slower): {note}",
+            file=sys.stderr,
+        )
 
     def report(run_dir: Path) -> Path:
         from sim.report import write_report  # matplotlib loads only when a report is wanted
@@ -320,8 +323,15 @@ def _execute_batch(args: argparse.Namespace, quiet: bool) -> Path:
             raise RunDirectoryError(
                 f"{args.resume}: an experiment; resume it with: wargame sweep --resume {args.resume}"
             )
-        if args.engine is None:  # the engine the run started on, so its chunks' event logs match
-            backend = dataclasses.replace(backend, engine=manifest.get("engine", VECTORISED))
+        started_on = manifest.get("engine", VECTORISED)
+        if args.engine not in (None, started_on):
+            raise UsageError(
+                f"--resume: this run started on the {started_on} engine and finishes on it "
+                "(its event log would otherwise mix two kinds of detail); leave out --engine"
+            )
+        if getattr(args, "no_events", False) and manifest.get("events", True):
+            raise UsageError("--resume: this run writes its event log; --no-events applies to a new run only")
+        backend = dataclasses.replace(backend, engine=started_on)
         announce = (
             f"resuming {args.resume} ({manifest.get('scenario')!r}, {manifest.get('status')}) on {backend.describe()}, "
             f"{'SimPy' if backend.engine == SIMPY else 'vectorised'} engine"

@@ -210,7 +210,7 @@ def run_chunk(
             try:
                 return _run_vectorised(compiled, key, index_array, hypotheses, parameters, events)
             except NeedsReference as exc:
-                reason = f"a replication needed the reference engine ({exc})"
+                reason = str(exc)
         chunk = _run_simpy(compiled, key, index_array, hypotheses, parameters)
         return dataclasses.replace(chunk, note=reason)
     return _run_simpy(compiled, key, index_array, hypotheses, parameters)

@@ -190,7 +190,7 @@ def test_a_chunk_the_vectorised_engine_hands_over_gives_the_reference_s_table_an
     result = wargame("run", str(path), "--runs", "3", "--seed", "2", "--workers", "1", "--no-report",
                      "--out", str(tmp_path / "run"))  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "note: some chunks ran on the SimPy engine: a replication needed the reference engine" in result.stderr
+    assert "note: the vectorised engine handed chunks to the SimPy engine" in result.stderr
     assert "more than 5,000 transitions" in json.loads((tmp_path / "run" / "manifest.json").read_text())["engine_note"]
 
 
@@ -228,3 +228,86 @@ def test_a_resumed_run_keeps_the_engine_it_started_on(tmp_path):
     assert manifest["status"] == "complete" and manifest["engine"] == SIMPY
     details = pq.read_table(out / "events.parquet", columns=["replication", "detail"]).to_pandas()
     assert details[details.replication >= 400].detail.str.contains("troops arriving").any()  # SimPy's log text
+
+
+def test_resume_refuses_another_engine_or_dropping_the_event_log(tmp_path):
+    compiled = compile_scenario(load_scenario(BASELINE))
+    out = tmp_path / "run"
+
+    def stop(done: int, planned: int) -> None:
+        if done > 0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted):
+        run_batch(BatchRequest(compiled, 400, 9, out, 200, BackendSpec("serial", engine=VECTORISED)), stop)
+    for extra, message in ((["--engine", "simpy"], "started on the vectorised engine"), (["--no-events"], "new run")):
+        result = wargame("run", "--resume", str(out), "--workers", "1", "--no-report", *extra)
+        assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+COUNTER_RUNAWAY = """\
+    schema_version: 1
+    name: counter
+    title: A counter at a million a day
+    start: 2025-01-01
+    horizon: 2025-03-01
+    hypotheses:
+      only: {weight: 1, description: the only one, assumption: a test}
+    parameters:
+      incident_rate: {dist: fixed, value: 1000000, assumption: a test}
+    variables:
+      counted: {kind: count, assumption: a test}
+    actors:
+      radar:
+        initial: s
+        states:
+          s:
+            transitions:
+              tick: {rate: incident_rate, to: s, effects: [{add: {counted: 1}}]}
+"""
+
+ZERO_DEFENDERS = """\
+    schema_version: 1
+    name: empty-field
+    title: A battle with no defenders under the linear law
+    start: 2025-01-01
+    horizon: 2025-03-01
+    hypotheses:
+      only: {weight: 1, description: the only one, assumption: a test}
+    parameters: {}
+    variables:
+      combat_end: {kind: category, assumption: a test}
+    actors:
+      army:
+        initial: massing
+        states:
+          massing:
+            transitions:
+              attack:
+                at: 2
+                to: attacking
+                assumption: a test
+                effects:
+                  - start:
+                      process: lanchester_combat
+                      inputs: {attackers: 1000, defenders: 0, law: "'linear'", attacker_effectiveness: 0.01,
+                               defender_effectiveness: 0.01, advance_rate_km_per_day: 2, objective_km: 50,
+                               culmination_force_ratio: 1, culmination_strength: 100}
+                      outputs: {end: combat_end}
+          attacking: {}
+"""
+
+
+FAILING = [(COUNTER_RUNAWAY, "more than 100,000 transitions"), (ZERO_DEFENDERS, "ZeroDivisionError")]
+
+
+@pytest.mark.parametrize("body, fragment", FAILING, ids=["counter", "combat"])
+def test_a_failing_replication_is_one_line_on_either_engine(tmp_path, body, fragment):
+    """A counter at a million a day stops (it used to fill the memory); combat that cannot start is named."""
+    path = tmp_path / "failing.yaml"
+    path.write_text(textwrap.dedent(body))
+    for engine in (SIMPY, VECTORISED):
+        result = wargame("run", str(path), "--runs", "3", "--seed", "1", "--workers", "1", "--no-report",
+                         "--engine", engine, "--out", str(tmp_path / engine))  # fmt: skip
+        assert result.returncode == 2, result.stderr
+        assert fragment in result.stderr and "Traceback" not in result.stderr

@@ -322,6 +322,11 @@ class Replication:
         firings = int(poisson_quantile(u, hazard)) if hazard > 0 else 0
         if not firings:
             return
+        if firings > MAX_FIRINGS_PER_REPLICATION:  # counted, not fired one by one: the same limit
+            raise MechanicsError(
+                f"{armed.transition.key}: more than {MAX_FIRINGS_PER_REPLICATION:,} transitions fired in one "
+                f"replication (a count of {firings:,}); is a rate far too high?"
+            )
         for effect in transition.effects:
             for name, amount in effect.assignments:
                 self.values[name] = self.values[name] + firings * amount.constant

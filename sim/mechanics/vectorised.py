@@ -37,7 +37,7 @@ from sim.mechanics.array_expressions import NeedsReference, as_kind, bools, can_
 from sim.mechanics.compile import CompiledEffect, CompiledTransition, Machine
 from sim.mechanics.draws import exponential_budget, poisson_quantile
 from sim.mechanics.expressions import HORIZON, NOW
-from sim.mechanics.interpreter import DEFAULT_VALUES, MAX_FIRINGS_AT_ONE_MOMENT
+from sim.mechanics.interpreter import DEFAULT_VALUES, MAX_FIRINGS_AT_ONE_MOMENT, MAX_FIRINGS_PER_REPLICATION
 from sim.scenario.distributions import WEIGHT_TOLERANCE
 
 MAX_STEPS = 5_000  # each step costs the same however few replications still run: past this, the reference runs them
@@ -77,7 +77,10 @@ def run_arrays(
     """Run `machine` for `replications` (their indices) with their drawn `parameters`."""
     chunk = ChunkRun(machine, key, replications, parameters, events)
     try:
-        return chunk.run()
+        with np.errstate(over="ignore"):  # an overflow gives inf, as Python's floats do
+            return chunk.run()
+    except (ArithmeticError, ValueError, TypeError) as exc:  # e.g. combat with no one on one side
+        raise NeedsReference(f"{type(exc).__name__}: {exc}") from None
     finally:
         chunk.close()
 
@@ -421,7 +424,10 @@ class ChunkRun:
         hazard = self.budget[j, rows] + self.rate[j, rows] * (now - self.since[j, rows])
         self.budget[j, rows], self.since[j, rows] = hazard, now
         u = self.draw(transition.sites.count, rows)
-        firings = np.where(hazard > 0, poisson_quantile(u, hazard), 0.0).astype(np.int64)
+        firings = np.where(hazard > 0, poisson_quantile(u, hazard), 0.0)
+        if (firings > MAX_FIRINGS_PER_REPLICATION).any():
+            raise NeedsReference("a counter fired more times than a replication may")
+        firings = firings.astype(np.int64)
         for effect in transition.effects:
             for name, amount in effect.assignments:
                 self.values[name][rows] = self.values[name][rows] + firings * amount.constant
