@@ -452,7 +452,8 @@ def _compare(args: argparse.Namespace) -> int:
         if request is not None:
             if not args.quiet:
                 print(
-                    f"running {request.replications:,} replications of {request.compiled.scenario.name!r}, seed {seed}",
+                    f"running {request.replications:,} replications of {request.compiled.scenario.name!r}, "
+                    f"{engine_phrase(request.compiled, backend)}, seed {seed}",
                     file=sys.stderr,
                 )
             try:
@@ -561,7 +562,7 @@ def _run_experiment(args: argparse.Namespace, request: ExperimentRequest | None)
         announce = (
             f"running {points:,} design points x {experiment.replications:,} replications of "
             f"{request.scenario.name!r} ({experiment.design.method} design) on {backend.describe()}, "
-            f"seed {experiment.seed}"
+            f"{'SimPy' if backend.engine == SIMPY else 'vectorised'} engine, seed {experiment.seed}"
         )
 
         def run(progress: Progress | None) -> Path:
