@@ -201,6 +201,8 @@ def test_a_run_without_the_event_log_writes_its_tables_and_report(tmp_path):
     run_dir = tmp_path / "run"
     assert not (run_dir / "events.parquet").exists()
     assert (run_dir / "report.html").is_file()
+    assert "without its event log" in (run_dir / "report.md").read_text()
+    assert "without its event log" in (run_dir / "report.html").read_text()
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["events"] is False and manifest["engine"] == VECTORISED
     assert pq.read_table(run_dir / "replications.parquet").num_rows == 400
