@@ -80,10 +80,6 @@ def truthy(value: Any) -> np.ndarray | bool:
     return value != 0
 
 
-def _take(value: Any, mask: np.ndarray) -> Any:
-    return value[mask] if isinstance(value, np.ndarray) and value.ndim else value
-
-
 def _merge(mask: np.ndarray, when_true: Any, when_false: Any) -> np.ndarray:
     """Rows where `mask` from `when_true`, the rest from `when_false` (each over its own rows)."""
     size = len(mask)
@@ -193,7 +189,9 @@ def _known(x: Any) -> Any:
         return np.frompyfunc(lambda v: v is not None and v == v, 1, 1)(x).astype(bool)
     if x is None:
         return False
-    return ~np.isnan(np.asarray(x, dtype=float)) if not isinstance(x, np.ndarray) or x.dtype != bool else True
+    if isinstance(x, np.ndarray) and x.dtype == bool:  # a yes/no is always set
+        return True
+    return ~np.isnan(np.asarray(x, dtype=float))
 
 
 _FUNCTIONS: dict[str, tuple[Callable[..., Any], bool]] = {  # name -> (function, cannot raise)
@@ -395,8 +393,4 @@ def as_kind(value: np.ndarray, kind: str) -> np.ndarray:
 
 def bools(value: np.ndarray) -> np.ndarray:
     """Python's truth of each element, as a bool array."""
-    if value.dtype == bool:
-        return value
-    if value.dtype == object:
-        return np.frompyfunc(bool, 1, 1)(value).astype(bool)
-    return value != 0
+    return truthy(np.asarray(value))  # type: ignore[return-value]  # an array in, an array out
