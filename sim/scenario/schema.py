@@ -82,6 +82,15 @@ class Question(_Frozen):
     baseline_range: tuple[float, float] | None = Field(
         None, description="numeric questions: range of the uniform no-skill forecast they are scored against"
     )
+    resolution: str | None = Field(
+        None, description="the resolution criterion: what must be reported, by whom, for the answer to be yes"
+    )
+    source_kind: str | None = Field(
+        None, description="the kind of source that resolves it, e.g. official statement, open-source reporting"
+    )
+    baseline_target: Identifier | None = Field(
+        None, description="the target (under `targets:`) scored as this question's no-skill baseline"
+    )
     source: str | None = None
     assumption: str | None = None
 
@@ -91,6 +100,35 @@ class Question(_Frozen):
         if value is not None and not value[0] < value[1]:
             raise ValueError(f"low must be below high, got {list(value)}")
         return value
+
+
+class Target(_Frozen):
+    """A rate or forecast published before `as_of`, shown beside the model's value as a plausibility check.
+
+    Not a number to fit: the report shows the gap, docs/model.md explains gaps over ten points.
+    """
+
+    outcome: OutcomeName = Field(description="the outcome column the target is about, e.g. talks.ceasefire")
+    by: dt.date | None = Field(None, description="yes/no outcomes: happened on or before this date")
+    value: float | None = Field(None, description="the published probability (or number)")
+    range: tuple[float, float] | None = Field(None, description="the published range, low and high")
+    published: dt.date = Field(description="when the rate or forecast was published; on or before `as_of`")
+    description: str = Field(description="what was published, by whom")
+    source: str | None = None
+    assumption: str | None = None
+
+    @field_validator("range")
+    @classmethod
+    def _ordered(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and not value[0] <= value[1]:
+            raise ValueError(f"low must not be above high, got {list(value)}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_value(self) -> Target:
+        if (self.value is None) == (self.range is None):
+            raise ValueError("give exactly one of `value` and `range`")
+        return self
 
 
 class ReportSettings(_Frozen):
@@ -123,12 +161,18 @@ class Scenario(_Frozen):
     extends: str | None = Field(None, description="path of a base scenario, relative to this file")
     start: dt.date = Field(description="first day simulated")
     horizon: dt.date = Field(description="last day simulated")
+    as_of: dt.date | None = Field(
+        None, description="the date of the knowledge the priors use; later facts belong in evidence files"
+    )
     claims: dict[ClaimId, Claim] = Field(default_factory=dict)
     calendar: dict[Identifier, CalendarDate] = Field(default_factory=dict)
     hypotheses: dict[Identifier, Hypothesis]
     parameters: dict[Identifier, Distribution]
     questions: dict[Identifier, Question] = Field(
         default_factory=dict, description="forecast questions over the outcomes (docs/evidence.md)"
+    )
+    targets: dict[Identifier, Target] = Field(
+        default_factory=dict, description="published rates and forecasts shown beside the model's values"
     )
     variables: dict[Identifier, Variable] = Field(
         default_factory=dict, description="values each replication carries; outcome columns (docs/scenarios.md#actors)"
@@ -141,7 +185,7 @@ class Scenario(_Frozen):
 
     @model_validator(mode="after")
     def _freeze_maps(self) -> Scenario:
-        for name in ("claims", "calendar", "hypotheses", "parameters", "questions", "variables", "actors"):
+        for name in ("claims", "calendar", "hypotheses", "parameters", "questions", "targets", "variables", "actors"):
             object.__setattr__(self, name, FrozenDict(getattr(self, name)))
         return self
 
@@ -162,10 +206,10 @@ class Scenario(_Frozen):
     def as_data(self) -> dict:
         """The scenario as plain JSON-ready data, as it runs (bases merged in).
 
-        No questions, no `questions` key: scenarios written before questions existed keep
+        No questions (or targets), no such key: scenarios written before they existed keep
         their data and hash, so their earlier runs still match.
         """
-        left_out = {"extends"} if self.questions else {"extends", "questions"}
+        left_out = {"extends"} | {name for name in ("questions", "targets") if not getattr(self, name)}
         return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=left_out)
 
     def content_hash(self) -> str:
