@@ -120,8 +120,8 @@ def test_evidence_independent_of_intent_is_flagged_non_diagnostic_and_moves_litt
         {
             "oreshnik": {
                 "date": "2025-12-31",
-                "text": "Oreshnik declared operational",
-                "outcome": "oreshnik.operational",
+                "text": "Oreshnik declared on combat duty",
+                "outcome": "oreshnik.declared",
                 "observed": True,
             }
         },

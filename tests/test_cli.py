@@ -50,11 +50,12 @@ def test_tables_have_typed_columns(two_runs):
     assert str(schema.field("offensive.launched.date").type) == "date32[day]"
     assert str(schema.field("offensive.launched").type) == "bool"
     assert str(schema.field("offensive").type) == "string"  # the actor's state at the horizon
-    assert str(schema.field("exercise_size").type) == "int64"
+    assert str(schema.field("exercise_troops").type) == "int64"
     assert str(schema.field("force_ratio").type) == "double"
     assert str(schema.field("hypothesis").type) == "string"
-    assert str(schema.field("param.exercise_troops").type) == "double"
-    assert str(schema.field("param.summit_outcome").type) == "string"
+    assert str(schema.field("param.exercise_strength").type) == "double"
+    assert str(schema.field("param.attrition_law").type) == "string"
+    assert str(schema.field("alaska_outcome").type) == "string"
     table = pq.read_table(root / "A" / "replications.parquet").to_pandas()
     assert table.loc[~table["offensive.launched"], "offensive.launched.date"].isna().all()
     assert table.loc[table["offensive.launched"], "offensive.launched.date"].notna().all()
@@ -85,7 +86,7 @@ def test_reports_show_the_numbers_of_the_run(two_runs):
         assert f"{count} of {RUNS}" in text
         assert expected in text and f"{low:.1%} to {high:.1%}" in text
     html = (root / "A" / "report.html").read_text()
-    figures = ("outcome_probabilities", "timeline", "by_hypothesis", "by_param_summit_outcome", "distributions")
+    figures = ("outcome_probabilities", "timeline", "by_hypothesis", "by_alaska_outcome", "distributions")
     figures += ("convergence", *(f"flow_{actor}" for actor in load_scenario(BASELINE).actors))
     assert html.count("data:image/png;base64,") == len(figures)
     for figure in figures:

@@ -94,7 +94,7 @@ def test_drawn_parameters_are_recorded_in_the_row(baseline):
     row = run_replication(baseline, 1, 0).row
     for name in baseline.parameter_names:
         assert f"param.{name}" in row
-    assert row["exercise_size"] == round(row["param.exercise_troops"])
+    assert row["belarus_troops"] == round(row["param.belarus_strength"])
 
 
 def test_results_do_not_depend_on_the_order_a_file_lists_things_in(baseline, tmp_path):

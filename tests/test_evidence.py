@@ -101,13 +101,13 @@ def test_observing_a_category_outcome_is_refused_with_advice_that_can_be_followe
     assert [str(p) for p in caught.value.problems] == [
         f"{path}:6:5: observations.alert.outcome: 'nato' is an actor's state at the horizon (a category), which "
         "cannot be observed; observe whether it entered a state, the yes/no column ACTOR.STATE, e.g. "
-        "`outcome: nato.high` with `observed` (its states: nato.normal, nato.raised, nato.high)",
+        "`outcome: nato.normal` with `observed` (its states: nato.normal, nato.article4, nato.consulting)",
         f"{path}:11:5: observations.ending.outcome: 'combat_end' is a category variable, which cannot be observed; "
         "observe a yes/no outcome (an actor's state ACTOR.STATE, a flag) with `observed`, or a number with "
         "`between` or `value`",
     ]
     # The advice works: the state's yes/no column is accepted as it stands.
-    path.write_text(path.read_text().replace("outcome: nato\n", "outcome: nato.high\n").split("  ending:")[0])
+    path.write_text(path.read_text().replace("outcome: nato\n", "outcome: nato.article4\n").split("  ending:")[0])
     assert list(load_evidence(path, load_scenario(BASELINE)).observations) == ["alert"]
 
 

@@ -16,24 +16,29 @@ from sim.scenario import load_scenario
 
 # Outcomes of the baseline's actors that reports, questions and evidence read by name.
 OUTCOME_COLUMNS = (
-    "hypothesis talks talks.second_summit talks.ceasefire talks.ceasefire.date consequences.imposed "
-    "consequences.imposed.date exercise_size northern_troops troops_retained belarus_joins offensive "
-    "offensive.launched offensive.launched.date warning.detected.date warning_days reserves_moved combat_days "
-    "combat_end advance_km objective_reached attacker_losses defender_losses oreshnik.operational "
-    "oreshnik.operational.date warheads.present nuclear_signals nato nato_incidents param.summit_outcome"
+    "hypothesis talks talks.progress talks.second_summit talks.ceasefire talks.ceasefire.date alaska_outcome "
+    "consequences.imposed consequences.imposed.date consequences.russia_measures consequences.buyer_measures "
+    "exercise_troops belarus_troops northern_troops official_troops_figure western_estimate_troops troops_retained "
+    "preparation_signs pressure.applied coercive_actions belarus_joins offensive offensive.launched "
+    "offensive.launched.date warning.detected.date warning_days reserves_moved combat_days combat_end advance_km "
+    "objective_reached attacker_losses defender_losses airspace.violated airspace_violations nato.article4 "
+    "nuclear.announced nuclear_announcements oreshnik.declared oreshnik.declared.date oreshnik.verified "
+    "oreshnik.verified.date nuclear_use.used warheads.present nato param.attrition_law"
 ).split()
 TYPES = {
     "bool": "talks.second_summit talks.ceasefire consequences.imposed belarus_joins offensive.launched "
-    "objective_reached oreshnik.operational warheads.present",
+    "objective_reached oreshnik.declared oreshnik.verified nato.article4 nuclear_use.used warheads.present",
     "date32[day]": "talks.ceasefire.date consequences.imposed.date offensive.launched.date warning.detected.date "
-    "oreshnik.operational.date",
-    "int64": "exercise_size northern_troops troops_retained reserves_moved attacker_losses defender_losses "
-    "nuclear_signals nato_incidents",
+    "oreshnik.declared.date oreshnik.verified.date",
+    "int64": "exercise_troops belarus_troops northern_troops official_troops_figure western_estimate_troops "
+    "troops_retained reserves_moved attacker_losses defender_losses nuclear_announcements airspace_violations "
+    "coercive_actions preparation_signs",
     "double": "warning_days combat_days advance_km force_ratio",
-    "string": "hypothesis talks offensive nato combat_end param.summit_outcome",
+    "string": "hypothesis talks offensive nato combat_end alaska_outcome param.attrition_law",
 }
 SEED = 20250815
 FAMILY = sorted(SCENARIOS.glob("*.yaml")) + sorted((SCENARIOS / "examples").glob("*.yaml"))
+FAMILY += sorted((SCENARIOS / "checks").glob("*.yaml"))
 
 
 def run(path, replications: int, out):
@@ -72,22 +77,25 @@ def test_intent_routine_gives_a_lower_offensive_probability_than_intent_offensiv
     assert p_o - p_r > 4 * se, (p_r, p_o)
 
 
-def test_latvian_estimate_gives_earlier_detection_and_a_higher_force_ratio(tmp_path):
-    """Common random numbers: replication i of both runs shares every draw but the troops,
-    so the paired differences isolate the estimate. Undetected forces count as detected
-    the day after the horizon (censored). Each mean paired difference must exceed 4 of its
-    standard errors (n = 600 pairs; at this seed they sit 12 and 17 SE above zero)."""
+def test_forces_in_belarus_beyond_the_official_figure_give_earlier_detection_and_a_higher_force_ratio(tmp_path):
+    """The baseline reads Belarus's figure as capped at the observer threshold, so under coercion
+    and offensive more forces are in Belarus than troops-belarus-13k.yaml allows. Common random
+    numbers: replication i of both runs shares every draw but the forces in Belarus, so the
+    paired differences isolate the reading. Undetected forces count as detected the day after
+    the horizon (censored). Each mean paired difference must exceed 4 of its standard errors
+    (n = 600 pairs)."""
     n = 600
     _, belarus = run(SCENARIOS / "troops-belarus-13k.yaml", n, tmp_path / "b")
-    _, latvia = run(SCENARIOS / "troops-latvia-100-150k.yaml", n, tmp_path / "l")
-    belarus, latvia = belarus.to_pandas(), latvia.to_pandas()
-    assert (belarus["hypothesis"] == latvia["hypothesis"]).all()  # same streams, same hypotheses
+    _, baseline = run(SCENARIOS / "baseline.yaml", n, tmp_path / "l")
+    belarus, baseline = belarus.to_pandas(), baseline.to_pandas()
+    assert (belarus["hypothesis"] == baseline["hypothesis"]).all()  # same streams, same hypotheses
 
     def detection_day(table):
         detected = table["warning.detected.date"]
         censored = detected.fillna(np.datetime64("2026-01-01")).astype("datetime64[ns]")
         return (censored - np.datetime64("2025-08-14")).dt.days.to_numpy(dtype=float)
 
-    for difference in (detection_day(belarus) - detection_day(latvia), latvia["force_ratio"] - belarus["force_ratio"]):
+    ratio = (baseline["force_ratio"] - belarus["force_ratio"]).fillna(0)
+    for difference in (detection_day(belarus) - detection_day(baseline), ratio):
         difference = np.asarray(difference, dtype=float)
         assert difference.mean() > 4 * difference.std(ddof=1) / math.sqrt(len(difference)), difference.mean()
