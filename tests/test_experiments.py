@@ -84,10 +84,10 @@ def test_factor_order_is_the_same_whatever_order_the_file_gives():
 
 def test_a_weight_setting_keeps_the_other_branches_in_proportion():
     data = load_scenario(BASELINE).as_data()
-    changed = apply_setting(data, Setting(weights={"parameters.summit_outcome.ceasefire": 0.4}))
-    weights = changed["parameters"]["summit_outcome"]["weights"]
-    assert weights["ceasefire"] == pytest.approx(0.4)
-    assert weights["progress"] / weights["no_deal"] == pytest.approx(0.40 / 0.50)
+    changed = apply_setting(data, Setting(weights={"parameters.attrition_law.square": 0.5}))
+    weights = changed["parameters"]["attrition_law"]["weights"]
+    assert weights["square"] == pytest.approx(0.5)
+    assert weights["linear"] / weights["mixed"] == pytest.approx(0.40 / 0.30)
     assert sum(weights.values()) == pytest.approx(1.0)
     hypotheses = apply_setting(data, Setting(weights={"hypotheses.offensive": 0.5}))["hypotheses"]
     assert hypotheses["offensive"]["weight"] == pytest.approx(0.5)
@@ -225,7 +225,7 @@ def test_experiment_file_mistakes_are_reported_by_line_with_nothing_written(tmp_
         f"name: bad\nscenario: {BASELINE}\n"
         "factors:\n"
         "  a: {parameter: time_to_ready_day}\n"
-        "  b: {weight: parameters.summit_outcome.ceasfire, low: 0, high: 0.5}\n"
+        "  b: {weight: parameters.attrition_law.sqare, low: 0, high: 0.5}\n"
         "  c: {parameter: drawdown_days, low: -1, high: 3}\n"
     )
     result = wargame("sweep", bad, "--out", tmp_path / "out")
@@ -233,7 +233,7 @@ def test_experiment_file_mistakes_are_reported_by_line_with_nothing_written(tmp_
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert lines[0].startswith(f"{bad}:4:") and "did you mean 'time_to_ready_days'" in lines[0]
-    assert lines[1].startswith(f"{bad}:5:") and "its branches: ceasefire, no_deal, progress" in lines[1]
+    assert lines[1].startswith(f"{bad}:5:") and "its branches: linear, mixed, square" in lines[1]
     # A factor's end that makes the scenario invalid (a negative delay) is refused with the scenario's reason.
     assert lines[2].startswith(f"{bad}:6:") and "factors.c.low" in lines[2] and "used as a delay" in lines[2]
     assert not (tmp_path / "out").exists()
