@@ -25,7 +25,7 @@ from sim.mechanics.vectorised import run_arrays, unsupported_reason
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.distributions import DistributionBase, pick_shares, plain
 from sim.scenario.errors import sorted_problems
-from sim.scenario.outcomes import OutcomeCatalogue, check_questions, check_report, outcome_catalogue
+from sim.scenario.outcomes import OutcomeCatalogue, check_questions, check_report, check_targets, outcome_catalogue
 
 SMALLEST_UNIFORM = draws.SMALLEST_UNIFORM
 LARGEST_UNIFORM = 1.0 - 2.0**-53  # a pinned percentile of 1 would put unbounded families at +inf
@@ -61,7 +61,11 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     if problems:
         raise ScenarioError(sorted_problems(problems))
     outcomes = outcome_catalogue(scenario, machines.values())
-    problems = [*check_questions(scenario, outcomes), *check_report(scenario, outcomes)]
+    problems = [
+        *check_questions(scenario, outcomes),
+        *check_targets(scenario, outcomes),
+        *check_report(scenario, outcomes),
+    ]
     if problems:
         raise ScenarioError(sorted_problems(problems))
     names = tuple(sorted(scenario.parameters))

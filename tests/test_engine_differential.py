@@ -692,7 +692,8 @@ class _Generator:
             "start": START.isoformat(),
             "horizon": end.isoformat(),
             "calendar": {
-                name: {"date": (START + dt.timedelta(days=day)).isoformat()} for name, day in self.calendar.items()
+                name: {"date": (START + dt.timedelta(days=day)).isoformat(), "assumption": "a generated date"}
+                for name, day in self.calendar.items()
             },
             "hypotheses": hypotheses,
             "parameters": parameters,

@@ -46,13 +46,19 @@ def load_evidence(path: str | Path, scenario: Scenario) -> EvidenceFile:
 def _check_against(
     evidence: EvidenceFile, scenario: Scenario, catalogue: OutcomeCatalogue
 ) -> Iterator[tuple[FieldPath, str]]:
-    """Observations must name real outcomes or events, of a kind that fits, within the simulated period."""
+    """Observations must name real outcomes or events, of a kind that fits, within the simulated period
+    and not before the scenario's `as_of` (what was known by then is the priors' to use, not evidence)."""
     kinds = catalogue.kinds()
     states, processes = known_events(scenario)
     events = [*states, *(f"{process}.EVENT" for process in processes)]
     for name, observation in evidence.observations.items():
         at = ("observations", name)
-        if not scenario.start <= observation.date <= scenario.horizon:
+        if scenario.as_of is not None and observation.date < scenario.as_of:
+            yield (
+                (*at, "date"),
+                f"observed before the scenario's as_of ({scenario.as_of}): it belongs in the priors",
+            )
+        elif not scenario.start <= observation.date <= scenario.horizon:
             yield (
                 (*at, "date"),
                 f"{observation.date} is outside the simulated period [{scenario.start}, {scenario.horizon}]",

@@ -1,4 +1,4 @@
-"""Checks that span fields: references resolve, dates fit the horizon, weights add up.
+"""Checks that span fields: references resolve, dates fit the horizon and `as_of`, weights add up.
 
 Single-field rules (ranges, low <= mode <= high) live on the models themselves; these
 need the whole scenario. Each returns (field path, message) pairs.
@@ -23,18 +23,23 @@ def check_scenario(scenario: Scenario) -> list[Finding]:
         *_check_parameters(scenario),
         *_check_claim_references(scenario),
         *_check_question_dates(scenario),
+        *_check_targets(scenario),
     ]
 
 
 def _check_dates(scenario: Scenario) -> Iterator[Finding]:
     if scenario.horizon <= scenario.start:
         yield ("horizon",), f"must be after start ({scenario.start})"
+    if scenario.as_of is not None and scenario.as_of > scenario.horizon:
+        yield ("as_of",), f"{scenario.as_of} is after the horizon ({scenario.horizon}): as_of must be on or before it"
     for name, entry in scenario.calendar.items():
         if not scenario.start <= entry.date <= scenario.horizon:
             yield (
                 ("calendar", name, "date"),
                 (f"{entry.date} is outside the simulated period [{scenario.start}, {scenario.horizon}]"),
             )
+        if not (entry.source or entry.assumption):
+            yield ("calendar", name), "needs a source (a claim id) or an assumption"
 
 
 def _check_hypotheses(scenario: Scenario) -> Iterator[Finding]:
@@ -79,6 +84,35 @@ def _check_question_dates(scenario: Scenario) -> Iterator[Finding]:
             )
 
 
+def _check_targets(scenario: Scenario) -> Iterator[Finding]:
+    """Targets are what was known by `as_of`, with provenance, dated inside the simulated period.
+
+    Whether each names an outcome of a kind it can be compared with needs the mechanics:
+    `check_targets` in sim/scenario/outcomes.py.
+    """
+    if scenario.targets and scenario.as_of is None:
+        yield (
+            ("targets",),
+            "targets need the scenario's `as_of` (the date of the knowledge the priors use): "
+            "each target must have been published on or before it",
+        )
+    for name, target in scenario.targets.items():
+        at = ("targets", name)
+        if not (target.source or target.assumption):
+            yield at, "needs a source (a claim id) or an assumption"
+        if scenario.as_of is not None and target.published > scenario.as_of:
+            yield (
+                (*at, "published"),
+                f"{target.published} is after the scenario's as_of ({scenario.as_of}): "
+                "a target must be one the priors could have known",
+            )
+        if target.by is not None and not scenario.start <= target.by <= scenario.horizon:
+            yield (
+                (*at, "by"),
+                f"{target.by} is outside the simulated period [{scenario.start}, {scenario.horizon}]",
+            )
+
+
 def _check_claim_references(scenario: Scenario) -> Iterator[Finding]:
     for at, claim_id in _cited_claims(scenario):
         if claim_id not in scenario.claims:
@@ -108,3 +142,6 @@ def _cited_claims(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
     for name, question in scenario.questions.items():
         if question.source:
             yield ("questions", name, "source"), question.source
+    for name, target in scenario.targets.items():
+        if target.source:
+            yield ("targets", name, "source"), target.source

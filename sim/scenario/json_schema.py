@@ -25,7 +25,7 @@ def scenario_json_schema() -> dict[str, Any]:
         "properties": {
             name: (
                 spec
-                if name in {"schema_version", "name", "title", "description", "extends", "start", "horizon"}
+                if name in {"schema_version", "name", "title", "description", "extends", "start", "horizon", "as_of"}
                 else {"type": "object"}
             )
             for name, spec in top_level.items()

@@ -143,6 +143,41 @@ def check_questions(scenario: Scenario, catalogue: OutcomeCatalogue) -> list:
     return problems
 
 
+def check_targets(scenario: Scenario, catalogue: OutcomeCatalogue) -> list:
+    """Every target that names no outcome, or one it cannot be compared with the way it is given.
+
+    The rules of questions: `by` only on dated yes/no outcomes, none on a number; and a
+    yes/no target's `value` or `range` is a probability.
+    """
+    problems = []
+    for name, target in scenario.targets.items():
+        spec = catalogue.get(target.outcome)
+        at = ("targets", name, "outcome")
+        if spec is None:
+            problems.append(
+                scenario.located(at, f"unknown outcome {target.outcome!r}{did_you_mean(target.outcome, catalogue)}")
+            )
+            continue
+        if spec.kind == NUMBER:
+            if target.by is not None:
+                problems.append(scenario.located(("targets", name, "by"), "a number outcome has no deadline"))
+            continue
+        message = binary_problem(catalogue, target.outcome, target.by)
+        if message:
+            problems.append(scenario.located(at, message))
+            continue
+        field, numbers = ("value", (target.value,)) if target.range is None else ("range", target.range)
+        if not all(0 <= number <= 1 for number in numbers if number is not None):
+            shown = f"{numbers[0]:g}" if field == "value" else f"[{numbers[0]:g}, {numbers[1]:g}]"
+            problems.append(
+                scenario.located(
+                    ("targets", name, field),
+                    f"{shown} is not a probability: the {field} of a yes/no target lies in [0, 1] (0.25 for 25%)",
+                )
+            )
+    return problems
+
+
 def binary_problem(catalogue: OutcomeCatalogue, outcome: str, by: Any) -> str | None:
     """Why a known, non-numeric `outcome` cannot be asked as yes/no with deadline `by` (None if it can)."""
     spec = catalogue[outcome]
