@@ -34,6 +34,8 @@ COLUMNS = [
     "p50",
     "p95",
     "effective_replications",
+    "resolution",
+    "source_kind",
 ]
 
 
@@ -76,7 +78,8 @@ def forecast_table(
 
     `weights` (one per replication) give a posterior forecast; without them, every
     replication counts once. Binary: Wilson interval on the effective sample size.
-    Numeric: the mean's interval from its Monte Carlo (importance-sampling) error.
+    Numeric: the mean's interval from its Monte Carlo (importance-sampling) error. Each row
+    also says how the question resolves (`resolution`, `source_kind`; empty if not stated).
     """
     weights = np.ones(len(table)) if weights is None else np.asarray(weights, dtype=float)
     rows = []
@@ -88,6 +91,8 @@ def forecast_table(
             "kind": kind,
             "outcome": question.outcome,
             "by": question.by.isoformat() if question.by else "",
+            "resolution": question.resolution or "",
+            "source_kind": question.source_kind or "",
         }
         if kind == BINARY:
             by_then = happened(table, question.outcome, question.outcome_kind, question.date_column, question.by)
