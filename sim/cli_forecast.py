@@ -8,6 +8,7 @@ run options, batch execution and error types: under `python -m sim.cli` that mod
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import math
 import sys
@@ -51,7 +52,19 @@ def register(commands: Any, host: types.ModuleType) -> None:
     score = commands.add_parser("score", help="score a run's forecast questions against resolved answers")
     score.add_argument("run_dir", type=Path, metavar="RUN_DIR")
     score.add_argument("--resolutions", type=Path, required=True, metavar="FILE", help="resolutions YAML file")
-    score.add_argument("--out", type=Path, help="folder for scores.csv, scores.json (default RUN_DIR/scores/)")
+    score.add_argument(
+        "--assessment",
+        type=Path,
+        metavar="DIR",
+        help="also score the forecasts re-weighted by this assessment of RUN_DIR (its folder, or its name under "
+        "RUN_DIR/assessments/), beside the run's own",
+    )
+    score.add_argument(
+        "--out",
+        type=Path,
+        help="folder for scores.csv, scores.json, score.md, score.html (default RUN_DIR/scores/, or DIR/scores/ "
+        "with --assessment)",
+    )
     score.set_defaults(handler=lambda args: _score(args, host))
 
 
@@ -107,7 +120,7 @@ def _assess(args: argparse.Namespace, host: types.ModuleType) -> int:
         )
         return host.USER_ERROR
     out = run_dir / ASSESSMENTS / args.evidence.stem
-    report = write_assessment(out, manifest, evidence, result)
+    report = write_assessment(out, manifest, evidence, result, table["replication"].to_numpy())
     _print_assessment(result)
     print(f"report: {report}")
     print(out)
@@ -133,65 +146,205 @@ def _print_assessment(result: Any) -> None:
 
 
 def _score(args: argparse.Namespace, host: types.ModuleType) -> int:
+    from sim.forecast.baselines import BaselineError, targets_of
     from sim.forecast.questions import questions_of
     from sim.forecast.resolutions import load_resolutions
-    from sim.forecast.scoring import RELIABILITY_MINIMUM, reliability_table, score_questions, summarise
+    from sim.forecast.scoring import late_evidence, score_questions, summarise
+    from sim.forecast.weighted import kish_ess
     from sim.report import complete_manifest
+    from sim.report.score import build_score_report, write_score_report
 
     manifest = complete_manifest(args.run_dir)
-    questions = questions_of(manifest["scenario_as_run"], OutcomeCatalogue.from_manifest(manifest))
+    scenario_data = manifest["scenario_as_run"]
+    questions = questions_of(scenario_data, OutcomeCatalogue.from_manifest(manifest))
     resolutions = load_resolutions(args.resolutions, questions)
-    columns = sorted({*(q.outcome for q in questions.values()), *_date_columns(questions)})
+    assessment_dir = _assessment_dir(args.run_dir, args.assessment) if args.assessment is not None else None
+    columns = sorted({"replication", *(q.outcome for q in questions.values()), *_date_columns(questions)})
     table = pq.read_table(args.run_dir / store.REPLICATIONS, columns=columns).to_pandas()
-    scores = score_questions(questions, table, resolutions.resolutions)
-    summary = summarise(scores)
-    out = args.out or args.run_dir / SCORES
+    targets = targets_of(scenario_data)
+    about = None
+    try:
+        sets = {"prior": score_questions(questions, table, resolutions.resolutions, targets)}
+        if assessment_dir is not None:
+            weights = _assessment_weights(assessment_dir, manifest, table["replication"])
+            posterior = score_questions(questions, table, resolutions.resolutions, targets, weights)
+            horizon = dt.date.fromisoformat(scenario_data["horizon"])
+            late = late_evidence(questions, resolutions.resolutions, _observation_dates(assessment_dir), horizon)
+            posterior["late_evidence"] = posterior["question"].map(lambda name: ", ".join(late[name]))
+            sets["posterior"] = posterior
+            about = {
+                "name": assessment_dir.name,
+                "evidence": _assessment_about(assessment_dir).get("evidence", ""),
+                "effective_replications": kish_ess(weights),
+            }
+    except BaselineError as exc:
+        raise host.UsageError(str(exc)) from None
+    summaries = {name: summarise(scores) for name, scores in sets.items()}
+    out = args.out or (assessment_dir or args.run_dir) / SCORES
     out.mkdir(parents=True, exist_ok=True)
-    reliability = reliability_table(scores)
-    if summary["binary_resolved"] >= RELIABILITY_MINIMUM:
-        from sim.plots.forecasting import reliability_diagram
-
-        figure = reliability_diagram(reliability)
-        store.atomic_write_figure(out / "reliability.png", figure)
-        store.atomic_write_figure(out / "reliability.svg", figure)
-        store.atomic_write_text(out / "reliability.csv", reliability.to_csv(index=False))
-        summary["reliability_diagram"] = "reliability.png"
-    else:
-        summary["reliability_diagram"] = (
-            f"not drawn: {summary['binary_resolved']} resolved binary questions, at least {RELIABILITY_MINIMUM} needed"
-        )
+    figures = _reliability(out, sets, summaries)
+    scores = pd.concat(list(sets.values()), ignore_index=True)
     store.atomic_write_text(out / "scores.csv", scores.to_csv(index=False))
-    document = {"run_dir": str(args.run_dir), "resolutions": str(args.resolutions), "summary": summary}
+    document: dict[str, Any] = {
+        "run_dir": str(args.run_dir),
+        "resolutions": str(args.resolutions),
+        "assessment": str(assessment_dir) if assessment_dir is not None else None,
+        "summary": summaries["prior"],
+    }
+    if "posterior" in summaries:
+        document["posterior_summary"] = summaries["posterior"]
     document["questions"] = json.loads(scores.to_json(orient="records"))
     store.atomic_write_text(out / "scores.json", json.dumps(document, indent=2, default=str))
-    _print_scores(scores, summary)
+    report = write_score_report(out, build_score_report(manifest, resolutions, scores, summaries, figures, about))
+    _print_scores(sets, summaries, about)
+    print(f"report: {report}")
     print(out)
     return 0
 
 
-def _print_scores(scores: pd.DataFrame, summary: dict[str, Any]) -> None:
-    print(f"{'question':<28}{'forecast':>12}{'answer':>10}{'Brier':>8}{'log':>8}{'CRPS':>10}{'baseline':>10}")
-    for row in scores.itertuples():
-        forecast = f"{row.forecast:.1%}" if row.kind == "binary" else f"{row.forecast:,.0f}"
-        if not row.resolved:
-            print(f"{row.question:<28}{forecast:>12}{'open':>10}")
+def _reliability(out: Path, sets: dict[str, pd.DataFrame], summaries: dict[str, dict[str, Any]]) -> list[Any]:
+    """Draw the reliability diagram of each set of forecasts with enough resolved binary questions
+    (reliability.png, .svg, .csv; reliability_posterior.* given the evidence); say why not in the summary."""
+    from sim.forecast.scoring import RELIABILITY_MINIMUM, reliability_table
+
+    figures = []
+    for name, scores in sets.items():
+        summary = summaries[name]
+        if summary["binary_resolved"] < RELIABILITY_MINIMUM:
+            summary["reliability_diagram"] = (
+                f"not drawn: {summary['binary_resolved']} resolved binary questions, at least {RELIABILITY_MINIMUM} "
+                "needed"
+            )
             continue
-        answer = ("yes" if row.answer else "no") if row.kind == "binary" else f"{float(row.answer):,.0f}"
-        if row.kind == "binary":
-            scored = f"{row.brier:>8.3f}{row.log_score:>8.3f}{'':>10}{row.baseline_brier:>10.3f}"
-        else:
-            scored = f"{'':>8}{'':>8}{row.crps:>10,.0f}{row.baseline_crps:>10,.0f}"
-        print(f"{row.question:<28}{forecast:>12}{answer:>10}{scored}")
-    print(f"{summary['resolved']} of {summary['questions']} questions resolved; {summary['orientation']}")
-    if summary["binary_resolved"]:
-        print(
-            f"binary: mean Brier {summary['mean_brier']:.3f} (no-skill {summary['baseline_mean_brier']:.3f}, "
-            f"skill {summary['brier_skill']:+.2f}); mean log score {summary['mean_log_score']:.3f} "
-            f"(no-skill {summary['baseline_mean_log_score']:.3f}, skill {summary['log_skill']:+.2f})"
+        from sim.plots.forecasting import reliability_diagram
+        from sim.report.build import ReportFigure
+
+        reliability = reliability_table(scores)
+        figure = ReportFigure(
+            "reliability" if name == "prior" else f"reliability_{name}",
+            "Reliability of the forecasts" + ("" if name == "prior" else " given the evidence"),
+            "Share that happened against the mean forecast in each probability bin: "
+            + "; ".join(
+                f"{row.mean_forecast:.0%} forecast, {row.observed_frequency:.0%} happened ({row.questions} questions)"
+                for row in reliability.itertuples()
+            ),
+            reliability_diagram(reliability),
         )
-    if summary["numeric_resolved"]:
-        print(f"numeric: mean CRPS skill against the uniform baseline {summary['mean_crps_skill']:+.2f}")
-    print(f"reliability diagram: {summary['reliability_diagram']}")
+        store.atomic_write_bytes(out / f"{figure.name}.png", figure.png)
+        store.atomic_write_figure(out / f"{figure.name}.svg", figure.figure)
+        store.atomic_write_text(out / f"{figure.name}.csv", reliability.to_csv(index=False))
+        figures.append(figure)
+        summary["reliability_diagram"] = f"{figure.name}.png"
+    return figures
+
+
+def _assessment_dir(run_dir: Path, given: Path) -> Path:
+    """The assessment folder `given` names: a folder, or the name of one under RUN_DIR/assessments/."""
+    for candidate in (given, run_dir / ASSESSMENTS / given):
+        if candidate.is_dir():
+            return candidate
+    known = sorted(p.name for p in (run_dir / ASSESSMENTS).glob("*") if p.is_dir()) if run_dir.is_dir() else []
+    listed = f" (assessments of this run: {', '.join(known)})" if known else " (this run has no assessments yet)"
+    raise store.RunDirectoryError(f"{given}: no such assessment folder{listed}")
+
+
+def _assessment_weights(folder: Path, manifest: dict[str, Any], replications: pd.Series) -> Any:
+    """The assessment's weight of each replication of the run, in the table's order."""
+    from sim.report.assessment import WEIGHTS
+
+    path = folder / WEIGHTS
+    if not path.is_file():
+        raise store.RunDirectoryError(
+            f"{folder}: holds no {WEIGHTS} (assessed by an earlier version); assess again with "
+            "`wargame assess RUN_DIR --evidence FILE`, then score"
+        )
+    about = _assessment_about(folder)
+    if about.get("scenario_hash") and about["scenario_hash"] != manifest["scenario_hash"]:
+        raise store.RunDirectoryError(f"{folder}: is an assessment of another scenario's run, not of this one")
+    weights = pq.read_table(path).to_pandas().set_index("replication")["weight"]
+    aligned = weights.reindex(replications.to_numpy())
+    if len(weights) != len(replications) or aligned.isna().any():
+        raise store.RunDirectoryError(
+            f"{folder}: weighs {len(weights):,} replications, which are not this run's {len(replications):,}"
+        )
+    return aligned.to_numpy(dtype=float)
+
+
+def _assessment_about(folder: Path) -> dict[str, Any]:
+    from sim.report.assessment import WEIGHTS
+
+    metadata = pq.read_schema(folder / WEIGHTS).metadata or {}
+    return json.loads(metadata.get(b"assessment", b"{}"))
+
+
+def _observation_dates(folder: Path) -> dict[str, dt.date]:
+    """Each observation of the assessed evidence and its date (from the assessment's diagnosticity table)."""
+    path = folder / "diagnosticity.csv"
+    if not path.is_file():
+        return {}
+    table = pd.read_csv(path, usecols=["observation", "date"])
+    return {str(row.observation): dt.date.fromisoformat(str(row.date)) for row in table.itertuples()}
+
+
+def _print_scores(
+    sets: dict[str, pd.DataFrame], summaries: dict[str, dict[str, Any]], assessment: dict[str, Any] | None
+) -> None:
+    assessed = assessment is not None
+    width = 11 if assessed else 0
+    if assessed:
+        print(
+            f"posterior: the forecasts given the evidence of assessment {assessment['name']} "
+            f"({assessment['evidence']}), effective sample size {assessment['effective_replications']:,.0f}"
+        )
+    print(
+        f"{'question':<28}{'forecasts' if assessed else '':<{width}}{'forecast':>10}{'answer':>10}{'Brier':>8}"
+        f"{'log':>8}{'CRPS':>10}{'baseline':>10}  which baseline"
+    )
+    by_question = {name: scores.set_index("question") for name, scores in sets.items()}
+    for question in sets["prior"]["question"]:
+        for index, (name, scores) in enumerate(by_question.items()):
+            row = scores.loc[question]
+            label = question if index == 0 else ""
+            forecast = f"{row.forecast:.1%}" if row.kind == "binary" else f"{row.forecast:,.0f}"
+            start = f"{label:<28}{(name if assessed else ''):<{width}}{forecast:>10}"
+            if not row.resolved:
+                print(f"{start}{'open':>10}{'':>34}{'':>10}  {row.baseline}")
+                continue
+            answer = ("yes" if row.answer else "no") if row.kind == "binary" else f"{float(row.answer):,.0f}"
+            if row.kind == "binary":
+                scored = f"{row.brier:>8.3f}{row.log_score:>8.3f}{'':>10}{row.baseline_brier:>10.3f}"
+            else:
+                scored = f"{'':>8}{'':>8}{row.crps:>10,.0f}{row.baseline_crps:>10,.0f}"
+            print(f"{start}{answer:>10}{scored}  {row.baseline}")
+        prior = by_question["prior"].loc[question]
+        if prior.resolution or prior.source_kind:
+            print(
+                f"    resolution ({prior.source_kind or 'source kind not stated'}): {prior.resolution or 'not stated'}"
+            )
+    print(
+        "Brier, log and CRPS columns score the forecast; 'baseline' the question's baseline (Brier or CRPS), named last"
+    )
+    for name, summary in summaries.items():
+        which = "" if not assessed else (" (prior)" if name == "prior" else " (given the evidence)")
+        print(f"{summary['resolved']} of {summary['questions']} questions resolved{which}; {summary['orientation']}")
+        if summary["binary_resolved"]:
+            print(
+                f"binary{which}: mean Brier {summary['mean_brier']:.3f} "
+                f"(baseline {summary['baseline_mean_brier']:.3f}, skill {summary['brier_skill']:+.2f}); "
+                f"mean log score {summary['mean_log_score']:.3f} "
+                f"(baseline {summary['baseline_mean_log_score']:.3f}, skill {summary['log_skill']:+.2f})"
+            )
+        if summary["numeric_resolved"]:
+            print(f"numeric{which}: mean CRPS skill against the questions' baselines {summary['mean_crps_skill']:+.2f}")
+        print(f"reliability diagram{which}: {summary['reliability_diagram']}")
+    late = sets.get("posterior", pd.DataFrame({"late_evidence": []}))
+    late = late[late["late_evidence"].fillna("").astype(bool)]
+    for row in late.itertuples():
+        print(
+            f"warning: {row.question} closed before evidence {row.late_evidence} was observed: "
+            "its score given the evidence is hindsight, not skill",
+            file=sys.stderr,
+        )
 
 
 def _date_columns(questions: dict[str, Any]) -> list[str]:

@@ -1,13 +1,16 @@
-"""Score forecasts against resolved answers: Brier and log scores, CRPS, and a no-skill baseline.
+"""Score forecasts against resolved answers: Brier and log scores, CRPS, each beside its baseline's.
 
 Every score is negatively oriented (lower is better). The log score is -ln p(outcome),
-in nats. CRPS comes from `scoringrules` (the forecast is the ensemble of replications).
-The no-skill baseline says 50% for every binary question and, for a numeric one, a
-uniform distribution over the question's `baseline_range` (or the simulated range).
+in nats. CRPS comes from `scoringrules` (the forecast is the, possibly weighted, ensemble
+of replications). Each question is scored against its own baseline (sim/forecast/baselines.py):
+a published target, or the no-skill forecast (50%, or a uniform over a range).
+The forecasts scored are the run's (every replication counts once) or, given weights,
+the re-weighted ones of an assessment.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 
@@ -15,12 +18,44 @@ import numpy as np
 import pandas as pd
 import scoringrules
 
+from sim.forecast import weighted
+from sim.forecast.baselines import NO_SKILL_PROBABILITY, baseline_for
 from sim.forecast.questions import BINARY, AskedQuestion, forecast_table, question_kind
 from sim.forecast.resolutions import Resolution
+from sim.scenario.schema import Target
 
-NO_SKILL_PROBABILITY = 0.5
+__all__ = ["NO_SKILL_PROBABILITY", "brier", "log_score", "score_questions", "summarise", "reliability_table"]
+
 RELIABILITY_MINIMUM = 10  # fewer resolved binary questions than this: a reliability diagram is mostly noise
 RELIABILITY_BINS = 5
+PRIOR, POSTERIOR = "prior", "posterior"
+COLUMNS = [
+    "question",
+    "forecasts",
+    "kind",
+    "text",
+    "resolution",
+    "source_kind",
+    "forecast",
+    "ci_low",
+    "ci_high",
+    "effective_replications",
+    "resolved",
+    "answer",
+    "brier",
+    "log_score",
+    "crps",
+    "baseline",
+    "baseline_rule",
+    "baseline_forecast",
+    "baseline_brier",
+    "baseline_log_score",
+    "baseline_crps",
+    "brier_skill",
+    "log_skill",
+    "crps_skill",
+    "late_evidence",
+]
 
 
 def brier(probability: float, happened: bool) -> float:
@@ -33,87 +68,120 @@ def log_score(probability: float, happened: bool) -> float:
     return float(scoringrules.log_score(float(happened), probability))
 
 
-def bounded(probability: float, replications: int) -> float:
-    """A Monte Carlo probability kept off 0 and 1 by half a replication, so one surprise is not infinite."""
+def bounded(probability: float, replications: float) -> float:
+    """A Monte Carlo probability kept off 0 and 1 by half a replication, so one surprise is not infinite.
+
+    `replications` is the (effective) sample size the probability rests on.
+    """
     floor = 0.5 / replications
     return min(max(probability, floor), 1 - floor)
 
 
+def skill(score: float, baseline: float) -> float:
+    """1 - score / baseline: above 0 beats the baseline, 1 is perfect; undefined (NaN) against a perfect baseline."""
+    return 1 - score / baseline if baseline > 0 else math.nan
+
+
 def score_questions(
-    questions: Mapping[str, AskedQuestion], table: pd.DataFrame, resolutions: Mapping[str, Resolution]
+    questions: Mapping[str, AskedQuestion],
+    table: pd.DataFrame,
+    resolutions: Mapping[str, Resolution],
+    targets: Mapping[str, Target] | None = None,
+    weights: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """One row per question of the run: forecast, answer (empty if unresolved), scores and baseline scores."""
-    forecasts = forecast_table(questions, table).set_index("question")
+    """One row per question of the run: forecast, answer (empty if unresolved), scores, its baseline and their skill.
+
+    Without `weights` the run's forecasts are scored (`forecasts` = "prior"); with them (one per
+    replication, e.g. an assessment's) the re-weighted ones ("posterior"). The baselines do not
+    depend on the weights, so prior and posterior scores of a question compare like with like.
+    """
+    targets = targets or {}
+    equal = weights is None
+    weights = np.ones(len(table)) if weights is None else np.asarray(weights, dtype=float)
+    forecasts = forecast_table(questions, table, weights).set_index("question")
     rows = []
     for name, question in questions.items():
         forecast = forecasts.loc[name]
+        kind = question_kind(question)
+        values = None if kind == BINARY else table[question.outcome].to_numpy(dtype=float)
+        baseline = baseline_for(name, question, targets, values)
         row: dict[str, object] = {
             "question": name,
-            "kind": question_kind(question),
+            "forecasts": PRIOR if equal else POSTERIOR,
+            "kind": kind,
             "text": question.text,
+            "resolution": question.resolution or "",
+            "source_kind": question.source_kind or "",
             "forecast": forecast["forecast"],
             "ci_low": forecast["ci_low"],
             "ci_high": forecast["ci_high"],
+            "effective_replications": forecast["effective_replications"],
+            "baseline": baseline.name,
+            "baseline_rule": baseline.rule,
+            "baseline_forecast": baseline.description,
         }
         resolution = resolutions.get(name)
         if resolution is None:
             rows.append({**row, "resolved": False})
             continue
         row.update(resolved=True, answer=resolution.answer)
-        if question_kind(question) == BINARY:
+        if kind == BINARY:
             happened = bool(resolution.answer)
-            probability = bounded(float(forecast["forecast"]), len(table))
+            probability = bounded(float(forecast["forecast"]), float(forecast["effective_replications"]))
+            reference = bounded(float(baseline.probability or 0.0), len(table))
+            scores = {"brier": brier(probability, happened), "log_score": log_score(probability, happened)}
+            base = {"brier": brier(reference, happened), "log_score": log_score(reference, happened)}
             row.update(
-                brier=brier(probability, happened),
-                log_score=log_score(probability, happened),
-                baseline_brier=brier(NO_SKILL_PROBABILITY, happened),
-                baseline_log_score=log_score(NO_SKILL_PROBABILITY, happened),
-                baseline=f"{NO_SKILL_PROBABILITY:.0%} for every binary question",
+                brier=scores["brier"],
+                log_score=scores["log_score"],
+                baseline_brier=base["brier"],
+                baseline_log_score=base["log_score"],
+                brier_skill=skill(scores["brier"], base["brier"]),
+                log_skill=skill(scores["log_score"], base["log_score"]),
             )
         else:
-            values = table[question.outcome].dropna().to_numpy(dtype=float)
-            low, high = question.baseline_range or (float(values.min()), float(values.max()))
-            if not low < high:
-                low, high = low - 0.5, high + 0.5  # every replication agreed: a unit-wide band around it
             answer = float(resolution.answer)
-            row.update(
-                crps=float(scoringrules.crps_ensemble(answer, values)),
-                baseline_crps=float(scoringrules.crps_uniform(answer, low, high)),
-                baseline=f"uniform on [{low:g}, {high:g}]"
-                + (" (baseline_range)" if question.baseline_range else " (the simulated range)"),
-            )
+            crps = weighted.weighted_crps(np.asarray(values), weights, answer)
+            baseline_crps = baseline.crps(answer)
+            row.update(crps=crps, baseline_crps=baseline_crps, crps_skill=skill(crps, baseline_crps))
         rows.append(row)
-    columns = [
-        "question",
-        "kind",
-        "text",
-        "forecast",
-        "ci_low",
-        "ci_high",
-        "resolved",
-        "answer",
-        "brier",
-        "log_score",
-        "crps",
-        "baseline_brier",
-        "baseline_log_score",
-        "baseline_crps",
-        "baseline",
-    ]
-    return pd.DataFrame(rows).reindex(columns=columns)
+    return pd.DataFrame(rows).reindex(columns=COLUMNS)
+
+
+def late_evidence(
+    questions: Mapping[str, AskedQuestion],
+    resolutions: Mapping[str, Resolution],
+    observed_on: Mapping[str, dt.date],
+    horizon: dt.date,
+) -> dict[str, list[str]]:
+    """For each question, the observations dated on or after it closed: its `by`, or the day it was
+    resolved if earlier, or else the horizon. A forecast re-weighted by them is hindsight, not skill."""
+    late = {}
+    for name, question in questions.items():
+        resolution = resolutions.get(name)
+        closes = min(d for d in (question.by, resolution.resolved_on if resolution else None, horizon) if d)
+        late[name] = [observation for observation, date in observed_on.items() if date >= closes]
+    return late
 
 
 def summarise(scores: pd.DataFrame) -> dict[str, object]:
-    """Means over resolved questions and skill against the baseline (1 - score / baseline; above 0 beats it)."""
-    resolved = scores[scores["resolved"]]
+    """Means over the resolved questions of one set of forecasts, and skill against their baselines.
+
+    Binary: mean Brier and log score beside the mean of each question's baseline score, and
+    the skill 1 - mean score / mean baseline score. Numeric: the mean of the questions' CRPS
+    skills (CRPS is in each question's units, so only skills can be averaged).
+    """
+    resolved = scores[scores["resolved"].astype(bool)]
     binary = resolved[resolved["kind"] == BINARY]
     numeric = resolved[resolved["kind"] != BINARY]
     summary: dict[str, object] = {
+        "forecasts": str(scores["forecasts"].iloc[0]) if len(scores) else PRIOR,
         "questions": len(scores),
         "resolved": len(resolved),
         "binary_resolved": len(binary),
         "numeric_resolved": len(numeric),
         "orientation": "lower is better for every score; log score in nats (natural log)",
+        "baselines": {str(k): int(v) for k, v in resolved["baseline"].value_counts(sort=False).items()},
     }
     if len(binary):
         mean_brier, base_brier = float(binary["brier"].mean()), float(binary["baseline_brier"].mean())
@@ -121,20 +189,20 @@ def summarise(scores: pd.DataFrame) -> dict[str, object]:
         summary.update(
             mean_brier=mean_brier,
             baseline_mean_brier=base_brier,
-            brier_skill=1 - mean_brier / base_brier if base_brier else math.nan,
+            brier_skill=skill(mean_brier, base_brier),
             mean_log_score=mean_log,
             baseline_mean_log_score=base_log,
-            log_skill=1 - mean_log / base_log if base_log else math.nan,
+            log_skill=skill(mean_log, base_log),
         )
     if len(numeric):
-        ratios = 1 - numeric["crps"].astype(float) / numeric["baseline_crps"].astype(float)
-        summary["mean_crps_skill"] = float(ratios.mean())
+        skills = numeric["crps_skill"].astype(float)
+        summary["mean_crps_skill"] = float(skills.mean()) if skills.notna().any() else math.nan
     return summary
 
 
 def reliability_table(scores: pd.DataFrame, bins: int = RELIABILITY_BINS) -> pd.DataFrame:
     """Resolved binary forecasts in equal-width probability bins: mean forecast against observed frequency."""
-    binary = scores[scores["resolved"] & (scores["kind"] == BINARY)]
+    binary = scores[scores["resolved"].astype(bool) & (scores["kind"] == BINARY)]
     forecast = binary["forecast"].astype(float).to_numpy()
     happened = binary["answer"].astype(bool).to_numpy()
     edges = np.linspace(0, 1, bins + 1)

@@ -65,3 +65,17 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, quantiles: tuple
     cumulative = np.cumsum(weights[order]) / weights.sum()
     positions = np.searchsorted(cumulative, np.asarray(quantiles) - 1e-12, side="left")
     return [float(values[order][min(i, len(values) - 1)]) for i in positions]
+
+
+def weighted_crps(values: np.ndarray, weights: np.ndarray, answer: float) -> float:
+    """CRPS of the weighted ensemble at `answer`, E|X - y| - E|X - X'|/2 under the weights (lower is better).
+
+    Replications without a value are left out; with equal weights it is the plain ensemble CRPS.
+    """
+    import scoringrules  # slow to import: only scoring needs it
+
+    keep = ~np.isnan(values)
+    values, weights = values[keep], weights[keep]
+    if len(values) == 0 or weights.sum() <= 0:
+        return math.nan
+    return float(scoringrules.crps_ensemble(answer, values, ens_w=weights / weights.sum()))

@@ -6,8 +6,12 @@ evidence and scenario files, as the run report does.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import pyarrow as pa
 
 from sim.evidence import assessment as rules
 from sim.evidence.assessment import Assessment
@@ -18,6 +22,7 @@ from sim.report.build import Report, ReportFigure, render_report
 from sim.runner import store
 
 TABLES = ("posterior_hypotheses.csv", "ach_matrix.csv", "diagnosticity.csv", "posterior_path.csv", "outcomes.csv")
+WEIGHTS = "weights.parquet"  # one row per replication: its weight given the evidence (`wargame score --assessment`)
 
 
 def build_assessment_report(manifest: dict[str, Any], evidence: EvidenceFile, result: Assessment) -> Report:
@@ -80,10 +85,28 @@ def build_assessment_report(manifest: dict[str, Any], evidence: EvidenceFile, re
     return render_report("assessment", context, figures)
 
 
-def write_assessment(out: Path, manifest: dict[str, Any], evidence: EvidenceFile, result: Assessment) -> Path:
-    """Write the assessment's tables, figures and report into `out`; return the HTML path."""
+def write_assessment(
+    out: Path,
+    manifest: dict[str, Any],
+    evidence: EvidenceFile,
+    result: Assessment,
+    replications: np.ndarray | None = None,
+) -> Path:
+    """Write the assessment's tables, figures and report into `out`; return the HTML path.
+
+    `replications`, the replication index of each weight (default 0, 1, ...), go into
+    weights.parquet beside the weights, so the re-weighted forecasts can be scored later.
+    """
     report = build_assessment_report(manifest, evidence, result)
     out.mkdir(parents=True, exist_ok=True)
+    ids = np.arange(len(result.weights)) if replications is None else np.asarray(replications)
+    weights = pa.table({"replication": pa.array(ids, pa.int64()), "weight": pa.array(result.weights, pa.float64())})
+    about = {
+        "scenario_hash": manifest.get("scenario_hash", ""),
+        "seed": manifest.get("seed"),
+        "evidence": evidence.title,
+    }
+    store.atomic_write_table(out / WEIGHTS, weights.replace_schema_metadata({"assessment": json.dumps(about)}))
     frames = (result.hypotheses, result.ach, result.diagnosticity, result.sequence, result.outcomes)
     for name, frame in zip(TABLES, frames, strict=True):
         store.atomic_write_text(out / name, frame.to_csv(index=False))
