@@ -4,7 +4,7 @@ Each armed transition is a clock: a timeout for `at` and `after`, an exponential
 spent at a piecewise-constant rate for `rate` (exact inversion: the rate is re-read
 whenever something it depends on changes), and a watch for `when` that fires, at the
 moment it becomes true, the instant a change makes it so. The first clock to ring
-wins; leaving a state disarms the others (docs/model.md#how-the-language-runs).
+wins; leaving a state disarms the others (docs/scenarios.md#transitions).
 """
 
 from __future__ import annotations
