@@ -19,6 +19,7 @@ from jinja2.runtime import Context
 from matplotlib.figure import Figure
 
 from sim.analysis import flows, provenance, summary
+from sim.analysis.targets import GAP_FLAG, target_table
 from sim.forecast.questions import forecast_table, questions_of
 from sim.plots import distributions, outcomes, timelines
 from sim.plots import flows as flow_plots
@@ -162,11 +163,14 @@ def build_report(
         if plan.given and not table[name][~table[plan.given].astype(bool)].notna().any()
     ]
     questions = questions_of(scenario, catalogue)
+    targets = target_table(scenario, catalogue, table)
     context = {
         "manifest": manifest,
         "scenario": scenario,
         "catalogue": catalogue,
         "forecasts": forecast_table(questions, table).to_dict("records") if questions else [],
+        "targets": targets.to_dict("records"),
+        "gap_flag": GAP_FLAG,
         "headline": sorted(
             (r for r in probabilities.itertuples() if r.outcome in plan.headline),
             key=lambda r: plan.headline.index(r.outcome),
@@ -189,6 +193,8 @@ def build_report(
         "bootstrap_limit": summary.BOOTSTRAP_LIMIT,
     }
     tables = {"flows.csv": flow_table} if events is not None else {}
+    if len(targets):
+        tables["targets.csv"] = targets
     return render_report("report", context, [*report_figures, *flow_figures], tables)
 
 
@@ -316,6 +322,8 @@ def templates(autoescape: bool) -> Environment:
         "n/a" if pd.isna(value) else ("+" if value >= 0 else "") + format_number(value)
     )
     environment.filters["mean_pm"] = mean_plus_minus
+    environment.filters["gap_points"] = gap_points
+    environment.filters["gap_number"] = gap_number
     environment.filters["label"] = label_filter
     environment.filters["words"] = lambda name: str(name).replace("_", " ")  # a hypothesis, a category, a parameter
     environment.filters["slug"] = file_name
@@ -343,6 +351,20 @@ def mean_plus_minus(mean: Any, standard_error: Any) -> str:
     if pd.isna(standard_error):
         return format_number(mean)
     return f"{format_number(mean)} ± {format_number(standard_error)}"
+
+
+def gap_points(gap: Any) -> str:
+    """A target's gap (a difference of probabilities) in signed percentage points."""
+    if pd.isna(gap):
+        return "n/a"
+    return "0 points" if gap == 0 else f"{gap * 100:+.1f} points"
+
+
+def gap_number(gap: Any) -> str:
+    """A number target's gap, in the outcome's units, signed."""
+    if pd.isna(gap):
+        return "n/a"
+    return "0" if gap == 0 else ("+" if gap > 0 else "") + format_number(gap)
 
 
 def format_number(value: Any) -> str:
