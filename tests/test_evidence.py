@@ -101,7 +101,7 @@ def test_observing_a_category_outcome_is_refused_with_advice_that_can_be_followe
     assert [str(p) for p in caught.value.problems] == [
         f"{path}:6:5: observations.alert.outcome: 'nato' is an actor's state at the horizon (a category), which "
         "cannot be observed; observe whether it entered a state, the yes/no column ACTOR.STATE, e.g. "
-        "`outcome: nato.normal` with `observed` (its states: nato.normal, nato.article4, nato.consulting)",
+        "`outcome: nato.consulting` with `observed` (its states: nato.normal, nato.article4, nato.consulting)",
         f"{path}:11:5: observations.ending.outcome: 'combat_end' is a category variable, which cannot be observed; "
         "observe a yes/no outcome (an actor's state ACTOR.STATE, a flag) with `observed`, or a number with "
         "`between` or `value`",
@@ -245,8 +245,11 @@ def test_questions_naming_unknown_or_unaskable_outcomes_are_refused_by_line(tmp_
     path.write_text(
         f"extends: {BASELINE}\nname: q\nquestions:\n"
         "  a:\n    text: typo\n    outcome: ofensive.launched\n"
+        "    resolution: r\n    source_kind: s\n"
         "  b:\n    text: no date in the model\n    outcome: objective_reached\n    by: 2025-10-01\n"
+        "    resolution: r\n    source_kind: s\n"
         "  d:\n    text: an actor's state at the horizon\n    outcome: offensive\n"
+        "    resolution: r\n    source_kind: s\n"
     )
     result = wargame("validate", path)
     assert result.returncode == 2
@@ -256,15 +259,15 @@ def test_questions_naming_unknown_or_unaskable_outcomes_are_refused_by_line(tmp_
     )
     # A flag variable has no date; every state an actor can enter has one, and the message says so.
     assert lines[1] == (
-        f"{path}:9:5: questions.b.outcome: 'objective_reached' is a flag with no date, so it cannot be asked"
+        f"{path}:11:5: questions.b.outcome: 'objective_reached' is a flag with no date, so it cannot be asked"
         " 'by' a date; the dated yes/no outcomes are the actors' states (ACTOR.STATE)"
     )
     assert lines[2:] == [
-        f"{path}:13:5: questions.d.outcome: 'offensive' is a category outcome, not a yes/no, date or number one"
+        f"{path}:17:5: questions.d.outcome: 'offensive' is a category outcome, not a yes/no, date or number one"
     ]
     path.write_text(
         f"extends: {BASELINE}\nname: q\nquestions:\n  c:\n    text: late\n    outcome: offensive.launched\n"
-        "    by: 2026-06-01\n"
+        "    by: 2026-06-01\n    resolution: r\n    source_kind: s\n"
     )
     result = wargame("validate", path)
     assert result.stderr.splitlines() == [
@@ -321,9 +324,9 @@ def test_validate_checks_evidence_and_resolutions_files_against_a_scenario(tmp_p
     assert good.returncode == 0, good.stderr
     assert good.stdout.splitlines() == [f"{evidence}: ok", f"{resolutions}: ok"]
     bad = tmp_path / "bad.yaml"
-    bad.write_text(evidence.read_text().replace("outcome: warheads.present", "outcome: warheads.presnt"))
+    bad.write_text(evidence.read_text().replace("outcome: offensive.launched", "outcome: offensive.lanched"))
     checked = wargame("validate", "--scenario", questions, bad)
     assert checked.returncode == 2 and "Traceback" not in checked.stderr
-    assert checked.stderr.startswith(f"{bad}:") and "did you mean 'warheads.present'" in checked.stderr
+    assert checked.stderr.startswith(f"{bad}:") and "did you mean 'offensive.launched'" in checked.stderr
     alone = wargame("validate", evidence)
     assert alone.returncode == 2 and "add --scenario" in alone.stderr
