@@ -309,3 +309,65 @@ def test_refuses_what_fight_refuses(change, scalar_error, array_error):
             scalar_fight(inputs, i)
     with pytest.raises(array_error):
         fight_arrays(**inputs)
+
+
+def annihilation_draw(n: int, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Square-law segments fought to far past the day one side is destroyed, and that day per row (inf if none).
+
+    Force ratios both ways, some rows at exact parity (a == b, A0 == D0: nobody destroyed; 100 days), some with no
+    defenders or no attackers at the start (destroyed at day 0). Nothing ends the fighting but the attacker's
+    destruction (culmination at zero strength) or the horizon, three times the day of destruction (at most 500)."""
+    inputs = draw("square", n, seed)
+    rng = np.random.default_rng(seed)
+    a = np.exp(rng.uniform(np.log(1e-3), np.log(5e-2), n))
+    b = np.exp(rng.uniform(np.log(1e-3), np.log(5e-2), n))
+    attackers = inputs["opening_attackers"] * rng.uniform(0.5, 1.0, n)
+    defenders = inputs["opening_defenders"] * rng.uniform(0.5, 1.5, n)
+    parity, no_defenders, no_attackers = (np.arange(n) % 20 == k for k in (0, 1, 2))
+    b[parity], defenders[parity] = a[parity], attackers[parity]
+    defenders[no_defenders], attackers[no_attackers] = 0.0, 0.0
+    g = np.sqrt(a * b)
+    with np.errstate(divide="ignore"):
+        ratio = np.minimum(attackers / (np.sqrt(b / a) * defenders), defenders / (np.sqrt(a / b) * attackers))
+    end, destroyed = np.full(n, np.inf), ratio < 1
+    end[destroyed] = np.arctanh(ratio[destroyed]) / g[destroyed]
+    inputs.update(
+        attacker_effectiveness=a,
+        defender_effectiveness=b,
+        attackers=attackers,
+        defenders=defenders,
+        culmination_force_ratio=np.zeros(n),
+        culmination_strength=np.zeros(n),
+        objective_remaining_km=np.full(n, np.inf),
+        max_days=np.where(destroyed, np.minimum(3 * end, 500.0), 100.0),
+    )
+    return inputs, end
+
+
+def test_square_law_annihilation_matches_fight_bit_for_bit():
+    """Past the day one side is destroyed nothing changes (Attrition.strengths): fight_arrays and state_at give the
+    scalar code's bits there too, the loser is exactly zero and the survivor never rises (by more than 1e-12 of the
+    larger start strength: rounding; the defect regrew survivors by percent)."""
+    inputs, end = annihilation_draw(600, seed=17)
+    segments = [scalar_fight(inputs, i) for i in range(len(end))]
+    arrays = fight_arrays(**inputs, keep_whole_grid=True)
+    assert list(arrays.reason) == [s.reason for s in segments]
+    assert np.array_equal(arrays.end_day, [s.end_day for s in segments])
+    for i, s in enumerate(segments):
+        assert np.array_equal(arrays.grid_advance_km(i), s.grid_advance_km)
+    # Each row on 200 days from 0 to three times its day of destruction (to 100 days where none), and on that day.
+    destroyed = np.isfinite(end)
+    horizon = np.where(destroyed, 3 * end, 100.0)
+    days = np.concatenate([horizon[:, None] * np.linspace(0, 1, 200), np.where(destroyed, end, 0)[:, None]], 1)
+    rows = np.broadcast_to(np.arange(len(end))[:, None], days.shape)
+    attackers, defenders, km = arrays.state_at(rows, days)
+    expected = np.array([segments[r].state_at(float(d)) for r, d in zip(rows.ravel(), days.ravel(), strict=True)])
+    assert np.array_equal(np.stack([attackers.ravel(), defenders.ravel(), km.ravel()], 1), expected)
+    a0, d0 = inputs["attackers"], inputs["defenders"]
+    attackers_lose = a0 * np.sqrt(inputs["attacker_effectiveness"]) < d0 * np.sqrt(inputs["defender_effectiveness"])
+    loser = np.where(attackers_lose[:, None], attackers, defenders)[:, :200]
+    survivor = np.where(attackers_lose[:, None], defenders, attackers)[:, :200]
+    past = days[:, :200] > end[:, None] * (1 + 1e-9)
+    assert past[destroyed & attackers_lose].any() and past[destroyed & ~attackers_lose].any()
+    assert (loser[past] == 0).all() and (survivor[past] > 0).all()
+    assert (np.diff(survivor, axis=1) <= 1e-12 * np.maximum(a0, d0)[:, None]).all()

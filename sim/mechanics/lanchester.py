@@ -9,7 +9,9 @@ solution, so combat is evaluated at any moment without stepping through days:
                                    dA/dt = -b D,        dD/dt = -a A D / D0
 
 a and b are casualties per enemy soldier per day at the opening strengths A0, D0, so the
-three laws agree on the first day's losses and differ in how losses evolve.
+three laws agree on the first day's losses and differ in how losses evolve. Once a side is
+destroyed nothing changes any more: the square law's solution is held at that day, the mixed
+law's attacker stays at zero by itself, and the linear law destroys no one in finite time.
 """
 
 from __future__ import annotations
@@ -60,12 +62,39 @@ class Attrition:
 
 
 def _square(a0: float, d0: float, a: float, b: float, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A(t) = A0 cosh(gt) - sqrt(b/a) D0 sinh(gt), D(t) = D0 cosh(gt) - sqrt(a/b) A0 sinh(gt), g = sqrt(ab)."""
+    """A(t) = A0 cosh(gt) - sqrt(b/a) D0 sinh(gt), D(t) = D0 cosh(gt) - sqrt(a/b) A0 sinh(gt), g = sqrt(ab),
+    up to the day one side is destroyed; from then on nothing changes (the survivor keeps what it had).
+
+    Past that day the closed form no longer describes the battle: the dead side's negative "strength" would
+    keep firing and the survivor would grow again. With one side's coefficient zero the other side's strength
+    is constant and the first falls linearly (floored at zero by `Attrition.strengths`).
+    """
     if a == 0 or b == 0:
         return a0 - b * d0 * t, d0 - a * a0 * t
     g = math.sqrt(a * b)
-    cosh, sinh = np.cosh(g * t), np.sinh(g * t)
-    return a0 * cosh - math.sqrt(b / a) * d0 * sinh, d0 * cosh - math.sqrt(a / b) * a0 * sinh
+    defenders_as_attackers = math.sqrt(b / a) * d0  # the defence's worth in attackers: A0 below it loses
+    attackers_as_defenders = math.sqrt(a / b) * a0
+    end = _square_end(a0, d0, defenders_as_attackers, attackers_as_defenders, g)
+    clamped = np.minimum(t, end)
+    cosh, sinh = np.cosh(g * clamped), np.sinh(g * clamped)
+    attackers, defenders = a0 * cosh - defenders_as_attackers * sinh, d0 * cosh - attackers_as_defenders * sinh
+    if a0 < defenders_as_attackers:  # exactly zero once destroyed (the formula leaves a rounding error either way)
+        attackers = np.where(t >= end, 0.0, attackers)
+    elif d0 < attackers_as_defenders:
+        defenders = np.where(t >= end, 0.0, defenders)
+    return attackers, defenders
+
+
+def _square_end(a0: float, d0: float, defenders_as_attackers: float, attackers_as_defenders: float, g: float) -> float:
+    """The day the square law destroys one side: A(t*) = 0 at tanh(g t*) = A0 / defenders_as_attackers, or D(t*) = 0 at
+    tanh(g t*) = D0 / attackers_as_defenders (the two ratios are each other's inverse: at most one is below 1). Infinite
+    when neither is: at exactly 1 both sides fall toward zero together, A = A0 e^(-gt), and never reach it.
+    """
+    if a0 < defenders_as_attackers:
+        return math.atanh(a0 / defenders_as_attackers) / g
+    if d0 < attackers_as_defenders:
+        return math.atanh(d0 / attackers_as_defenders) / g
+    return math.inf
 
 
 def _linear(a0: float, d0: float, alpha: float, beta: float, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,8 @@ operation" needs care, each marked SAME-OPS below:
   argument in a thousand, and the mixed law's `atan(A0/n) - phase` cancels as the attacker nears
   destruction, where that ulp grows into a relative error far above 1e-12. So math.atan is called
   once per row that needs it (an O(rows) map, the one per-row Python call; the O(rows x steps)
-  work is all array operations);
+  work is all array operations). The square law's day of destruction, math.atanh(ratio) / g, is
+  found the same way (`_libm_column`);
 - `attackers**2`: on an array numpy squares (x*x), on the numpy scalar that `Segment.state_at`
   works with it calls C pow(), which differs from x*x in the last bit for about one value in a
   thousand. `fight_arrays` squares, `state_at` uses np.float_power (C pow() per element);
@@ -81,7 +82,7 @@ class SegmentArrays:
     start_attackers: np.ndarray  # grid_attackers[0] of the scalar Segment
     start_defenders: np.ndarray  # grid_defenders[0]
     state_kind: np.ndarray  # int8 (n,)
-    state_atan: np.ndarray  # float64 (n,): math.atan(A0 / n) for _MIXED_NEGATIVE rows, else NaN
+    state_libm: np.ndarray  # float64 (n,): the per-row constant `_libm_column` gives for the row's state_kind
     inputs: tuple[np.ndarray, ...]  # fight_arrays's arguments, per row: to re-solve a whole grid when asked
 
     def __len__(self) -> int:
@@ -118,7 +119,7 @@ class SegmentArrays:
                 self.start_defenders[r],
                 day[sel][:, None],
                 scalar_power=True,
-                atan=self.state_atan[r],
+                libm=self.state_libm[r],
             )
             attackers[sel], defenders[sel] = a_t[:, 0], d_t[:, 0]
         advance = self._advance_at(rows, day)
@@ -245,11 +246,11 @@ def fight_arrays(
     for kind in np.unique(kinds):
         of_kind = np.flatnonzero(kinds == kind)
         of_kind = of_kind[np.argsort(steps[of_kind], kind="stable")]  # similar lengths together: little padding
-        atan = _atan_column(int(kind), a[of_kind], b[of_kind], opening_d[of_kind], a0[of_kind], d0[of_kind])
+        libm = _libm_column(int(kind), a[of_kind], b[of_kind], opening_d[of_kind], a0[of_kind], d0[of_kind])
         for chunk in _chunks(steps[of_kind] + 1):
             r = of_kind[chunk]
             rows = {name: values[r] for name, values in per_row.items()}
-            rows["atan"] = atan[chunk]
+            rows["libm"] = libm[chunk]
             km = scratch[: len(r) * (int(rows["steps"].max()) + 1)].reshape(len(r), -1)
             kept_r = _solve_chunk(int(kind), rows, km, keep_whole_grid)
             end_day[r], reason[r], start_a[r], start_d[r] = rows["end_day"], rows["reason"], rows["A0"], rows["D0"]
@@ -262,11 +263,10 @@ def fight_arrays(
             written += len(kept_points)
 
     state_kind = _kinds(law_code, a, b, opening_a, opening_d, start_a, start_d)
-    state_atan = np.full(n, np.nan)
-    negative = np.flatnonzero(state_kind == _MIXED_NEGATIVE)
-    state_atan[negative] = _atan_column(
-        _MIXED_NEGATIVE, a[negative], b[negative], opening_d[negative], start_a[negative], start_d[negative]
-    )
+    state_libm = np.full(n, np.nan)
+    for kind in (_SQUARE_HYPERBOLIC, _MIXED_NEGATIVE):
+        r = np.flatnonzero(state_kind == kind)
+        state_libm[r] = _libm_column(kind, a[r], b[r], opening_d[r], start_a[r], start_d[r])
     return SegmentArrays(
         end_day=end_day,
         reason=_REASONS[reason],
@@ -284,7 +284,7 @@ def fight_arrays(
         start_attackers=start_a,
         start_defenders=start_d,
         state_kind=state_kind,
-        state_atan=state_atan,
+        state_libm=state_libm,
         inputs=inputs,
     )
 
@@ -324,7 +324,7 @@ def _solve_chunk(kind: int, p: dict[str, np.ndarray], km: np.ndarray, keep_whole
             p["d0"][q],
             t,
             scalar_power=False,
-            atan=p["atan"][q],
+            libm=p["libm"][q],
         )
         if c0 == 0:
             p["A0"][q], p["D0"][q] = a_t[:, 0], d_t[:, 0]
@@ -436,24 +436,48 @@ def _kinds(law, a, b, opening_a, opening_d, a0, d0) -> np.ndarray:
     return kinds
 
 
-def _atan_column(kind: int, a, b, opening_d, a0, d0) -> np.ndarray:
-    """math.atan(A0 / n) per row for the mixed law with m2 < 0 (SAME-OPS: libm's atan, as the scalar code calls it;
-    np.arctan is numpy's own and differs in the last bit now and then). Empty-valued (NaN) for other kinds."""
-    if kind != _MIXED_NEGATIVE:
+def _libm_column(kind: int, a, b, opening_d, a0, d0) -> np.ndarray:
+    """The per-row constant a kind's strengths need from libm, called per row as the scalar code calls it (SAME-OPS:
+    numpy's np.arctan, np.arctanh are its own code and differ in the last bit now and then):
+
+    - mixed law with m2 < 0: math.atan(A0 / n);
+    - square law (hyperbolic): the day one side is destroyed, `_square_end`'s math.atanh(ratio) / g, inf if none.
+
+    Empty-valued (NaN) for other kinds."""
+    if kind == _MIXED_NEGATIVE:
+        alpha = a / opening_d
+        n = np.sqrt(-(a0 * a0 - 2 * b * d0 / alpha))
+        return np.fromiter(map(math.atan, (a0 / n).tolist()), dtype=np.float64, count=len(a))
+    if kind != _SQUARE_HYPERBOLIC:
         return np.full(len(a), np.nan)
-    alpha = a / opening_d
-    n = np.sqrt(-(a0 * a0 - 2 * b * d0 / alpha))
-    return np.fromiter(map(math.atan, (a0 / n).tolist()), dtype=np.float64, count=len(a))
+    g, defenders_as_attackers, attackers_as_defenders = _square_coefficients(a, b, a0, d0)
+    end = np.full(len(a), np.inf)
+    attackers_first = a0 < defenders_as_attackers
+    defenders_first = ~attackers_first & (d0 < attackers_as_defenders)
+    for first, own, enemy in (
+        (attackers_first, a0, defenders_as_attackers),
+        (defenders_first, d0, attackers_as_defenders),
+    ):
+        r = np.flatnonzero(first)
+        tanh = (own[r] / enemy[r]).tolist()
+        end[r] = np.fromiter(map(math.atanh, tanh), dtype=np.float64, count=len(r)) / g[r]
+    return end
+
+
+def _square_coefficients(a, b, a0, d0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """g = sqrt(ab), sqrt(b/a) D0, sqrt(a/b) A0 per row, as _square computes them."""
+    return np.sqrt(a * b), np.sqrt(b / a) * d0, np.sqrt(a / b) * a0
 
 
 def _strengths(
-    kind: int, a, b, opening_a, opening_d, a0, d0, t: np.ndarray, *, scalar_power: bool, atan: np.ndarray
+    kind: int, a, b, opening_a, opening_d, a0, d0, t: np.ndarray, *, scalar_power: bool, libm: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Attrition.strengths for rows of one kind: per-row coefficients (n,), days t (n, width); floored at zero.
 
     SAME-OPS: every expression is the scalar code's, with the same association (Python evaluates `x * y * t` as
     `(x * y) * t`, so the per-row product is formed first here too). `scalar_power` squares with C pow(), as the
-    numpy scalar in Segment.state_at does; otherwise x*x, as numpy does for `array**2` in fight.
+    numpy scalar in Segment.state_at does; otherwise x*x, as numpy does for `array**2` in fight. `libm` is the
+    rows' `_libm_column`.
     """
 
     def col(v: np.ndarray) -> np.ndarray:
@@ -463,13 +487,20 @@ def _strengths(
         a_t = col(a0) - col(b * d0) * t
         d_t = col(d0) - col(a * a0) * t
     elif kind == _SQUARE_HYPERBOLIC:
-        gt = col(np.sqrt(a * b)) * t
+        g, defenders_as_attackers, attackers_as_defenders = _square_coefficients(a, b, a0, d0)
+        end = col(libm)  # the day one side is destroyed: nothing changes after it
+        gt = np.minimum(t, end)
+        gt *= col(g)
         cosh = np.cosh(gt)
         sinh = np.sinh(gt, out=gt)
         a_t = col(a0) * cosh
-        a_t -= col(np.sqrt(b / a) * d0) * sinh
+        a_t -= col(defenders_as_attackers) * sinh
         d_t = np.multiply(col(d0), cosh, out=cosh)
-        d_t -= np.multiply(col(np.sqrt(a / b) * a0), sinh, out=sinh)
+        d_t -= np.multiply(col(attackers_as_defenders), sinh, out=sinh)
+        attackers_first = a0 < defenders_as_attackers
+        ended = t >= end
+        np.copyto(a_t, 0.0, where=ended & col(attackers_first))
+        np.copyto(d_t, 0.0, where=ended & col(~attackers_first & (d0 < attackers_as_defenders)))
     elif kind in (_LINEAR_EXPONENTIAL, _LINEAR_BALANCED, _LINEAR_LOGISTIC):
         alpha, beta = a / opening_d, b / opening_a
         if kind == _LINEAR_EXPONENTIAL:
@@ -508,8 +539,8 @@ def _strengths(
                 a_t = np.divide(numerator, th, out=numerator)
             elif kind == _MIXED_NEGATIVE:
                 n = np.sqrt(-(a0 * a0 - 2 * b * d0 / alpha))
-                phase = np.minimum(col(k * n) * t, col(atan))
-                np.subtract(col(atan), phase, out=phase)
+                phase = np.minimum(col(k * n) * t, col(libm))
+                np.subtract(col(libm), phase, out=phase)
                 a_t = np.tan(phase, out=phase)
                 a_t *= col(n)
             else:
