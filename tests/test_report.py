@@ -155,7 +155,7 @@ def test_report_says_where_each_actor_ends_with_catalogue_labels(baseline_report
         in section
     )
     assert "| Offensive from Belarus | ready, no order to attack |" in section
-    assert "NATO's eastern border" in section and "Zapad-2025" in section
+    assert "NATO consultations" in section and "Zapad-2025" in section
     assert 'id="endings"' in report.html and "Where each actor ends" in report.html
 
 

@@ -26,7 +26,10 @@ from sim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from sim.scenario.json_schema import scenario_json_schema
 
 ROOT = Path(__file__).parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
+# The loader is tested on the first edition of the baseline (kept as it was): its messages and
+# lines are pinned here. The second edition (scenarios/baseline.yaml) is tested for what it models
+# in test_second_edition.py and test_model.py, and validated with the other shipped scenarios.
+BASELINE = ROOT / "tests" / "data" / "first_edition" / "baseline.yaml"
 SCENARIO_FILES = sorted((ROOT / "scenarios").glob("*.yaml"))
 LOCATED = re.compile(r"^.+:\d+:\d+: ")
 
