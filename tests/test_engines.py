@@ -229,7 +229,7 @@ def test_a_resumed_run_keeps_the_engine_it_started_on(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["engine"] == SIMPY
     details = pq.read_table(out / "events.parquet", columns=["replication", "detail"]).to_pandas()
-    assert details[details.replication >= 400].detail.str.contains("troops arriving").any()  # SimPy's log text
+    assert details[details.replication >= 400].detail.str.contains("troops in all").any()  # SimPy's log text
 
 
 def test_resume_refuses_another_engine_or_dropping_the_event_log(tmp_path):
