@@ -54,12 +54,23 @@ def pinned_hypothesis() -> dict[str, Any]:
     }
 
 
-# Parameter values under which an offensive is launched 26 September: strong intent, a large
-# force, no talks, no Ukrainian reserves, no ceasefire collapse.
+# Parameter values under which an offensive is launched 26 September (the exercise ends 16 September,
+# the force is ready 10 days later): Alaska ends in no deal and the talks stay stalled, no ceasefire is
+# possible (Russia never accepts) and none that a test brings collapses, no deadline and so no measures,
+# a force of 60,000 northern troops all retained plus 40,000 built up against 30,000 defenders with no
+# reserves, and an order that is certain.
 LAUNCH_READY = {
-    "summit_outcome": "no_deal",
-    "sanctions_probability": 0.0,
-    "exercise_troops": 120_000,
+    "alaska_acceptance_multiplier": 0.0,
+    "alaska_progress_probability": 0.0,
+    "russia_acceptance": 0.0,
+    "talks_resume_per_month": 0.0,
+    "ceasefire_collapse_shape": 1000,
+    "ceasefire_collapse_scale_days": 100_000,
+    "deadline_after_no_deal_probability": 0.0,
+    "deadlines_per_month": 0.0,
+    "measures_escalation_multiplier": 1.0,
+    "belarus_strength": 120_000,
+    "exercise_strength": 150_000,
     "northern_share": 0.5,
     "retained_share": 1.0,
     "buildup_troops": 40_000,
@@ -69,7 +80,5 @@ LAUNCH_READY = {
     "force_ratio_threshold": 2.0,
     "time_to_ready_days": 10,
     "reserve_troops": 0,
-    "ceasefire_collapse_scale_days": 100_000,
-    "sanctions_escalation_multiplier": 1.0,
     "detection_spread": 0.0,
 }
