@@ -444,12 +444,13 @@ def test_measures_scale_russias_acceptance(variant):
 
 
 def test_measures_scale_russias_acceptance_at_rounds_of_talks(variant):
-    """Measures on Russia from day 6 (20 August) unless a ceasefire comes first and lifts the deadline;
-    talks resume at once after no deal and hold rounds at 3 a month. Russia's 0.5 doubled by
-    measures_acceptance_multiplier is certain: in every one of 50 replications the first round
-    after the measures agrees a ceasefire, so there is exactly one. Without the multiplier each
-    round after the measures fails half the time: a replication with a second such round is all
-    but certain among 50."""
+    """Measures on Russia from day 6 (20 August) unless a ceasefire comes first and lifts the deadline
+    (a round in those 5 days, chance 0.39, agrees with chance 0.5: about 40 of 50 replications
+    reach the measures; fewer than 26 would be a 1e-5 event). Talks resume at once after no deal
+    and hold rounds at 3 a month. Russia's 0.5 doubled by measures_acceptance_multiplier is
+    certain: the first round after the measures agrees a ceasefire, so each replication has
+    exactly one. Without the multiplier each round after the measures fails half the time: that
+    none of about 40 replications holds a second one has chance about 0.5^40."""
     values = {
         **ENGAGED_QUIETLY,
         **ALL_ACCEPT,
@@ -621,8 +622,9 @@ def test_belarus_joining_adds_its_troops_to_the_attack(variant):
 
 def test_coercion_applies_pressure_but_never_attacks(variant):
     """Under the coercion hypothesis the intent to attack is 0: none of 100 replications launches.
-    Coercive actions come at 0.2 to 1.5 a month: the chance a replication has none is below 0.45,
-    so that none of 100 has one is below 1e-34."""
+    Coercive actions come at 0.2 to 1.5 a month (more while a deadline runs), stopped only by a
+    ceasefire: a replication has none with chance below 0.5 (0.40 for no action in 139 days at the
+    lowest rate, plus about 0.07 for a ceasefire in Alaska), so that none of 100 has one is below 1e-30."""
     rows = batch(variant(hypotheses=only_hypothesis("coercion")), 100)
     assert all(row["hypothesis"] == "coercion" for row in rows)
     assert not any(row["offensive.launched"] or row["attack_ordered"] for row in rows)
