@@ -28,7 +28,7 @@ def test_same_seed_and_index_give_the_same_replication(baseline):
 
 def test_replications_differ_across_indices_and_seeds(baseline):
     rows = [run_replication(baseline, 7, i).row for i in range(5)] + [run_replication(baseline, 8, 0).row]
-    troops = {row["param.exercise_troops"] for row in rows}
+    troops = {row["param.exercise_strength"] for row in rows}
     assert len(troops) == len(rows)
 
 
