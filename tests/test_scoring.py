@@ -19,7 +19,6 @@ import scoringrules
 from conftest import REPO, wargame
 
 from sim.forecast.baselines import BaselineError, baseline_for
-from sim.forecast.checks import check_questions
 from sim.forecast.questions import AskedQuestion, questions_of
 from sim.forecast.resolutions import Resolution
 from sim.forecast.scoring import (
@@ -32,7 +31,7 @@ from sim.forecast.scoring import (
 )
 from sim.forecast.weighted import weighted_crps
 from sim.scenario import load_scenario
-from sim.scenario.outcomes import outcome_catalogue
+from sim.scenario.outcomes import check_questions, outcome_catalogue
 from sim.scenario.schema import Scenario, Target
 
 FIXTURE = REPO / "tests" / "data" / "scoring.yaml"
@@ -238,11 +237,16 @@ def scenario_with(**changes: dict) -> Scenario:
     return Scenario.model_validate({key: value for key, value in data.items() if value is not None})
 
 
+def question_problems(scenario: Scenario) -> list[tuple[tuple[str, ...], str]]:
+    """(field path, message) of every problem the compile-stage question checks find."""
+    return [(tuple(problem.field.split(".")), problem.message) for problem in check_questions(scenario, CATALOGUE)]
+
+
 def test_questions_of_a_scenario_with_as_of_state_how_they_resolve():
-    assert list(check_questions(scenario_with())) == []
+    assert question_problems(scenario_with()) == []
     missing = scenario_with(questions={"crossed_by_june": {"resolution": None, "source_kind": None},
                                        "troops_on_line": {"source_kind": "  "}})  # fmt: skip
-    assert list(check_questions(missing)) == [
+    assert question_problems(missing) == [
         (
             ("questions", "crossed_by_june"),
             "a scenario with `as_of` states how each question resolves: add `resolution` (the criterion: what must "
@@ -256,14 +260,14 @@ def test_questions_of_a_scenario_with_as_of_state_how_they_resolve():
         ),
     ]
     # Without as_of (and so without targets) the fields stay optional.
-    assert list(check_questions(scenario_with(as_of=None, targets={}, questions={
-        "crossed_by_june": {"resolution": None, "source_kind": None, "baseline_target": None}}))) == []  # fmt: skip
+    assert question_problems(scenario_with(as_of=None, targets={}, questions={
+        "crossed_by_june": {"resolution": None, "source_kind": None, "baseline_target": None}})) == []  # fmt: skip
 
 
 def test_a_baseline_target_names_a_target_about_the_same_outcome():
     wrong = scenario_with(questions={"crossed_by_june": {"baseline_target": "market_jun"},
                                      "troops_on_line": {"baseline_target": "pundit_year"}})  # fmt: skip
-    assert list(check_questions(wrong)) == [
+    assert question_problems(wrong) == [
         (
             ("questions", "crossed_by_june", "baseline_target"),
             "unknown target 'market_jun' (did you mean 'market_june'?)",

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.summary import mean_interval
+from sim.forecast.baselines import targets_of
 from sim.forecast.outcomes import happened_by
 from sim.scenario.outcomes import NUMBER, OutcomeCatalogue
-from sim.scenario.schema import Target
 from sim.statistics import wilson_interval
 
 PROBABILITY = "probability"
@@ -53,8 +53,7 @@ def target_table(scenario_data: Mapping[str, Any], catalogue: OutcomeCatalogue, 
     probabilities) or "number" (`model` the mean, `gap` in the outcome's units).
     """
     rows = []
-    for name, entry in scenario_data.get("targets", {}).items():
-        target = Target.model_validate(entry)
+    for name, target in targets_of(scenario_data).items():
         low, high = target.range if target.range is not None else (target.value, target.value)  # one is given
         if catalogue[target.outcome].kind == NUMBER:
             kind = NUMBER

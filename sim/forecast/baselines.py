@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import scoringrules
 
-from sim.forecast.checks import same_event
 from sim.forecast.questions import BINARY, AskedQuestion, question_kind
+from sim.scenario.outcomes import same_event
 from sim.scenario.schema import Target
 
 NO_SKILL_PROBABILITY = 0.5

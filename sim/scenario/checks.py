@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sim.forecast.checks import check_questions
 from sim.scenario.distributions import WEIGHT_TOLERANCE, Mixture
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import FieldPath
@@ -24,7 +23,6 @@ def check_scenario(scenario: Scenario) -> list[Finding]:
         *_check_parameters(scenario),
         *_check_claim_references(scenario),
         *_check_question_dates(scenario),
-        *check_questions(scenario),
         *_check_targets(scenario),
     ]
 

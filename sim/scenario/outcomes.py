@@ -118,29 +118,53 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+# What a question must state once its scenario says what it knew when (`as_of`): how it resolves.
+RESOLUTION_FIELDS = {
+    "resolution": "the criterion: what must be reported, by whom",
+    "source_kind": "the kind of source: official statement, open-source reporting...",
+}
+
+
 def check_questions(scenario: Scenario, catalogue: OutcomeCatalogue) -> list:
-    """Every question that names no outcome, or one that cannot be asked the way it is."""
+    """Every question that names no outcome or one it cannot ask the way it is, that does not say
+    how it resolves (under `as_of`), or whose `baseline_target` is no target about its outcome."""
     problems = []
     for name, question in scenario.questions.items():
-        spec = catalogue.get(question.outcome)
-        at = ("questions", name, "outcome")
-        if spec is None:
-            problems.append(
-                scenario.located(at, f"unknown outcome {question.outcome!r}{did_you_mean(question.outcome, catalogue)}")
-            )
-            continue
-        if spec.kind == NUMBER:
-            if question.by is not None:
-                problems.append(scenario.located(("questions", name, "by"), "a numeric question has no deadline"))
-            continue
-        message = binary_problem(catalogue, question.outcome, question.by)
-        if message:
-            problems.append(scenario.located(at, message))
-        if question.baseline_range is not None:
+        kind, _ = _named_outcome(scenario, catalogue, ("questions", name), question.outcome, question.by, problems)
+        if kind not in (None, NUMBER) and question.baseline_range is not None:
             problems.append(
                 scenario.located(("questions", name, "baseline_range"), "only numeric questions have a range")
             )
+        if scenario.as_of is not None:
+            missing = [field for field in RESOLUTION_FIELDS if not (getattr(question, field) or "").strip()]
+            if missing:
+                wanted = " and ".join(f"`{field}` ({RESOLUTION_FIELDS[field]})" for field in missing)
+                message = f"a scenario with `as_of` states how each question resolves: add {wanted}"
+                problems.append(scenario.located(("questions", name), message))
+        if question.baseline_target is not None:
+            problems += _baseline_target_problems(scenario, name, question.baseline_target, question.outcome)
     return problems
+
+
+def _baseline_target_problems(scenario: Scenario, question: str, target_name: str, outcome: str) -> list:
+    at = ("questions", question, "baseline_target")
+    target = scenario.targets.get(target_name)
+    if target is None:
+        hint = did_you_mean(target_name, scenario.targets)
+        if not hint:
+            hint = f" (targets: {', '.join(sorted(scenario.targets)) or 'none: add a `targets:` section'})"
+        return [scenario.located(at, f"unknown target {target_name!r}{hint}")]
+    if same_event(target.outcome) != same_event(outcome):
+        message = (
+            f"target {target_name!r} is about {target.outcome}, not {outcome}: a baseline forecasts the same outcome"
+        )
+        return [scenario.located(at, message)]
+    return []
+
+
+def same_event(outcome: str) -> str:
+    """The state a dated outcome is about: `ACTOR.STATE.date` asked by a date means `ACTOR.STATE` by it."""
+    return outcome.removesuffix(".date") if outcome.count(".") == 2 else outcome
 
 
 def check_targets(scenario: Scenario, catalogue: OutcomeCatalogue) -> list:
@@ -151,20 +175,8 @@ def check_targets(scenario: Scenario, catalogue: OutcomeCatalogue) -> list:
     """
     problems = []
     for name, target in scenario.targets.items():
-        spec = catalogue.get(target.outcome)
-        at = ("targets", name, "outcome")
-        if spec is None:
-            problems.append(
-                scenario.located(at, f"unknown outcome {target.outcome!r}{did_you_mean(target.outcome, catalogue)}")
-            )
-            continue
-        if spec.kind == NUMBER:
-            if target.by is not None:
-                problems.append(scenario.located(("targets", name, "by"), "a number outcome has no deadline"))
-            continue
-        message = binary_problem(catalogue, target.outcome, target.by)
-        if message:
-            problems.append(scenario.located(at, message))
+        kind, readable = _named_outcome(scenario, catalogue, ("targets", name), target.outcome, target.by, problems)
+        if kind == NUMBER or not readable:
             continue
         field, numbers = ("value", (target.value,)) if target.range is None else ("range", target.range)
         if not all(0 <= number <= 1 for number in numbers if number is not None):
@@ -176,6 +188,26 @@ def check_targets(scenario: Scenario, catalogue: OutcomeCatalogue) -> list:
                 )
             )
     return problems
+
+
+def _named_outcome(
+    scenario: Scenario, catalogue: OutcomeCatalogue, at: tuple, outcome: str, by: Any, problems: list
+) -> tuple[str | None, bool]:
+    """(kind, readable) of the outcome an entry at `at` names (kind None when unknown), appending
+    to `problems` why it cannot be read with deadline `by`."""
+    spec = catalogue.get(outcome)
+    if spec is None:
+        message = f"unknown outcome {outcome!r}{did_you_mean(outcome, catalogue)}"
+        problems.append(scenario.located((*at, "outcome"), message))
+        return None, False
+    if spec.kind == NUMBER:
+        if by is not None:
+            problems.append(scenario.located((*at, "by"), "a number outcome has no deadline"))
+        return NUMBER, by is None
+    message = binary_problem(catalogue, outcome, by)
+    if message:
+        problems.append(scenario.located((*at, "outcome"), message))
+    return spec.kind, message is None
 
 
 def binary_problem(catalogue: OutcomeCatalogue, outcome: str, by: Any) -> str | None:

@@ -108,7 +108,9 @@ class Target(_Frozen):
     Not a number to fit: the report shows the gap, docs/model.md explains gaps over ten points.
     """
 
-    outcome: OutcomeName = Field(description="the outcome column the target is about, e.g. talks.ceasefire")
+    outcome: OutcomeName = Field(
+        description="the outcome column the target is about: a yes/no ACTOR.STATE, or a variable"
+    )
     by: dt.date | None = Field(None, description="yes/no outcomes: happened on or before this date")
     value: float | None = Field(None, description="the published probability (or number)")
     range: tuple[float, float] | None = Field(None, description="the published range, low and high")
