@@ -10,7 +10,16 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    FiniteFloat,
+    PrivateAttr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from sim.scenario.actors import Actor, Variable
 from sim.scenario.distributions import Distribution, FrozenDict
@@ -112,8 +121,8 @@ class Target(_Frozen):
         description="the outcome column the target is about: a yes/no ACTOR.STATE, or a variable"
     )
     by: dt.date | None = Field(None, description="yes/no outcomes: happened on or before this date")
-    value: float | None = Field(None, description="the published probability (or number)")
-    range: tuple[float, float] | None = Field(None, description="the published range, low and high")
+    value: FiniteFloat | None = Field(None, description="the published probability (or number)")
+    range: tuple[FiniteFloat, FiniteFloat] | None = Field(None, description="the published range, low and high")
     published: dt.date = Field(description="when the rate or forecast was published; on or before `as_of`")
     description: str = Field(description="what was published, by whom")
     source: str | None = None
