@@ -76,6 +76,7 @@ def test_workers_are_forked_only_while_no_other_thread_runs(monkeypatch):
     assert backends.start_method() == "fork"
 
 
+@pytest.mark.slow
 def test_a_dask_worker_killed_mid_run_has_its_chunks_recomputed(baseline, serial_600, tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
@@ -123,6 +124,7 @@ def uninterrupted_6000(baseline, tmp_path_factory):
     )
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_resume_completes_the_same_table(uninterrupted_6000, tmp_path):
     out = tmp_path / "run"
     process = start_run(out, "--workers", "2")
@@ -150,6 +152,7 @@ def test_ctrl_c_stops_cleanly_and_resume_completes_the_same_table(uninterrupted_
     assert replications.equals(uninterrupted_6000[0]) and events.equals(uninterrupted_6000[1])
 
 
+@pytest.mark.slow
 def test_sigkill_of_the_whole_run_loses_only_chunks_in_flight(uninterrupted_6000, tmp_path):
     out = tmp_path / "run"
     process = start_run(out, "--workers", "2")

@@ -123,6 +123,7 @@ def test_design_points_share_random_numbers_and_pins_set_percentiles(tmp_path: P
         assert (points[name] <= points[f"{name}_ci_high"] + 1e-12).all()
 
 
+@pytest.mark.slow
 def test_an_interrupted_experiment_resumes_to_the_uninterrupted_tables(tmp_path: Path):
     experiment, scenario = _example()
     whole = run_experiment(ExperimentRequest(experiment, scenario, tmp_path / "whole"))
@@ -164,6 +165,7 @@ def test_prim_finds_the_box_that_makes_an_outcome_likely():
     assert "a at least" in found.reading and "b at most" in found.reading
 
 
+@pytest.mark.slow
 def test_the_example_experiment_gives_the_same_numbers_on_processes_and_dask(tmp_path: Path):
     common = ["--runs", "20", "--samples", "16", "--quiet", "--no-report"]
     processes = wargame("sweep", EXAMPLE, "--out", tmp_path / "p", "--workers", "2", *common)
@@ -272,6 +274,7 @@ def test_sensitivity_command_mistakes_are_one_line_each(tmp_path: Path):
     assert "give a range as LOW:HIGH" in result.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_a_sweep_and_resume_completes_the_same_tables(tmp_path: Path):
     whole = tmp_path / "whole"
     assert (
