@@ -360,11 +360,12 @@ def gap_points(gap: Any) -> str:
     return "0 points" if gap == 0 else f"{gap * 100:+.1f} points"
 
 
-def gap_number(gap: Any) -> str:
-    """A number target's gap, in the outcome's units, signed."""
+def gap_number(gap: Any, unit: str | None = None) -> str:
+    """A number target's gap, signed, with the outcome's unit."""
     if pd.isna(gap):
         return "n/a"
-    return "0" if gap == 0 else ("+" if gap > 0 else "") + format_number(gap)
+    shown = "0" if gap == 0 else ("+" if gap > 0 else "") + format_number(gap)
+    return f"{shown} {unit}" if unit else shown
 
 
 def format_number(value: Any) -> str:
