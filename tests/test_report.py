@@ -143,6 +143,15 @@ def baseline_report(tmp_path_factory):
     return build_report(manifest, table), table
 
 
+def test_internal_variables_stay_in_the_tables_and_out_of_the_report(baseline_report):
+    """The baseline's bookkeeping variables (`internal: true`) are columns, not report rows."""
+    report, table = baseline_report
+    for column, label in (("crises_counted", "crisis triggers already taken"), ("alaska_reacted", "deadline decision")):
+        assert column in table.columns
+        assert label not in report.markdown and label not in report.html
+    assert "crisis triggers (measures" in report.markdown  # a variable that is not bookkeeping is shown
+
+
 def test_report_says_where_each_actor_ends_with_catalogue_labels(baseline_report):
     report, table = baseline_report
     markdown = report.markdown

@@ -48,8 +48,9 @@ def report_plan(scenario_data: Mapping[str, Any], catalogue: OutcomeCatalogue, c
     present = set(columns)
     settings = scenario_data.get("report") or {}
     initial = {f"{actor}.{entry['initial']}" for actor, entry in scenario_data.get("actors", {}).items()}
-    yes_no = [n for n, s in catalogue.items() if s.kind == "yes/no" and n in present and n not in initial]
-    numbers = [n for n, s in catalogue.items() if s.kind == NUMBER and n in present]
+    shown = present - {name for name, entry in scenario_data.get("variables", {}).items() if entry.get("internal")}
+    yes_no = [n for n, s in catalogue.items() if s.kind == "yes/no" and n in shown and n not in initial]
+    numbers = [n for n, s in catalogue.items() if s.kind == NUMBER and n in shown]
     headline = [n for n in headline_outcomes(scenario_data, catalogue) if n in present]
     timeline = (
         _known(settings.get("timeline"), present)
@@ -77,7 +78,7 @@ def report_plan(scenario_data: Mapping[str, Any], catalogue: OutcomeCatalogue, c
         groups=groups,
         convergence=settings.get("convergence") if settings.get("convergence") in present else (headline or [None])[0],
         actors=[n for n, s in catalogue.items() if s.kind == CATEGORY and s.actor and n in present],
-        categories=[n for n in scenario_data.get("variables", {}) if n in present and _kind(catalogue, n) == CATEGORY],
+        categories=[n for n in scenario_data.get("variables", {}) if n in shown and _kind(catalogue, n) == CATEGORY],
     )
 
 

@@ -45,6 +45,9 @@ class Variable(_Provenance):
     )
     label: str | None = Field(None, description="how reports name it")
     unit: str | None = Field(None, description="unit shown beside numbers, e.g. troops, km, days")
+    internal: bool | None = Field(
+        None, description="bookkeeping the mechanics need: kept in the tables, left out of reports' tables and figures"
+    )
 
 
 class Branch(_Frozen):
