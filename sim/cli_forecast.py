@@ -11,11 +11,15 @@ import argparse
 import datetime as dt
 import json
 import math
+import os
+import shutil
 import sys
+import tempfile
 import types
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -181,23 +185,38 @@ def _score(args: argparse.Namespace, host: types.ModuleType) -> int:
         raise host.UsageError(str(exc)) from None
     summaries = {name: summarise(scores) for name, scores in sets.items()}
     out = args.out or (assessment_dir or args.run_dir) / SCORES
-    out.mkdir(parents=True, exist_ok=True)
-    figures = _reliability(out, sets, summaries)
-    scores = pd.concat(list(sets.values()), ignore_index=True)
-    store.atomic_write_text(out / "scores.csv", scores.to_csv(index=False))
-    document: dict[str, Any] = {
-        "run_dir": str(args.run_dir),
-        "resolutions": str(args.resolutions),
-        "assessment": str(assessment_dir) if assessment_dir is not None else None,
-        "summary": summaries["prior"],
-    }
-    if "posterior" in summaries:
-        document["posterior_summary"] = summaries["posterior"]
-    document["questions"] = json.loads(scores.to_json(orient="records"))
-    store.atomic_write_text(out / "scores.json", json.dumps(document, indent=2, default=str))
-    report = write_score_report(out, build_score_report(manifest, resolutions, scores, summaries, figures, about))
+    if out.exists() and not out.is_dir():
+        raise host.UsageError(f"--out {out}: is a file, not a folder")
+    # Everything is written into a staging folder beside `out` and moved in only once complete:
+    # a failure half-way leaves the previous scores (or nothing), never half of new ones.
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        figures = _reliability(staging, sets, summaries)
+        scores = pd.concat(list(sets.values()), ignore_index=True)
+        store.atomic_write_text(staging / "scores.csv", scores.to_csv(index=False))
+        document: dict[str, Any] = {
+            "run_dir": str(args.run_dir),
+            "resolutions": str(args.resolutions),
+            "assessment": str(assessment_dir) if assessment_dir is not None else None,
+            "summary": summaries["prior"],
+        }
+        if "posterior" in summaries:
+            document["posterior_summary"] = summaries["posterior"]
+        document["questions"] = json.loads(scores.to_json(orient="records"))
+        store.atomic_write_text(staging / "scores.json", json.dumps(document, indent=2, default=str))
+        built = build_score_report(manifest, resolutions, scores, summaries, figures, about)
+        report = write_score_report(staging, built)
+        out.mkdir(exist_ok=True)
+        for stale in out.glob("reliability*.*"):  # a diagram an earlier scoring drew and this one does not
+            if not (staging / stale.name).exists():
+                stale.unlink()
+        for written in staging.iterdir():
+            os.replace(written, out / written.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     _print_scores(sets, summaries, about)
-    print(f"report: {report}")
+    print(f"report: {out / report.name}")
     print(out)
     return 0
 
@@ -249,7 +268,11 @@ def _assessment_dir(run_dir: Path, given: Path) -> Path:
 
 
 def _assessment_weights(folder: Path, manifest: dict[str, Any], replications: pd.Series) -> Any:
-    """The assessment's weight of each replication of the run, in the table's order."""
+    """The assessment's weight of each replication of the run, in the table's order.
+
+    A weights table that is unreadable (truncated, edited), of another run, or whose weights
+    are not finite and non-negative with some above zero, is refused in one line.
+    """
     from sim.report.assessment import WEIGHTS
 
     path = folder / WEIGHTS
@@ -261,7 +284,25 @@ def _assessment_weights(folder: Path, manifest: dict[str, Any], replications: pd
     about = _assessment_about(folder)
     if about.get("scenario_hash") and about["scenario_hash"] != manifest["scenario_hash"]:
         raise store.RunDirectoryError(f"{folder}: is an assessment of another scenario's run, not of this one")
-    weights = pq.read_table(path).to_pandas().set_index("replication")["weight"]
+    if about.get("seed") is not None and manifest.get("seed") is not None and about["seed"] != manifest["seed"]:
+        raise store.RunDirectoryError(
+            f"{folder}: is an assessment of another run of this scenario (seed {about['seed']}, this run's is "
+            f"{manifest['seed']}), not of this one"
+        )
+    try:
+        read = pq.read_table(path).to_pandas()
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise store.RunDirectoryError(f"{path}: not a readable weights table ({exc}); {_ASSESS_AGAIN}") from None
+    if not {"replication", "weight"} <= set(read.columns) or not pd.api.types.is_numeric_dtype(read["weight"]):
+        raise store.RunDirectoryError(f"{path}: needs numeric columns `replication` and `weight`; {_ASSESS_AGAIN}")
+    if read["replication"].duplicated().any():
+        raise store.RunDirectoryError(f"{path}: a replication is weighed twice; {_ASSESS_AGAIN}")
+    weights = read.set_index("replication")["weight"].astype(float)
+    values = weights.to_numpy()
+    if not np.isfinite(values).all() or (values < 0).any() or not (values > 0).any():
+        raise store.RunDirectoryError(
+            f"{path}: weights must be finite numbers, none negative and some above zero; {_ASSESS_AGAIN}"
+        )
     aligned = weights.reindex(replications.to_numpy())
     if len(weights) != len(replications) or aligned.isna().any():
         raise store.RunDirectoryError(
@@ -270,11 +311,20 @@ def _assessment_weights(folder: Path, manifest: dict[str, Any], replications: pd
     return aligned.to_numpy(dtype=float)
 
 
+_ASSESS_AGAIN = "assess again with `wargame assess RUN_DIR --evidence FILE`, then score"
+
+
 def _assessment_about(folder: Path) -> dict[str, Any]:
+    """What the assessment's weights table says of itself (scenario_hash, seed, evidence); {} if nothing."""
     from sim.report.assessment import WEIGHTS
 
-    metadata = pq.read_schema(folder / WEIGHTS).metadata or {}
-    return json.loads(metadata.get(b"assessment", b"{}"))
+    path = folder / WEIGHTS
+    try:
+        metadata = pq.read_schema(path).metadata or {}
+        about = json.loads(metadata.get(b"assessment", b"{}"))
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid and json's errors are ValueErrors
+        raise store.RunDirectoryError(f"{path}: not a readable weights table ({exc}); {_ASSESS_AGAIN}") from None
+    return about if isinstance(about, dict) else {}
 
 
 def _observation_dates(folder: Path) -> dict[str, dt.date]:

@@ -452,3 +452,132 @@ def test_reliability_diagram_is_drawn_with_enough_binary_questions(tmp_path):
     assert pd.read_csv(tmp_path / "scores" / "reliability.csv")["questions"].sum() == RELIABILITY_MINIMUM
     assert 'src="data:image/png;base64,' in (tmp_path / "scores" / "score.html").read_text()
     assert "![" in (tmp_path / "scores" / "score.md").read_text()
+
+
+# --- a hostile or careless user: one clear line, exit code 2, nothing half-written -----------------
+
+
+def _copy_assessment(fixture_run, tmp_path, name="copied"):
+    import shutil
+
+    folder = tmp_path / name
+    shutil.copytree(fixture_run / "assessments" / "troops-seen", folder, ignore=shutil.ignore_patterns("scores"))
+    return folder
+
+
+def _edit_weights(folder, edit):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(folder / "weights.parquet")
+    metadata = dict(table.schema.metadata)
+    columns = {"replication": table["replication"].to_numpy(), "weight": table["weight"].to_numpy().copy()}
+    columns, metadata = edit(columns, metadata)
+    pq.write_table(pa.table(columns).replace_schema_metadata(metadata), folder / "weights.parquet")
+
+
+def _nan_weight(columns, metadata):
+    columns["weight"][0] = np.nan
+    return columns, metadata
+
+
+def _other_seed(columns, metadata):
+    about = json.loads(metadata[b"assessment"])
+    return columns, {b"assessment": json.dumps({**about, "seed": 99})}
+
+
+WEIGHT_EDITS = {
+    "truncated": None,
+    "empty": None,
+    "a NaN weight": _nan_weight,
+    "an infinite weight": lambda c, m: ({**c, "weight": np.where(np.arange(len(c["weight"])) == 0, np.inf, 1.0)}, m),
+    "negative weights": lambda c, m: ({**c, "weight": -c["weight"]}, m),
+    "all weights zero": lambda c, m: ({**c, "weight": c["weight"] * 0}, m),
+    "no weight column": lambda c, m: ({"replication": c["replication"], "w": c["weight"]}, m),
+    "weights as text": lambda c, m: ({**c, "weight": [str(w) for w in c["weight"]]}, m),
+    "a replication twice": lambda c, m: ({**c, "replication": np.r_[c["replication"][:-1], c["replication"][:1]]}, m),
+    "unreadable metadata": lambda c, m: (c, {b"assessment": b"{not json"}),
+    "another run (seed)": _other_seed,
+}
+WEIGHT_MESSAGES = {
+    "truncated": "weights.parquet: not a readable weights table (",
+    "empty": "weights.parquet: not a readable weights table (",
+    "a NaN weight": "weights.parquet: weights must be finite numbers, none negative and some above zero",
+    "an infinite weight": "weights.parquet: weights must be finite numbers, none negative and some above zero",
+    "negative weights": "weights.parquet: weights must be finite numbers, none negative and some above zero",
+    "all weights zero": "weights.parquet: weights must be finite numbers, none negative and some above zero",
+    "no weight column": "weights.parquet: needs numeric columns `replication` and `weight`",
+    "weights as text": "weights.parquet: needs numeric columns `replication` and `weight`",
+    "a replication twice": "weights.parquet: a replication is weighed twice",
+    "unreadable metadata": "weights.parquet: not a readable weights table (",
+    "another run (seed)": "copied: is an assessment of another run of this scenario (seed 99, this run's is 3)",
+}
+
+
+@pytest.mark.parametrize("broken", list(WEIGHT_EDITS))
+def test_a_truncated_or_edited_weights_table_is_refused_in_one_line(fixture_run, tmp_path, broken):
+    folder = _copy_assessment(fixture_run, tmp_path)
+    path = folder / "weights.parquet"
+    if broken == "truncated":
+        path.write_bytes(path.read_bytes()[:300])
+    elif broken == "empty":
+        path.write_bytes(b"")
+    else:
+        _edit_weights(folder, WEIGHT_EDITS[broken])
+    result = wargame("score", fixture_run, "--resolutions", DATA / "scoring-resolutions.yaml", "--assessment",
+                     folder, "--out", tmp_path / "scores")  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert WEIGHT_MESSAGES[broken] in result.stderr
+    assert not (tmp_path / "scores").exists()
+
+
+def test_out_naming_a_file_is_refused_in_one_line(fixture_run, tmp_path):
+    out = tmp_path / "scores.txt"
+    out.write_text("mine")
+    result = wargame("score", fixture_run, "--resolutions", DATA / "scoring-resolutions.yaml", "--out", out)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"wargame score: --out {out}: is a file, not a folder"
+    assert out.read_text() == "mine"
+
+
+def test_a_failure_while_writing_the_scores_leaves_none_half_written(fixture_run, tmp_path, monkeypatch):
+    import sim.cli
+    import sim.report.score
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the report could not be drawn")
+
+    monkeypatch.setattr(sim.report.score, "build_score_report", broken)
+    out = tmp_path / "scores"
+    with pytest.raises(RuntimeError):
+        sim.cli.main(["score", str(fixture_run), "--resolutions", str(DATA / "scoring-resolutions.yaml"), "--out",
+                      str(out)])  # fmt: skip
+    assert not out.exists() or not list(out.iterdir())
+    assert [p.name for p in tmp_path.iterdir()] in ([], ["scores"])  # no staging folder left behind
+
+
+def test_scoring_again_into_a_folder_removes_a_diagram_it_no_longer_draws(fixture_run, tmp_path):
+    out = tmp_path / "scores"
+    out.mkdir()
+    for name in ("reliability.png", "reliability.csv", "notes.txt"):
+        (out / name).write_text("from an earlier scoring")
+    result = wargame("score", fixture_run, "--resolutions", DATA / "scoring-resolutions.yaml", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "score.html", "score.md", "scores.csv",
+                                                      "scores.json"]  # fmt: skip
+    again = wargame("score", fixture_run, "--resolutions", DATA / "scoring-resolutions.yaml", "--out", out)
+    assert again.returncode == 0 and again.stdout == result.stdout
+
+
+@pytest.mark.parametrize("answer", [".nan", ".inf", "-.inf", '"10500"', "[10500]"])
+def test_an_answer_that_is_not_a_finite_number_is_refused_by_line(fixture_run, tmp_path, answer):
+    path = tmp_path / "resolutions.yaml"
+    path.write_text(f"title: odd\nresolutions:\n  troops_on_line:\n    answer: {answer}\n")
+    result = wargame("score", fixture_run, "--resolutions", path, "--out", tmp_path / "scores")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith(
+        f"{path}:4:5: resolutions.troops_on_line.answer: an answer is true, false or a finite number"
+    )
+    assert not (tmp_path / "scores").exists()

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from sim.forecast.questions import BINARY, AskedQuestion, question_kind
 from sim.scenario import Problem, ScenarioError
@@ -22,10 +31,20 @@ class Resolution(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    answer: StrictBool | float = Field(description="yes/no for a binary question, a number for a numeric one")
+    answer: StrictBool | float = Field(description="yes/no for a binary question, a finite number for a numeric one")
     resolved_on: dt.date | None = Field(None, description="when the answer became known")
     source: str | None = None
     assumption: str | None = None
+
+    @field_validator("answer", mode="before")
+    @classmethod
+    def _a_finite_number_or_yes_no(cls, value: object) -> object:
+        # a quoted "100" is text, as everywhere in these files; NaN or infinity would score as nothing
+        if isinstance(value, bool):
+            return value
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError(f"an answer is true, false or a finite number, got {value!r}")
+        return value
 
 
 class ResolutionsFile(BaseModel):
