@@ -581,3 +581,12 @@ def test_an_answer_that_is_not_a_finite_number_is_refused_by_line(fixture_run, t
         f"{path}:4:5: resolutions.troops_on_line.answer: an answer is true, false or a finite number"
     )
     assert not (tmp_path / "scores").exists()
+
+
+def test_a_baseline_range_is_finite(tmp_path):
+    """A uniform baseline over [0, inf) has no density: refused at its line, not scored as NaN."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {FIXTURE}\nquestions:\n  troops_on_line:\n    baseline_range: [0, .inf]\n")
+    result = wargame("validate", bad)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == f"{bad}:4:25: questions.troops_on_line.baseline_range.1: Input should be a finite number\n"

@@ -297,3 +297,12 @@ def test_a_target_number_must_be_finite(tmp_path):
         f"{bad}:4:5: targets.pundit.value: Input should be a finite number",
         f"{bad}:6:18: targets.quarter.range.1: Input should be a finite number",
     ]
+
+
+def test_a_target_number_is_a_number_not_a_yes_or_a_text(tmp_path):
+    """YAML's `true` or a quoted "1" would be read as 1 by a lax parser: refused by line."""
+    bad = variant(tmp_path, 'targets:\n  pundit:\n    value: true\n  quarter:\n    range: [0.9, "1"]\n')
+    assert problems(bad) == [
+        f"{bad}:4:5: targets.pundit.value: Input should be a valid number",
+        f"{bad}:6:18: targets.quarter.range.1: Input should be a valid number",
+    ]

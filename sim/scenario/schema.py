@@ -14,7 +14,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    FiniteFloat,
     PrivateAttr,
     StringConstraints,
     field_validator,
@@ -31,6 +30,8 @@ SCHEMA_VERSION = 1
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 OutcomeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){0,2}$")]
 ClaimId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+# A number written as one: finite, and not `true` or a quoted "0.5" read as one.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
 class _Frozen(BaseModel):
@@ -88,7 +89,7 @@ class Question(_Frozen):
         description="the outcome column it is about, e.g. offensive.launched or northern_troops"
     )
     by: dt.date | None = Field(None, description="deadline of a yes/no question: it happened on or before this date")
-    baseline_range: tuple[float, float] | None = Field(
+    baseline_range: tuple[Number, Number] | None = Field(
         None, description="numeric questions: range of the uniform no-skill forecast they are scored against"
     )
     resolution: str | None = Field(
@@ -121,8 +122,8 @@ class Target(_Frozen):
         description="the outcome column the target is about: a yes/no ACTOR.STATE, or a variable"
     )
     by: dt.date | None = Field(None, description="yes/no outcomes: happened on or before this date")
-    value: FiniteFloat | None = Field(None, description="the published probability (or number)")
-    range: tuple[FiniteFloat, FiniteFloat] | None = Field(None, description="the published range, low and high")
+    value: Number | None = Field(None, description="the published probability (or number)")
+    range: tuple[Number, Number] | None = Field(None, description="the published range, low and high")
     published: dt.date = Field(description="when the rate or forecast was published; on or before `as_of`")
     description: str = Field(description="what was published, by whom")
     source: str | None = None
