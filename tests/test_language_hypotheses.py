@@ -124,3 +124,14 @@ def test_a_parameter_read_only_under_a_hypothesis_counts_as_read(tmp_path):
     """incursion_days is read only by the probing hypothesis's mechanics: not refused as unread."""
     compiled = compile_scenario(load_scenario(load(tmp_path)))
     assert "incursion_days" in compiled.parameter_names
+
+
+def test_a_mistake_in_the_shared_mechanics_is_reported_once_not_again_per_hypothesis(tmp_path):
+    """The hypothesis's merged mechanics contain the scenario's own mistake too; it is reported
+    at its own line only, not a second time under the hypothesis."""
+    path = load(tmp_path, SCENARIO.replace("leave: {at: 10, to: out,", "leave: {at: 10, to: outt,"))
+    with pytest.raises(ScenarioError) as caught:
+        compile_scenario(load_scenario(path))
+    assert [(p.field, p.message) for p in caught.value.problems] == [
+        ("actors.patrol.states.home.transitions.leave.to", "actor 'patrol' has no state 'outt' (did you mean 'out'?)")
+    ]

@@ -206,12 +206,18 @@ def compile_machine(scenario: Scenario) -> tuple[dict[str, Machine], list[Proble
             continue
         own = _Compiler(scenario, actors, prefix)
         machines[name] = own.compile()
-        seen = {(p.field.split(".", 3)[-1], p.message) for p in problems}
-        problems += [p for p in own.problems if (p.field.split(".", 3)[-1], p.message) not in seen]
+        seen = {(_within_actors(p.field), p.message) for p in problems}
+        problems += [p for p in own.problems if (_within_actors(p.field), p.message) not in seen]
     if not problems:
         compiler.check_unused_parameters(machines.values())
         problems = compiler.problems
     return ({} if problems else machines), problems
+
+
+def _within_actors(field: str) -> str:
+    """A problem's place inside a set of actors, the same for `actors.X...` and `hypotheses.H.actors.X...`."""
+    parts = field.split(".")
+    return ".".join(parts[3:] if parts[0] == "hypotheses" else parts[1:])
 
 
 def _located(scenario: Scenario, exc: ValidationError, prefix: FieldPath) -> list[Problem]:
