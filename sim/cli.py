@@ -172,6 +172,23 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_experiment_options(sensitivity)
     sensitivity.set_defaults(handler=_sensitivity)
 
+    decide = commands.add_parser(
+        "decide",
+        help="evaluate every course of action (one option per lever) on the same replications: "
+        "regret, robustness, value of information",
+    )
+    decide.add_argument("scenario", type=Path, nargs="?", metavar="SCENARIO", help="scenario with levers and criteria")
+    decide.add_argument("--runs", type=_positive_int, default=1000, help="replications per course (default 1000)")
+    decide.add_argument("--seed", type=_non_negative_int, help="root seed of every course (default: a fresh one)")
+    decide.add_argument(
+        "--max-courses",
+        type=_positive_int,
+        default=64,
+        help="evaluate every combination up to this many; past it, a design: each single change, then random ones",
+    )
+    _add_experiment_options(decide)
+    decide.set_defaults(handler=_decide)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of scenario (or experiment) files, for editors")
     schema.add_argument("--experiment", action="store_true", help="the schema of experiment files instead")
     schema.set_defaults(handler=_schema)
@@ -424,8 +441,13 @@ def _backend(args: argparse.Namespace) -> BackendSpec:
 def _report(args: argparse.Namespace) -> int:
     from sim.report import write_experiment_report, write_report
 
-    is_experiment = read_manifest(args.run_dir).get("kind") == "experiment"
-    print((write_experiment_report if is_experiment else write_report)(args.run_dir))
+    kind = read_manifest(args.run_dir).get("kind")
+    if kind == "decision":
+        from sim.report.decision import write_decision_report
+
+        print(write_decision_report(args.run_dir))
+        return 0
+    print((write_experiment_report if kind == "experiment" else write_report)(args.run_dir))
     return 0
 
 
@@ -579,6 +601,58 @@ def _run_experiment(args: argparse.Namespace, request: ExperimentRequest | None)
         return write_experiment_report(run_dir)
 
     keys = ("status", "experiment", "scenario", "seed", "points", "replications", "elapsed_seconds")
+    return _print_result(args, run_dir, report, keys)
+
+
+def _decide(args: argparse.Namespace) -> int:
+    """Run or resume the courses of action of a scenario, then write the decision report."""
+    from sim.decisions.run import (
+        DecisionRequest,
+        check_decidable,
+        courses_table,
+        decision_hash,
+        resume_decision,
+        run_decision,
+    )
+
+    backend = _backend(args)
+    if args.resume:
+        if args.scenario or args.out or args.seed is not None:
+            raise UsageError("--resume takes the run directory alone (its manifest holds the rest)")
+        manifest = read_manifest(args.resume)
+        announce = f"resuming decision run {args.resume} ({manifest.get('scenario')!r}) on {backend.describe()}"
+
+        def run(progress: Progress | None) -> Path:
+            return resume_decision(args.resume, backend, progress)
+    else:
+        if args.scenario is None:
+            raise UsageError("give a SCENARIO with levers and criteria, or --resume RUN_DIR")
+        compiled = compile_scenario(load_scenario(args.scenario))
+        check_decidable(compiled.scenario)
+        seed = new_seed() if args.seed is None else args.seed
+        out = args.out or _default_run_dir(f"{compiled.scenario.name}-decide")
+        request = DecisionRequest(compiled, args.runs, seed, out, args.max_courses, args.chunk_size, backend)
+        courses = courses_table(request)
+        check_run_directory(out, decision_hash(compiled.scenario, courses, args.runs))
+        announce = (
+            f"running {len(courses):,} courses of action x {args.runs:,} replications of "
+            f"{compiled.scenario.name!r} on {backend.describe()}, {engine_phrase(compiled, backend)}, seed {seed}"
+        )
+
+        def run(progress: Progress | None) -> Path:
+            return run_decision(request, progress)
+
+    try:
+        run_dir = _show_progress(announce, run, quiet=args.quiet or args.json)
+    except RunInterrupted as stopped:
+        return _interrupted(stopped, "decide")
+
+    def report(run_dir: Path) -> Path:
+        from sim.report.decision import write_decision_report  # matplotlib loads only when a report is wanted
+
+        return write_decision_report(run_dir)
+
+    keys = ("status", "scenario", "seed", "courses", "replications_per_course", "elapsed_seconds")
     return _print_result(args, run_dir, report, keys)
 
 

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
+from sim.decisions.courses import apply_course
+from sim.decisions.criteria import check_criteria
 from sim.mechanics import draws, keyed
 from sim.mechanics.array_expressions import NeedsReference
 from sim.mechanics.compile import Machine, compile_machine
@@ -24,7 +27,7 @@ from sim.mechanics.interpreter import Replication as World
 from sim.mechanics.vectorised import run_arrays, unsupported_reason
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.distributions import DistributionBase, pick_shares, plain
-from sim.scenario.errors import sorted_problems
+from sim.scenario.errors import Problem, sorted_problems
 from sim.scenario.outcomes import OutcomeCatalogue, check_questions, check_report, check_targets, outcome_catalogue
 
 SMALLEST_UNIFORM = draws.SMALLEST_UNIFORM
@@ -65,7 +68,10 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         *check_questions(scenario, outcomes),
         *check_targets(scenario, outcomes),
         *check_report(scenario, outcomes),
+        *check_criteria(scenario, outcomes),
     ]
+    if not problems:
+        problems = _option_problems(scenario, outcomes)
     if problems:
         raise ScenarioError(sorted_problems(problems))
     names = tuple(sorted(scenario.parameters))
@@ -81,6 +87,46 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         machines=machines,
         outcomes=outcomes,
     )
+
+
+def compile_course(scenario_data: dict, course: dict[str, str]) -> CompiledScenario:
+    """The scenario as one course of action runs it: the options' changes merged on, no levers left."""
+    data = apply_course(scenario_data, course)
+    data.pop("levers", None)
+    return compile_scenario(Scenario.model_validate(data))
+
+
+def _option_problems(scenario: Scenario, outcomes: OutcomeCatalogue) -> list[Problem]:
+    """Each option that would not compile, or would change the outcome columns, reported at the option.
+
+    Every course must write the same table, so an option may change mechanics but not add
+    or remove states and variables: declare them in the scenario, unreachable by default.
+    """
+    problems = []
+    data = scenario.as_data()
+    for lever_name, lever in scenario.levers.items():
+        for option_name in lever.options:
+            if option_name == lever.default:
+                continue
+            at = ("levers", lever_name, "options", option_name)
+            try:
+                columns = list(compile_course(data, {lever_name: option_name}).outcomes)
+                if columns != list(outcomes):
+                    changed = sorted(set(columns) ^ set(outcomes)) or ["their order"]
+                    message = (
+                        f"this option changes the outcome columns ({', '.join(changed[:4])}): declare its states "
+                        "and variables in the scenario itself, unreachable unless the option is taken"
+                    )
+                    problems.append(scenario.located(at, message))
+            except ScenarioError as exc:
+                first = exc.problems[0]
+                reason = f"{first.field}: {first.message}" if first.field else first.message
+                problems.append(scenario.located(at, f"this option breaks the scenario: {reason}"))
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                reason = f"{'.'.join(map(str, error['loc']))}: {error['msg']}"
+                problems.append(scenario.located(at, f"this option breaks the scenario: {reason}"))
+    return problems
 
 
 def draw_inputs(compiled: CompiledScenario, uniforms: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -109,16 +109,41 @@ def resume_experiment(run_dir: Path, backend: BackendSpec, progress: Progress | 
 
 def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progress: Progress | None) -> Path:
     experiment = Experiment.model_validate(manifest["experiment_as_run"])
-    scenario_json = json.dumps(manifest["scenario_as_run"])  # in the order written
     design = pq.read_table(out / store.DESIGN).to_pandas()
-    ranges = chunk_ranges(experiment.replications, manifest["chunk_size"])
+    settings = [
+        setting_for(experiment.factors, values).to_json()
+        for values in design[list(experiment.factors)].to_dict("records")
+    ]
+    started = run_points(out, manifest, settings, experiment.replications, experiment.seed, backend, progress)
+    points = points_table(out, experiment, design)
+    store.atomic_write_table(out / store.POINTS, pa.Table.from_pandas(points, preserve_index=False))
+    store.atomic_write_text(out / "points.csv", points.to_csv(index=False))
+    record_completion(out, manifest, len(settings) * experiment.replications, started, backend)
+    return out
+
+
+def run_points(
+    out: Path,
+    manifest: dict[str, Any],
+    settings: list[str],
+    replications: int,
+    seed: int,
+    backend: BackendSpec,
+    progress: Progress | None,
+) -> float:
+    """Run `replications` of every point (its `Setting` as JSON; point k is settings[k]) into one table.
+
+    Every point shares `seed`, so replication i of each starts from the same streams. Finished
+    chunks are kept; an interruption is recorded and raised. Returns when the work started
+    (perf_counter), for the caller to record completion once its own tables are written.
+    """
+    scenario_json = json.dumps(manifest["scenario_as_run"])  # in the order written
+    ranges = chunk_ranges(replications, manifest["chunk_size"])
     tasks_all = []
-    for point, values in zip(design[POINT_COLUMN], design[list(experiment.factors)].to_dict("records"), strict=True):
-        setting = setting_for(experiment.factors, values).to_json()
+    for point, setting in enumerate(settings):
         for c, span in enumerate(ranges):
-            index = int(point) * len(ranges) + c
-            arguments = (scenario_json, setting, experiment.seed, int(point), index, span.start, span.stop)
-            tasks_all.append((index, arguments))
+            index = point * len(ranges) + c
+            tasks_all.append((index, (scenario_json, setting, seed, point, index, span.start, span.stop)))
     planned = len(tasks_all)
     per_chunk = [len(ranges[i % len(ranges)]) for i in range(planned)]
     store.remove_partial_files(out)
@@ -154,11 +179,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
         raise
     close_results(results)
     assembler.finish(planned)
-    points = points_table(out, experiment, design)
-    store.atomic_write_table(out / store.POINTS, pa.Table.from_pandas(points, preserve_index=False))
-    store.atomic_write_text(out / "points.csv", points.to_csv(index=False))
-    record_completion(out, manifest, total, started, backend)
-    return out
+    return started
 
 
 def _prefix(finished: set[int]) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from sim.decisions.courses import apply_course
 from sim.engine import CompiledScenario, compile_scenario
 from sim.experiments.spec import Experiment, Factor, located
 from sim.scenario import Scenario, ScenarioError
@@ -33,6 +34,7 @@ class Setting:
     fixed: dict[str, float] = field(default_factory=dict)  # parameter -> value
     weights: dict[str, float] = field(default_factory=dict)  # branch path -> probability
     pins: dict[str, float] = field(default_factory=dict)  # parameter -> percentile in (0, 1)
+    course: dict[str, str] = field(default_factory=dict)  # lever -> option (courses of action)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -57,8 +59,12 @@ def setting_for(factors: Mapping[str, Factor], values: Mapping[str, float]) -> S
 
 
 def apply_setting(scenario_data: Mapping[str, Any], setting: Setting) -> dict[str, Any]:
-    """The scenario data with the setting's fixed values and weights in place (pins apply later)."""
-    data = json.loads(json.dumps(scenario_data))  # a deep copy; scenario data is plain JSON, and this is faster
+    """The scenario data with the setting's course, fixed values and weights in place (pins apply later).
+
+    Levers are spent here: the data that comes out runs as one course, the default unless set.
+    """
+    data = apply_course(scenario_data, setting.course)  # a deep copy, with the chosen options merged on
+    data.pop("levers", None)
     for name, value in setting.fixed.items():
         data["parameters"][name] = {"dist": "fixed", "value": value, "assumption": FIXED_BY_DESIGN}
         for hypothesis in data["hypotheses"].values():

@@ -6,7 +6,8 @@ need the whole scenario. Each returns (field path, message) pairs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from sim.scenario.distributions import WEIGHT_TOLERANCE, Mixture
 from sim.scenario.schema import Scenario
@@ -24,6 +25,7 @@ def check_scenario(scenario: Scenario) -> list[Finding]:
         *_check_claim_references(scenario),
         *_check_question_dates(scenario),
         *_check_targets(scenario),
+        *_check_levers(scenario),
     ]
 
 
@@ -145,3 +147,60 @@ def _cited_claims(scenario: Scenario) -> Iterator[tuple[FieldPath, str]]:
     for name, target in scenario.targets.items():
         if target.source:
             yield ("targets", name, "source"), target.source
+
+
+def _check_levers(scenario: Scenario) -> Iterator[Finding]:
+    """Levers that cannot be combined freely, or options that reach what they must not."""
+    overridden = {name: hypothesis for hypothesis, h in scenario.hypotheses.items() for name in h.overrides}
+    touched: dict[str, str] = {}  # parameter -> lever
+    touched_actors: dict[FieldPath, str] = {}
+    for lever_name, lever in scenario.levers.items():
+        default = lever.options[lever.default]
+        if default.parameters or default.actors:
+            yield (
+                ("levers", lever_name, "options", lever.default),
+                "the default option is the scenario as written: make its changes in the scenario itself",
+            )
+        for option_name, option in lever.options.items():
+            at = ("levers", lever_name, "options", option_name)
+            if not (option.source or option.assumption or option.parameters):
+                yield at, "needs a source (a claim id) or an assumption, or parameters that carry theirs"
+            for param, distribution in option.parameters.items():
+                where = (*at, "parameters", param)
+                base = scenario.parameters.get(param)
+                if base is None:
+                    yield where, f"sets unknown parameter {param!r}"
+                    continue
+                if distribution.kind != base.kind:
+                    yield where, f"is a {distribution.kind} but parameter {param!r} is a {base.kind}"
+                if not distribution.has_provenance():
+                    yield where, "needs a source (a claim id) or an assumption"
+                if param in overridden:
+                    yield (
+                        where,
+                        (
+                            f"hypothesis {overridden[param]!r} overrides {param!r}, so an option cannot set it "
+                            "in every hypothesis: set a parameter the hypotheses leave alone"
+                        ),
+                    )
+                owner = touched.setdefault(param, lever_name)
+                if owner != lever_name:
+                    yield where, f"lever {owner!r} also sets {param!r}: levers must change different things"
+            for path in _leaf_paths(option.actors):
+                clash = next((other for p, other in touched_actors.items() if _overlap(p, path)), None)
+                if clash is not None and clash != lever_name:
+                    yield (*at, "actors", *path), f"lever {clash!r} also changes actors.{'.'.join(path)}"
+                touched_actors.setdefault(path, lever_name)
+
+
+def _leaf_paths(changes: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for key, value in changes.items():
+        if isinstance(value, Mapping) and value:
+            yield from _leaf_paths(value, (*prefix, key))
+        else:
+            yield (*prefix, key)
+
+
+def _overlap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    shorter = min(len(a), len(b))
+    return a[:shorter] == b[:shorter]

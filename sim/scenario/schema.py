@@ -143,6 +143,73 @@ class Target(_Frozen):
         return self
 
 
+class Option(_Frozen):
+    """One choice of a lever: the changes it makes to the scenario, merged on like a variant.
+
+    `parameters` replaces whole distributions; `actors` merges onto the mechanics by the
+    variant rule (null removes). The lever's default option is the scenario as written.
+    """
+
+    label: str | None = None
+    description: str = Field(description="what the side does under this option, in plain words")
+    parameters: dict[Identifier, Distribution] = Field(
+        default_factory=dict, description="parameters this option sets, each with its source or assumption"
+    )
+    actors: dict[Identifier, Any] = Field(
+        default_factory=dict, description="changes to the mechanics under this option, merged onto `actors:`"
+    )
+    source: str | None = None
+    assumption: str | None = None
+
+    @field_validator("parameters", "actors")
+    @classmethod
+    def _frozen(cls, changes: dict[str, Any]) -> dict[str, Any]:
+        return FrozenDict(changes)
+
+
+class Lever(_Frozen):
+    """A decision of one side, with a few named options (docs/decisions.md)."""
+
+    side: str = Field(description="who decides, e.g. Ukraine, NATO, United States")
+    label: str | None = None
+    description: str | None = None
+    default: Identifier = Field(description="the option the scenario as written already takes")
+    options: dict[Identifier, Option] = Field(min_length=2)
+
+    @field_validator("options")
+    @classmethod
+    def _frozen(cls, options: dict[str, Option]) -> dict[str, Option]:
+        return FrozenDict(options)
+
+    @model_validator(mode="after")
+    def _default_is_an_option(self) -> Lever:
+        if self.default not in self.options:
+            raise ValueError(f"default {self.default!r} is not one of the options: {', '.join(self.options)}")
+        return self
+
+
+class Criterion(_Frozen):
+    """What the analyst wants of one outcome in every future: a yes/no value or a bound on a number."""
+
+    outcome: OutcomeName = Field(description="a yes/no or numeric outcome column")
+    is_: bool | None = Field(None, alias="is", description="yes/no outcomes: the value wanted (e.g. false)")
+    at_most: Number | None = Field(None, description="numeric outcomes: the largest acceptable value")
+    at_least: Number | None = Field(None, description="numeric outcomes: the smallest acceptable value")
+    missing: Literal["meets", "fails"] = Field(
+        "fails", description="numeric outcomes: whether a replication with no value meets the criterion"
+    )
+    description: str | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Criterion:
+        given = [name for name in ("is_", "at_most", "at_least") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of `is` (yes/no outcomes), `at_most` or `at_least` (numbers)")
+        return self
+
+
 class ReportSettings(_Frozen):
     """What a run's report puts first; every name is an outcome column (or `param.NAME` in groups)."""
 
@@ -190,6 +257,12 @@ class Scenario(_Frozen):
         default_factory=dict, description="values each replication carries; outcome columns (docs/scenarios.md#actors)"
     )
     report: ReportSettings = Field(default_factory=ReportSettings, description="what the report puts first")
+    levers: dict[Identifier, Lever] = Field(
+        default_factory=dict, description="decisions with named options, for `wargame decide` (docs/decisions.md)"
+    )
+    criteria: dict[Identifier, Criterion] = Field(
+        default_factory=dict, description="what a course of action should achieve, per future (docs/decisions.md)"
+    )
     actors: dict[Identifier, Actor] = Field(
         default_factory=dict,
         description="the mechanics: actors, their states and transitions (docs/scenarios.md#actors)",
@@ -197,7 +270,8 @@ class Scenario(_Frozen):
 
     @model_validator(mode="after")
     def _freeze_maps(self) -> Scenario:
-        for name in ("claims", "calendar", "hypotheses", "parameters", "questions", "targets", "variables", "actors"):
+        maps = ("claims", "calendar", "hypotheses", "parameters", "questions", "targets", "variables", "actors")
+        for name in (*maps, "levers", "criteria"):
             object.__setattr__(self, name, FrozenDict(getattr(self, name)))
         return self
 
@@ -218,10 +292,11 @@ class Scenario(_Frozen):
     def as_data(self) -> dict:
         """The scenario as plain JSON-ready data, as it runs (bases merged in).
 
-        No questions (or targets), no such key: scenarios written before they existed keep
-        their data and hash, so their earlier runs still match.
+        No questions (or targets, levers, criteria), no such key: scenarios written before they
+        existed keep their data and hash, so their earlier runs still match.
         """
-        left_out = {"extends"} | {name for name in ("questions", "targets") if not getattr(self, name)}
+        optional = ("questions", "targets", "levers", "criteria")
+        left_out = {"extends"} | {name for name in optional if not getattr(self, name)}
         return self.model_dump(mode="json", by_alias=True, exclude_none=True, exclude=left_out)
 
     def content_hash(self) -> str:

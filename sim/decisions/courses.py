@@ -1,0 +1,72 @@
+"""A course of action: one option of every lever, applied to the scenario's data.
+
+A lever's default option is the scenario as written, so the default course is the
+scenario itself. Other options replace parameters and merge changes onto the actors by
+the variant rule. Random draws are keyed by name (sim.mechanics.keyed), so every course
+sees the same hypothesis, the same parameter draws and the same event draws wherever
+its changes do not reach: common random numbers by construction.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from sim.scenario.merge import merge_data
+from sim.scenario.schema import Lever
+
+Course = dict[str, str]  # lever -> option
+MAX_COURSES = 64  # past this, a design (every single change from the defaults, then random combinations)
+
+
+def default_course(levers: Mapping[str, Lever]) -> Course:
+    return {name: lever.default for name, lever in levers.items()}
+
+
+def course_label(course: Mapping[str, str], levers: Mapping[str, Lever]) -> str:
+    """A course in words: the options that differ from the defaults, or 'as written'."""
+    changed = [f"{name}={option}" for name, option in course.items() if option != levers[name].default]
+    return ", ".join(changed) if changed else "as written (every default)"
+
+
+def all_courses(levers: Mapping[str, Lever]) -> int:
+    return int(np.prod([len(lever.options) for lever in levers.values()])) if levers else 1
+
+
+def courses_of(levers: Mapping[str, Lever], limit: int = MAX_COURSES, seed: int = 0) -> list[Course]:
+    """Every combination of options, the default course first; a design when there are more than `limit`.
+
+    The design keeps the default course, every course that changes one lever, then
+    combinations drawn without replacement (seeded) up to `limit`.
+    """
+    names = list(levers)
+    combinations = [dict(zip(names, options, strict=True)) for options in _product(levers)]
+    default = default_course(levers)
+    combinations.sort(key=lambda course: course != default)  # stable: the default first, then product order
+    if len(combinations) <= limit:
+        return combinations
+    single = [c for c in combinations[1:] if sum(c[n] != default[n] for n in names) == 1]
+    chosen = [default, *single][:limit]
+    rest = [c for c in combinations[1:] if c not in chosen]
+    picks = np.random.default_rng(seed).permutation(len(rest))[: max(0, limit - len(chosen))]
+    return chosen + [rest[i] for i in sorted(picks)]
+
+
+def _product(levers: Mapping[str, Lever]) -> Iterator[tuple[str, ...]]:
+    return itertools.product(*(list(lever.options) for lever in levers.values()))
+
+
+def apply_course(scenario_data: Mapping[str, Any], course: Mapping[str, str]) -> dict[str, Any]:
+    """The scenario's data under `course`: each chosen option's parameters and actor changes merged on."""
+    data = json.loads(json.dumps(scenario_data))  # a deep copy of plain JSON data
+    levers = data.get("levers", {})
+    for lever_name, option_name in course.items():
+        option = levers[lever_name]["options"][option_name]
+        data["parameters"].update(option.get("parameters", {}))
+        if option.get("actors"):
+            data["actors"] = merge_data(data.get("actors", {}), option["actors"])
+    return data

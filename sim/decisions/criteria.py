@@ -1,0 +1,71 @@
+"""Criteria: what the analyst wants of a course in each future, checked against the outcome catalogue.
+
+A criterion is a test on one outcome column of a replication: a yes/no outcome must take
+the value wanted (`is`), a number must stay within a bound (`at_most`, `at_least`). A
+future meets the criteria when it passes every one; the share of futures that do is a
+course's satisficing robustness, and the decision value regret and the value of
+information are measured in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from sim.scenario.errors import Problem
+from sim.scenario.outcomes import NUMBER, YES_NO, OutcomeCatalogue, did_you_mean
+from sim.scenario.schema import Criterion, Scenario
+
+
+def check_criteria(scenario: Scenario, catalogue: OutcomeCatalogue) -> list[Problem]:
+    """Criteria naming no outcome, or testing one the wrong way (a bound on a yes/no, `is` on a number)."""
+    problems = []
+    for name, criterion in scenario.criteria.items():
+        at = ("criteria", name, "outcome")
+        spec = catalogue.get(criterion.outcome)
+        if spec is None:
+            message = f"unknown outcome {criterion.outcome!r}{did_you_mean(criterion.outcome, catalogue)}"
+            problems.append(scenario.located(at, message))
+        elif criterion.is_ is not None and spec.kind != YES_NO:
+            problems.append(scenario.located(at, f"{criterion.outcome!r} is a {spec.kind} outcome: `is` tests yes/no"))
+        elif criterion.is_ is None and spec.kind != NUMBER:
+            message = f"{criterion.outcome!r} is a {spec.kind} outcome: `at_most`/`at_least` bound numbers"
+            problems.append(scenario.located(at, message))
+    if scenario.levers and not scenario.criteria:
+        problems.append(scenario.located(("levers",), "levers need `criteria:` to judge their courses by"))
+    return problems
+
+
+def meets(criterion: Criterion, values: pd.Series) -> np.ndarray:
+    """Whether each replication meets `criterion` (a boolean array)."""
+    if criterion.is_ is not None:
+        return values.fillna(False).to_numpy(dtype=bool) == criterion.is_
+    numbers = values.to_numpy(dtype=float)
+    missing = np.isnan(numbers)
+    with np.errstate(invalid="ignore"):
+        inside = numbers <= criterion.at_most if criterion.at_most is not None else numbers >= criterion.at_least
+    return np.where(missing, criterion.missing == "meets", inside)
+
+
+def meets_all(criteria: Mapping[str, Criterion], rows: pd.DataFrame) -> pd.DataFrame:
+    """One boolean column per criterion, then `all`: whether the replication meets every one."""
+    table = pd.DataFrame({name: meets(c, rows[c.outcome]) for name, c in criteria.items()}, index=rows.index)
+    table["all"] = table.all(axis=1)
+    return table
+
+
+def describe(criterion: Criterion, catalogue: OutcomeCatalogue | None = None) -> str:
+    """A criterion in words, e.g. 'the offensive reaches its objective: no'."""
+    label = catalogue.label(criterion.outcome) if catalogue else criterion.outcome
+    if criterion.is_ is not None:
+        return f"{label}: {'yes' if criterion.is_ else 'no'}"
+    unit = (catalogue[criterion.outcome].unit or "") if catalogue and criterion.outcome in catalogue else ""
+    bound, word = (criterion.at_most, "at most") if criterion.at_most is not None else (criterion.at_least, "at least")
+    return f"{label}: {word} {bound:g}{' ' + unit if unit else ''}"
+
+
+def better_is_lower(criterion: Criterion) -> bool:
+    """Which way an outcome's mean improves: lower for `is: false` and `at_most`, higher otherwise."""
+    return criterion.at_most is not None or criterion.is_ is False
