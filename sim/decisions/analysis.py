@@ -67,7 +67,7 @@ def decision_tables(
     regret = _regret(courses, states, value, boot)
     robustness = _robustness(met, courses, states, criteria, cube, w, regret, boot)
     information = _information(value, w, boot)
-    choices = _choices(courses, states, value)
+    choices = _choices(courses, states, value, tie_break=value @ w)
     pareto = _pareto(courses, criteria, cube, w)
     return DecisionTables(by_hypothesis, regret, robustness, information, choices, pareto)
 
@@ -199,10 +199,11 @@ def _information(value, w, boot) -> pd.DataFrame:
     )
 
 
-def _choices(courses, states, value) -> pd.DataFrame:
+def _choices(courses, states, value, tie_break) -> pd.DataFrame:
+    """The best course under each state; among equals, the one best over all states."""
     rows = []
     for j, state in enumerate(states):
-        order = np.argsort(-np.nan_to_num(value[:, j], nan=-np.inf), kind="stable")
+        order = np.lexsort((-tie_break, -np.nan_to_num(value[:, j], nan=-np.inf)))
         margin = value[order[0], j] - value[order[1], j] if len(courses) > 1 else np.nan
         rows.append(
             {"hypothesis": state, "best_course": courses[order[0]], "value": value[order[0], j], "margin": margin}
@@ -261,3 +262,52 @@ def pairing(met: pd.DataFrame, reference: str, criteria: list[str]) -> pd.DataFr
             }
         )
     return pd.DataFrame(rows)
+
+
+def expected_outcomes(
+    rows: pd.DataFrame, weights: Mapping[str, float], outcomes: list[str], yes_no: set[str]
+) -> pd.DataFrame:
+    """Each outcome's mean per course and hypothesis, and over all (prior-weighted), with 95% intervals.
+
+    `rows`: columns course, hypothesis and the outcomes. A yes/no outcome's mean is its
+    probability (Wilson interval per hypothesis); a number's mean is over the replications
+    with a value (normal interval). The overall interval combines the hypotheses' standard
+    errors with the prior weights. Simulation error only.
+    """
+    z = 1.959963984540054
+    states = [h for h in weights if weights[h] > 0]
+    total_weight = sum(weights[h] for h in states)
+    found = []
+    for (course, outcome), part in _long(rows, outcomes).groupby(["course", "outcome"], sort=False):
+        means, variances, parts = [], [], []
+        for state in states:
+            values = part.loc[part["hypothesis"] == state, "value"].dropna().astype(float)
+            n = len(values)
+            mean = values.mean() if n else np.nan
+            var = values.var(ddof=1) / n if n > 1 else np.nan
+            if outcome in yes_no and n:
+                low, high = (float(x[0]) for x in wilson_intervals(np.array([values.sum()]), np.array([n])))
+            else:
+                half = z * np.sqrt(var) if n > 1 else np.nan
+                low, high = mean - half, mean + half
+            parts.append({"hypothesis": state, "replications": n, "mean": mean, "ci_low": low, "ci_high": high})
+            means.append(mean)
+            variances.append(var)
+        share = np.array([weights[h] / total_weight for h in states])
+        mean = float(np.nansum(share * np.array(means))) if not np.all(np.isnan(means)) else np.nan
+        half = z * float(np.sqrt(np.nansum(share**2 * np.array(variances))))
+        count = sum(p["replications"] for p in parts)
+        low, high = mean - half, mean + half
+        if outcome in yes_no:
+            low, high = max(low, 0.0), min(high, 1.0)
+        overall = {"hypothesis": "all", "replications": count, "mean": mean, "ci_low": low, "ci_high": high}
+        for entry in [overall, *parts]:
+            found.append({"course": course, "outcome": outcome, **entry})
+    return pd.DataFrame(found)
+
+
+def _long(rows: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    frame = rows[["course", "hypothesis", *outcomes]].copy()
+    for name in outcomes:
+        frame[name] = frame[name].astype(float)
+    return frame.melt(id_vars=["course", "hypothesis"], var_name="outcome", value_name="value")

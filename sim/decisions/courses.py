@@ -30,7 +30,7 @@ def default_course(levers: Mapping[str, Lever]) -> Course:
 def course_label(course: Mapping[str, str], levers: Mapping[str, Lever]) -> str:
     """A course in words: the options that differ from the defaults, or 'as written'."""
     changed = [f"{name}={option}" for name, option in course.items() if option != levers[name].default]
-    return ", ".join(changed) if changed else "as written (every default)"
+    return ", ".join(changed) if changed else "as written"
 
 
 def all_courses(levers: Mapping[str, Lever]) -> int:

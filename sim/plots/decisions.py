@@ -1,0 +1,83 @@
+"""Figures of a decision run: robustness by course, regret by hypothesis, the Pareto view."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.plots.style import colour, label, new_figure
+
+_MARKERS = "osD^v<>P*X"
+
+
+def robustness(robust: pd.DataFrame, by_hypothesis: pd.DataFrame) -> Figure:
+    """Each course's share of futures meeting every criterion (bar, 95% interval), and its share
+    under each hypothesis (markers), best course at the top."""
+    rows = robust.sort_values("value")
+    courses = list(rows["course"])
+    figure = new_figure(7.5, 0.42 * len(courses) + 1.8)
+    axes = figure.add_subplot()
+    y = np.arange(len(courses))
+    value = rows["value"].to_numpy(dtype=float)
+    errors = np.vstack([value - rows["value_ci_low"], rows["value_ci_high"] - value])
+    axes.barh(y, value, 0.6, color=colour(0), alpha=0.55, label="all hypotheses (prior-weighted)")
+    axes.errorbar(value, y, xerr=np.clip(errors, 0, None), fmt="none", ecolor="black", capsize=2, linewidth=0.8)
+    for k, (hypothesis, part) in enumerate(by_hypothesis.groupby("hypothesis", sort=False)):
+        shares = part.set_index("course").loc[courses, "value"].to_numpy(dtype=float)
+        marker = _MARKERS[k % len(_MARKERS)]
+        axes.scatter(shares, y, marker=marker, color=colour(k + 1), zorder=3, label=f"under {label(hypothesis)}")
+    axes.set_yticks(y, [textwrap.shorten(c, 60) for c in courses])
+    axes.set_xlim(0, 1)
+    axes.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
+    axes.set_xlabel("share of futures meeting every criterion (bars: 95% interval, simulation error only)")
+    axes.set_title("Robustness: how often each course meets every criterion", fontsize="medium")
+    axes.legend(fontsize="small", loc="lower right")
+    axes.grid(axis="x", alpha=0.3)
+    return figure
+
+
+def regret(regret_table: pd.DataFrame) -> Figure:
+    """A course x hypothesis grid of regret (points of the share meeting every criterion), values written in."""
+    grid = regret_table.pivot(index="course", columns="hypothesis", values="regret")
+    grid = grid.loc[list(dict.fromkeys(regret_table["course"])), list(dict.fromkeys(regret_table["hypothesis"]))]
+    order = grid.max(axis=1).sort_values(kind="stable").index  # smallest worst regret at the top
+    grid = grid.loc[order]
+    figure = new_figure(7.5, 0.38 * len(grid) + 1.8)
+    axes = figure.add_subplot()
+    values = grid.to_numpy(dtype=float) * 100
+    image = axes.imshow(values, cmap="Reds", aspect="auto", vmin=0, vmax=max(float(np.nanmax(values)), 1.0))
+    for (i, j), v in np.ndenumerate(values):
+        axes.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize="small", color="black" if v < 60 else "white")
+    axes.set_xticks(range(grid.shape[1]), [label(h) for h in grid.columns])
+    axes.set_yticks(range(len(grid)), [textwrap.shorten(c, 60) for c in grid.index])
+    axes.set_xlabel("intent hypothesis (the state of the world)")
+    axes.set_title("Regret: points behind the best course under each hypothesis", fontsize="medium")
+    figure.colorbar(image, ax=axes, label="regret (percentage points)")
+    return figure
+
+
+def pareto(front: pd.DataFrame, names: list[str], labels: list[str]) -> Figure:
+    """The trade-off between the first two criteria (share of futures meeting each); the Pareto front joined."""
+    figure = new_figure(7.0, 5.0)
+    axes = figure.add_subplot()
+    x, y = front[f"met.{names[0]}"].to_numpy(dtype=float), front[f"met.{names[1]}"].to_numpy(dtype=float)
+    optimal = front["pareto_optimal"].to_numpy(dtype=bool)
+    axes.scatter(x[~optimal], y[~optimal], color=colour(0), alpha=0.5, label="dominated course")
+    axes.scatter(x[optimal], y[optimal], color=colour(1), zorder=3, label="Pareto-optimal course")
+    order = np.argsort(x[optimal])
+    axes.plot(x[optimal][order], y[optimal][order], color=colour(1), linewidth=0.8)
+    for xi, yi, name in zip(x[optimal], y[optimal], front["course"][optimal], strict=True):
+        axes.annotate(
+            textwrap.shorten(name, 40), (xi, yi), fontsize="x-small", xytext=(4, 4), textcoords="offset points"
+        )
+    for setter in (axes.xaxis, axes.yaxis):
+        setter.set_major_formatter(lambda v, _: f"{v:.0%}")
+    axes.set_xlabel(textwrap.fill(f"share meeting: {labels[0]}", 70))
+    axes.set_ylabel(textwrap.fill(f"share meeting: {labels[1]}", 50))
+    axes.set_title("Trade-off between the first two criteria (prior-weighted)", fontsize="medium")
+    axes.legend(fontsize="small")
+    axes.grid(alpha=0.3)
+    return figure

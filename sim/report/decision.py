@@ -1,0 +1,262 @@
+"""The report of a decision run: which course is robust, where the choice flips, what knowing intent is worth.
+
+Reads the replications of every course (sim/decisions/run.py), judges them
+(sim/decisions/analysis.py), and writes the tables as CSV beside report.html and report.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from sim.decisions.analysis import DecisionTables, decision_tables, expected_outcomes, pairing
+from sim.decisions.criteria import describe
+from sim.decisions.run import COURSE_COLUMN, criteria_met, read_courses
+from sim.experiments.run import POINT_COLUMN
+from sim.plots import decisions as plots
+from sim.report.build import Report, ReportFigure, render_report
+from sim.runner import store
+from sim.scenario import Scenario
+from sim.scenario.outcomes import NUMBER, YES_NO, OutcomeCatalogue
+
+CSV_FILES = {
+    "robustness": "robustness.csv",
+    "regret": "regret.csv",
+    "information": "value_of_information.csv",
+    "by_hypothesis": "by_hypothesis.csv",
+    "choices": "choices.csv",
+    "pareto": "pareto.csv",
+    "pairing": "pairing.csv",
+    "outcomes": "outcomes.csv",
+    "courses": "courses.csv",
+}
+
+
+@dataclass(frozen=True)
+class DecisionFindings:
+    report: Report
+    tables: dict[str, pd.DataFrame]  # CSV file name -> table
+
+
+def write_decision_report(run_dir: Path) -> Path:
+    """Write a complete decision run's report and tables into its directory; return the HTML path."""
+    manifest = store.read_manifest(run_dir)
+    if manifest.get("kind") != "decision":
+        raise store.RunDirectoryError(f"{run_dir}: holds a {manifest.get('kind', 'run')}, not a decision run")
+    if manifest.get("status") != "complete":
+        raise store.RunDirectoryError(f"{run_dir}: run is {manifest.get('status')}, not complete; no report written")
+    findings = build_decision_report(run_dir, manifest)
+    folder = run_dir / "plots"
+    folder.mkdir(parents=True, exist_ok=True)
+    for item in findings.report.figures:
+        store.atomic_write_bytes(folder / f"{item.name}.png", item.png)
+        store.atomic_write_figure(folder / f"{item.name}.svg", item.figure)
+    for name, frame in findings.tables.items():
+        store.atomic_write_text(run_dir / name, frame.to_csv(index=False))
+    store.atomic_write_text(run_dir / "report.md", findings.report.markdown)
+    store.atomic_write_text(run_dir / "report.html", findings.report.html)
+    return run_dir / "report.html"
+
+
+def build_decision_report(run_dir: Path, manifest: dict[str, Any]) -> DecisionFindings:
+    scenario = Scenario.model_validate(manifest["scenario_as_run"])
+    catalogue = OutcomeCatalogue.from_manifest(manifest)
+    weights = {name: h.weight for name, h in scenario.hypotheses.items()}
+    criteria = list(scenario.criteria)
+    courses = read_courses(run_dir)
+    default = str(courses.loc[courses[POINT_COLUMN] == 0, COURSE_COLUMN].iloc[0])
+    met = criteria_met(run_dir, scenario)
+    tables = decision_tables(met, weights, criteria, seed=int(manifest["seed"]))
+    paired = pairing(met, default, criteria)
+    outcomes = _outcomes(run_dir, scenario, catalogue, courses, weights)
+    labels = [describe(c, catalogue) for c in scenario.criteria.values()]
+
+    figures = [
+        ReportFigure(
+            "robustness",
+            "Robustness by course",
+            "Horizontal bars of each course's share of futures meeting every criterion, with 95% intervals, and "
+            "markers for its share under each hypothesis: "
+            + "; ".join(f"{r.course} {r.value:.1%}" for r in tables.robustness.itertuples()),
+            plots.robustness(tables.robustness, tables.by_hypothesis),
+        ),
+        ReportFigure(
+            "regret",
+            "Regret by hypothesis",
+            "Grid of each course's regret under each hypothesis, in percentage points: "
+            + "; ".join(f"{r.course} under {r.hypothesis} {100 * r.regret:.1f}" for r in tables.regret.itertuples()),
+            plots.regret(tables.regret),
+        ),
+    ]
+    if len(criteria) >= 2:
+        figures.append(
+            ReportFigure(
+                "pareto",
+                "Trade-off between criteria",
+                f"Scatter of each course's share meeting '{labels[0]}' against '{labels[1]}', the Pareto front "
+                "joined: " + ", ".join(tables.pareto.loc[tables.pareto["pareto_optimal"], "course"]),
+                plots.pareto(tables.pareto, criteria, labels),
+            )
+        )
+    context = {
+        "manifest": manifest,
+        "scenario": scenario,
+        "catalogue": catalogue,
+        "criteria": [
+            {"name": name, "words": words, "criterion": c}
+            for (name, c), words in zip(scenario.criteria.items(), labels, strict=True)
+        ],
+        "levers": scenario.levers,
+        "briefing": briefing(tables, paired, _versus_best(met, tables, criteria), default, weights, manifest),
+        "robustness": tables.robustness.sort_values("value", ascending=False).to_dict("records"),
+        "regret_grid": _grid(tables.regret, "regret"),
+        "value_grid": _grid(tables.by_hypothesis, "value"),
+        "hypotheses": [h for h in weights if weights[h] > 0],
+        "weights": weights,
+        "information": tables.information.iloc[0].to_dict(),
+        "choices": tables.choices.to_dict("records"),
+        "pareto": tables.pareto.to_dict("records"),
+        "pairing": paired.to_dict("records"),
+        "outcome_rows": _outcome_rows(outcomes, catalogue),
+        "default": default,
+        "figures": figures,
+        "criterion_names": criteria,
+    }
+    csv = {
+        CSV_FILES["robustness"]: tables.robustness,
+        CSV_FILES["regret"]: tables.regret,
+        CSV_FILES["information"]: tables.information,
+        CSV_FILES["by_hypothesis"]: tables.by_hypothesis,
+        CSV_FILES["choices"]: tables.choices,
+        CSV_FILES["pareto"]: tables.pareto,
+        CSV_FILES["pairing"]: paired,
+        CSV_FILES["outcomes"]: outcomes,
+        CSV_FILES["courses"]: courses,
+    }
+    return DecisionFindings(render_report("decision", context, figures), csv)
+
+
+def _versus_best(met: pd.DataFrame, tables: DecisionTables, criteria: list[str]) -> pd.DataFrame:
+    best = tables.robustness.sort_values("value", ascending=False, kind="stable").iloc[0].course
+    return pairing(met, best, criteria)
+
+
+def briefing(
+    tables: DecisionTables,
+    paired: pd.DataFrame,
+    versus_best: pd.DataFrame,
+    default: str,
+    weights: dict[str, float],
+    manifest: dict[str, Any],
+) -> list[str]:
+    """Plain sentences an analyst can read aloud: the robust course, where the choice flips, what intent is worth."""
+    robust = tables.robustness.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+    best = robust.iloc[0]
+    sentences = []
+    futures = manifest["replications_per_course"]
+    sentences.append(
+        f"Of {len(robust)} courses of action, each run on the same {futures:,} futures, "
+        f"'{best.course}' meets every criterion most often: in {best.value:.1%} of futures "
+        f"(95% interval {best.value_ci_low:.1%} to {best.value_ci_high:.1%}, simulation error only; the spread of "
+        "futures already carries the uncertainty about intent and parameters)."
+    )
+    if best.course != default:
+        row = paired.set_index("course").loc[best.course]
+        status_quo = robust.set_index("course").loc[default, "value"]
+        sentences.append(
+            f"The scenario as written meets them in {status_quo:.1%}; the gain of {row.difference:+.1%} has a paired "
+            f"95% interval of {row.difference_ci_low:+.1%} to {row.difference_ci_high:+.1%}."
+        )
+    if len(robust) > 1:
+        runner_up = robust.iloc[1]
+        row = versus_best.set_index("course").loc[runner_up.course]
+        if row.difference_ci_high >= 0:
+            sentences.append(
+                f"The next best, '{runner_up.course}' ({runner_up.value:.1%}), is within simulation error of it "
+                f"(paired difference {row.difference:+.1%}, 95% interval {row.difference_ci_low:+.1%} to "
+                f"{row.difference_ci_high:+.1%}): more replications (--runs) would be needed to separate them."
+            )
+    regret = tables.regret[tables.regret["course"] == best.course]
+    flips = tables.choices.set_index("hypothesis").loc[regret.loc[regret["regret_ci_low"] > 0, "hypothesis"]]
+    if flips.empty:
+        sentences.append(
+            "Under every intent hypothesis it is the best course or within simulation error of the best: "
+            "the choice does not hinge on intent."
+        )
+    for hypothesis, row in flips.iterrows():
+        behind = regret.set_index("hypothesis").loc[hypothesis]
+        sentences.append(
+            f"The choice flips if the {str(hypothesis).replace('_', ' ')} hypothesis holds "
+            f"(prior weight {weights[hypothesis]:.0%}): then '{row.best_course}' is best, meeting every criterion "
+            f"in {row.value:.1%} of those futures, {100 * behind.regret:.1f} points ahead (95% interval "
+            f"{100 * behind.regret_ci_low:.1f} to {100 * behind.regret_ci_high:.1f})."
+        )
+    minimax = tables.robustness.sort_values(["max_regret", "value"], ascending=[True, False], kind="stable").iloc[0]
+    if minimax.course != best.course:
+        sentences.append(
+            f"Judged by its worst case instead, '{minimax.course}' has the smallest maximum regret "
+            f"({100 * minimax.max_regret:.1f} points, under {_words(tables.regret, minimax.course)}), against "
+            f"{100 * best.max_regret:.1f} for the course above."
+        )
+    info = tables.information.iloc[0]
+    worth = (
+        f"Knowing which intent hypothesis holds would raise the share of futures meeting every criterion from "
+        f"{info.value_without_information:.1%} to {info.value_with_perfect_information:.1%}: perfect information "
+        f"about intent is worth {100 * info.evpi:.1f} points (95% interval {100 * info.evpi_ci_low:.1f} to "
+        f"{100 * info.evpi_ci_high:.1f}, simulation error only)"
+    )
+    if flips.empty:
+        worth += ", within simulation error of nothing here, since no hypothesis changes the choice beyond noise"
+    sentences.append(worth + ".")
+    return sentences
+
+
+def _words(regret: pd.DataFrame, course: str) -> str:
+    rows = regret[regret["course"] == course]
+    worst = rows.loc[rows["regret"].idxmax(), "hypothesis"]
+    return f"the {str(worst).replace('_', ' ')} hypothesis"
+
+
+def _grid(table: pd.DataFrame, column: str) -> list[dict[str, Any]]:
+    grid = table.pivot(index="course", columns="hypothesis", values=column)
+    order = list(dict.fromkeys(table["course"]))
+    return [{"course": course, "values": grid.loc[course].to_dict()} for course in order]
+
+
+def _outcomes(
+    run_dir: Path,
+    scenario: Scenario,
+    catalogue: OutcomeCatalogue,
+    courses: pd.DataFrame,
+    weights: dict[str, float],
+) -> pd.DataFrame:
+    """Expected outcomes per course and hypothesis: every criterion's outcome, then the report's headline."""
+    wanted = [c.outcome for c in scenario.criteria.values()] + list(scenario.report.headline)
+    names = [n for n in dict.fromkeys(wanted) if n in catalogue and catalogue[n].kind in (YES_NO, NUMBER)]
+    rows = pq.read_table(run_dir / store.REPLICATIONS, columns=[POINT_COLUMN, "hypothesis", *names]).to_pandas()
+    labels = courses.set_index(POINT_COLUMN)[COURSE_COLUMN]
+    rows.insert(0, "course", rows.pop(POINT_COLUMN).map(labels))
+    yes_no = {n for n in names if catalogue[n].kind == YES_NO}
+    return expected_outcomes(rows, weights, names, yes_no)
+
+
+def _outcome_rows(outcomes: pd.DataFrame, catalogue: OutcomeCatalogue) -> list[dict[str, Any]]:
+    """The overall rows (all hypotheses) of each outcome, one row per outcome with a cell per course."""
+    overall = outcomes[outcomes["hypothesis"] == "all"]
+    rows = []
+    for outcome, part in overall.groupby("outcome", sort=False):
+        spec = catalogue[outcome]
+        rows.append(
+            {
+                "outcome": outcome,
+                "label": spec.label,
+                "unit": spec.unit,
+                "probability": spec.kind == YES_NO,
+                "cells": part.to_dict("records"),
+            }
+        )
+    return rows
