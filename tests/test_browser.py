@@ -65,11 +65,16 @@ def reports(tmp_path_factory) -> dict[str, Path]:
         root / "experiment",
     )
     succeed("assess", root / "run", "--evidence", SCENARIOS / "evidence" / "zapad-september.yaml")
+    decisions = SCENARIOS / "decisions" / "baseline.yaml"
+    succeed(
+        "decide", decisions, "--runs", 60, "--seed", 2, "--max-courses", 6, "--workers", 1, "--out", root / "decide"
+    )
     return {
         "report": root / "run" / "report.html",
         "comparison": root / "compare" / "comparison.html",
         "experiment": root / "experiment" / "report.html",
         "assessment": root / "run" / "assessments" / "zapad-september" / "assessment.html",
+        "decision": root / "decide" / "report.html",
     }
 
 
@@ -92,7 +97,7 @@ def browser_page(path: Path) -> Iterator[tuple[Page, list[str]]]:
             browser.close()
 
 
-@pytest.mark.parametrize("name", ["report", "comparison", "experiment", "assessment"])
+@pytest.mark.parametrize("name", ["report", "comparison", "experiment", "assessment", "decision"])
 def test_report_opens_cleanly_in_a_real_browser(reports, name, tmp_path):
     screenshot = tmp_path / f"{name}.png"
     with browser_page(reports[name]) as (page, problems):

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import textwrap
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
+from conftest import SCENARIOS, wargame
 
 from sim.decisions.analysis import decision_tables, pairing
+from sim.decisions.courses import all_courses, apply_course, courses_of, default_course
+from sim.decisions.run import DecisionRequest, run_decision
+from sim.engine import compile_course, compile_scenario
+from sim.runner.batch import RunInterrupted
+from sim.scenario import load_scenario
 
 WEIGHTS = {"h1": 0.6, "h2": 0.4}
 # Share of futures meeting the criterion, by course and hypothesis (the payoffs of the hand-solved problem).
@@ -85,3 +96,205 @@ def test_pairing_is_measured_replication_by_replication():
     assert table.loc["B", "same_result"] == pytest.approx(1 - 44 / 100)
     assert table.loc["B", "difference"] == pytest.approx(0.58 - 0.62)
     assert np.isfinite(table.loc["B", "width_ratio"])
+
+
+# --- wargame decide, end to end -------------------------------------------------------------------------------
+
+HAND = Path(__file__).parent / "data" / "decisions" / "hand.yaml"
+
+
+def test_decide_on_the_hand_problem_recovers_the_hand_values(tmp_path: Path):
+    """4,000 replications a course: a share's standard error is at most 0.5/sqrt(2400) = 0.010 under h1 and
+    0.5/sqrt(1600) = 0.0125 under h2, so the prior-weighted value's is under 0.008; 0.03 is about four of them.
+    EVPI is a difference of such values (paired), so the same tolerance holds."""
+    out = tmp_path / "decide"
+    result = wargame("decide", HAND, "--runs", 4000, "--seed", 5, "--out", out, "--workers", 1, "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["status"] == "complete" and summary["courses"] == 2
+    for name in ("robustness", "regret", "value_of_information", "by_hypothesis", "pareto", "pairing", "outcomes"):
+        assert (out / f"{name}.csv").is_file()
+    robustness = pd.read_csv(out / "robustness.csv").set_index("course")
+    assert robustness.loc["as written", "value"] == pytest.approx(0.62, abs=0.03)
+    assert robustness.loc["plan=b", "value"] == pytest.approx(0.58, abs=0.03)
+    assert robustness.loc["as written", "max_regret"] == pytest.approx(0.5, abs=0.03)
+    assert robustness.loc["plan=b", "max_regret"] == pytest.approx(0.4, abs=0.03)
+    information = pd.read_csv(out / "value_of_information.csv").iloc[0]
+    assert information["evpi"] == pytest.approx(0.20, abs=0.03)
+    pairing_table = pd.read_csv(out / "pairing.csv").set_index("course")
+    assert (pairing_table["same_hypothesis"] == 1).all()
+    html = (out / "report.html").read_text()
+    assert "The choice flips if the h2 hypothesis holds" in html
+    assert "simulation error only" in html
+
+
+def test_decide_gives_the_same_tables_on_one_or_two_workers(tmp_path: Path):
+    common = ["--runs", 300, "--seed", 8, "--max-courses", 4, "--no-report", "--quiet", "--chunk-size", 100]
+    decisions = SCENARIOS / "decisions" / "baseline.yaml"
+    one = wargame("decide", decisions, "--out", tmp_path / "one", "--workers", 1, *common)
+    assert one.returncode == 0, one.stderr
+    two = wargame("decide", decisions, "--out", tmp_path / "two", "--workers", 2, *common)
+    assert two.returncode == 0, two.stderr
+    whole = pq.read_table(tmp_path / "one" / "replications.parquet")
+    assert whole.equals(pq.read_table(tmp_path / "two" / "replications.parquet"))
+    assert len(whole) == 4 * 300
+
+
+def test_an_interrupted_decision_resumes_to_the_uninterrupted_tables(tmp_path: Path):
+    compiled = compile_scenario(load_scenario(HAND))
+    whole = run_decision(DecisionRequest(compiled, 400, 6, tmp_path / "whole", chunk_size=100))
+    seen = []
+
+    def stop_after_three(done: int, planned: int) -> None:
+        seen.append(done)
+        if len(seen) > 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted):
+        run_decision(DecisionRequest(compiled, 400, 6, tmp_path / "cut", chunk_size=100), stop_after_three)
+    cut = tmp_path / "cut"
+    assert json.loads((cut / "manifest.json").read_text())["status"] == "interrupted"
+    assert not (cut / "replications.parquet").exists()
+    resumed = wargame("decide", "--resume", cut, "--workers", 1, "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    assert pq.read_table(cut / "replications.parquet").equals(pq.read_table(whole / "replications.parquet"))
+    assert (cut / "robustness.csv").is_file() and (cut / "report.html").is_file()
+
+
+@pytest.mark.slow
+def test_decide_on_a_local_dask_cluster_gives_the_serial_tables(tmp_path: Path):
+    common = ["--runs", 200, "--seed", 4, "--max-courses", 3, "--no-report", "--quiet"]
+    decisions = SCENARIOS / "decisions" / "baseline.yaml"
+    serial = wargame("decide", decisions, "--out", tmp_path / "s", "--workers", 1, *common)
+    assert serial.returncode == 0, serial.stderr
+    dask = wargame("decide", decisions, "--out", tmp_path / "d", "--dask-workers", 2, *common)
+    assert dask.returncode == 0, dask.stderr
+    assert pq.read_table(tmp_path / "s" / "replications.parquet").equals(
+        pq.read_table(tmp_path / "d" / "replications.parquet")
+    )
+
+
+def test_decide_refuses_a_scenario_without_levers(tmp_path: Path):
+    result = wargame("decide", SCENARIOS / "baseline.yaml", "--out", tmp_path / "x", "--runs", 10)
+    assert result.returncode == 2
+    assert "no levers and no criteria" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_more_combinations_than_the_limit_give_a_design_that_keeps_every_single_change():
+    levers = load_scenario(SCENARIOS / "decisions" / "baseline.yaml").levers
+    assert all_courses(levers) == 54
+    design = courses_of(levers, limit=12, seed=3)
+    assert len(design) == 12 and design[0] == default_course(levers)
+    singles = [c for c in design if sum(c[n] != levers[n].default for n in levers) == 1]
+    assert len(singles) == sum(len(lever.options) - 1 for lever in levers.values())  # 2 + 1 + 2 + 2
+    assert len({tuple(c.values()) for c in design}) == 12
+    assert courses_of(levers, limit=12, seed=3) == design  # the seed fixes the design
+
+
+# --- the language of levers and criteria: every mistake at its line ----------------------------------------------
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "variant.yaml"
+    path.write_text(f"extends: {HAND}\nname: variant\n" + textwrap.dedent(text))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            """
+            levers:
+              plan:
+                options:
+                  a: {description: a, parameters: {choose_b: {dist: fixed, value: 1, assumption: x}}}
+            """,
+            "the default option is the scenario as written",
+        ),
+        (
+            """
+            levers:
+              plan:
+                options:
+                  b: {description: b, parameters: {success_a: {dist: fixed, value: 1, assumption: x}}}
+            """,
+            "hypothesis 'h2' overrides 'success_a'",
+        ),
+        (
+            """
+            levers:
+              plan:
+                options:
+                  b: {description: b, parameters: {chose_b: {dist: fixed, value: 1, assumption: x}}}
+            """,
+            "sets unknown parameter 'chose_b'",
+        ),
+        (
+            """
+            levers:
+              other:
+                side: x
+                default: one
+                options:
+                  one: {description: one, assumption: x}
+                  two: {description: two, parameters: {choose_b: {dist: fixed, value: 0.5, assumption: x}}}
+            """,
+            "lever 'plan' also sets 'choose_b'",
+        ),
+        (
+            """
+            levers:
+              plan:
+                default: c
+            """,
+            "default 'c' is not one of the options",
+        ),
+        ("criteria: {bounded: {outcome: goal, at_most: 1}}", "'goal' is a yes/no outcome"),
+        ("criteria: {typo: {outcome: gaol, is: true}}", "unknown outcome 'gaol' (did you mean 'goal'?)"),
+        ("criteria: {both: {outcome: goal, is: true, at_most: 1}}", "give exactly one of `is`"),
+        (
+            """
+            levers:
+              plan:
+                options:
+                  b:
+                    description: b
+                    assumption: x
+                    actors: {world: {states: {settled: {transitions: {on: {after: 1, to: extra}}}, extra: {}}}}
+            """,
+            "this option changes the outcome columns",
+        ),
+        (
+            """
+            levers:
+              plan:
+                options:
+                  b:
+                    description: b
+                    assumption: x
+                    actors: {world: {states: {waiting: {transitions: {settle: {after: "nonsense("}}}}}}
+            """,
+            "this option breaks the scenario",
+        ),
+    ],
+)
+def test_lever_and_criterion_mistakes_are_one_line_at_their_place(tmp_path: Path, text: str, message: str):
+    path = _write(tmp_path, text)
+    result = wargame("validate", path)
+    assert result.returncode == 2, result.stdout
+    assert message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"{path}:"), first  # FILE:LINE:COL of the variant that made the mistake
+
+
+def test_the_default_course_runs_the_scenario_as_written():
+    """`wargame run` on a scenario with levers is its default course: the same data, the same outcome columns."""
+    scenario = load_scenario(SCENARIOS / "decisions" / "baseline.yaml")
+    data = scenario.as_data()
+    course = default_course(scenario.levers)
+    applied = apply_course(data, course)
+    assert applied == data
+    assert list(compile_course(data, course).outcomes) == list(compile_scenario(scenario).outcomes)
