@@ -33,6 +33,17 @@ def course_label(course: Mapping[str, str], levers: Mapping[str, Lever]) -> str:
     return ", ".join(changed) if changed else "as written"
 
 
+def short_label(course: Mapping[str, str], levers: Mapping[str, Lever]) -> str:
+    """A course for a figure's axis: the options taken, without the levers' names where they are unambiguous."""
+    names = [option for lever in levers.values() for option in lever.options]
+    changed = [
+        option if names.count(option) == 1 else f"{name}={option}"
+        for name, option in course.items()
+        if option != levers[name].default
+    ]
+    return " + ".join(changed) if changed else "as written"
+
+
 def all_courses(levers: Mapping[str, Lever]) -> int:
     return int(np.prod([len(lever.options) for lever in levers.values()])) if levers else 1
 

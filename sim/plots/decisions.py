@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -13,12 +14,12 @@ from sim.plots.style import colour, label, new_figure
 _MARKERS = "osD^v<>P*X"
 
 
-def robustness(robust: pd.DataFrame, by_hypothesis: pd.DataFrame) -> Figure:
+def robustness(robust: pd.DataFrame, by_hypothesis: pd.DataFrame, short: Mapping[str, str]) -> Figure:
     """Each course's share of futures meeting every criterion (bar, 95% interval), and its share
-    under each hypothesis (markers), best course at the top."""
+    under each hypothesis (markers), best course at the top; `short` names courses on the axis."""
     rows = robust.sort_values("value")
     courses = list(rows["course"])
-    figure = new_figure(7.5, 0.42 * len(courses) + 1.8)
+    figure = new_figure(9.0, 0.3 * len(courses) + 1.8)
     axes = figure.add_subplot()
     y = np.arange(len(courses))
     value = rows["value"].to_numpy(dtype=float)
@@ -29,37 +30,38 @@ def robustness(robust: pd.DataFrame, by_hypothesis: pd.DataFrame) -> Figure:
         shares = part.set_index("course").loc[courses, "value"].to_numpy(dtype=float)
         marker = _MARKERS[k % len(_MARKERS)]
         axes.scatter(shares, y, marker=marker, color=colour(k + 1), zorder=3, label=f"under {label(hypothesis)}")
-    axes.set_yticks(y, [textwrap.shorten(c, 60) for c in courses])
+    axes.set_yticks(y, [short[c] for c in courses], fontsize="small")
     axes.set_xlim(0, 1)
     axes.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
-    axes.set_xlabel("share of futures meeting every criterion (bars: 95% interval, simulation error only)")
-    axes.set_title("Robustness: how often each course meets every criterion", fontsize="medium")
+    axes.set_xlabel("share of futures meeting every criterion\n(bars: 95% interval, simulation error only)")
+    axes.set_title("Robustness: how often each course meets every criterion", fontsize="medium", loc="right")
     axes.legend(fontsize="small", loc="lower right")
     axes.grid(axis="x", alpha=0.3)
     return figure
 
 
-def regret(regret_table: pd.DataFrame) -> Figure:
-    """A course x hypothesis grid of regret (points of the share meeting every criterion), values written in."""
+def regret(regret_table: pd.DataFrame, short: Mapping[str, str]) -> Figure:
+    """A course x hypothesis grid of regret (points of the share meeting every criterion), values written in;
+    `short` names courses on the axis."""
     grid = regret_table.pivot(index="course", columns="hypothesis", values="regret")
     grid = grid.loc[list(dict.fromkeys(regret_table["course"])), list(dict.fromkeys(regret_table["hypothesis"]))]
     order = grid.max(axis=1).sort_values(kind="stable").index  # smallest worst regret at the top
     grid = grid.loc[order]
-    figure = new_figure(7.5, 0.38 * len(grid) + 1.8)
+    figure = new_figure(9.0, 0.3 * len(grid) + 1.8)
     axes = figure.add_subplot()
     values = grid.to_numpy(dtype=float) * 100
     image = axes.imshow(values, cmap="Reds", aspect="auto", vmin=0, vmax=max(float(np.nanmax(values)), 1.0))
     for (i, j), v in np.ndenumerate(values):
         axes.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize="small", color="black" if v < 60 else "white")
     axes.set_xticks(range(grid.shape[1]), [label(h) for h in grid.columns])
-    axes.set_yticks(range(len(grid)), [textwrap.shorten(c, 60) for c in grid.index])
+    axes.set_yticks(range(len(grid)), [short[c] for c in grid.index], fontsize="small")
     axes.set_xlabel("intent hypothesis (the state of the world)")
-    axes.set_title("Regret: points behind the best course under each hypothesis", fontsize="medium")
-    figure.colorbar(image, ax=axes, label="regret (percentage points)")
+    axes.set_title("Regret: points behind the best course under each hypothesis", fontsize="medium", loc="right")
+    figure.colorbar(image, ax=axes, label="regret (points)", shrink=min(1.0, 8 / max(len(grid), 1)) or 1.0)
     return figure
 
 
-def pareto(front: pd.DataFrame, names: list[str], labels: list[str]) -> Figure:
+def pareto(front: pd.DataFrame, names: list[str], labels: list[str], short: Mapping[str, str]) -> Figure:
     """The trade-off between the first two criteria (share of futures meeting each); the Pareto front joined."""
     figure = new_figure(7.0, 5.0)
     axes = figure.add_subplot()
@@ -69,15 +71,16 @@ def pareto(front: pd.DataFrame, names: list[str], labels: list[str]) -> Figure:
     axes.scatter(x[optimal], y[optimal], color=colour(1), zorder=3, label="Pareto-optimal course")
     order = np.argsort(x[optimal])
     axes.plot(x[optimal][order], y[optimal][order], color=colour(1), linewidth=0.8)
-    for xi, yi, name in zip(x[optimal], y[optimal], front["course"][optimal], strict=True):
-        axes.annotate(
-            textwrap.shorten(name, 40), (xi, yi), fontsize="x-small", xytext=(4, 4), textcoords="offset points"
-        )
+    for k, (xi, yi, name) in enumerate(zip(x[optimal], y[optimal], front["course"][optimal], strict=True)):
+        offset = (4, 4 + 10 * (k % 3))  # staggered, so close points keep readable names
+        axes.annotate(short[name], (xi, yi), fontsize="x-small", xytext=offset, textcoords="offset points")
     for setter in (axes.xaxis, axes.yaxis):
-        setter.set_major_formatter(lambda v, _: f"{v:.0%}")
+        setter.set_major_formatter(lambda v, _: f"{v:.1%}")
     axes.set_xlabel(textwrap.fill(f"share meeting: {labels[0]}", 70))
     axes.set_ylabel(textwrap.fill(f"share meeting: {labels[1]}", 50))
-    axes.set_title("Trade-off between the first two criteria (prior-weighted)", fontsize="medium")
+    axes.set_title(
+        "Trade-off between the first two criteria (prior-weighted; Pareto-optimal over all criteria)", fontsize="medium"
+    )
     axes.legend(fontsize="small")
     axes.grid(alpha=0.3)
     return figure

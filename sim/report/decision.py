@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sim.decisions.analysis import DecisionTables, decision_tables, expected_outcomes, pairing
+from sim.decisions.courses import short_label
 from sim.decisions.criteria import describe
 from sim.decisions.run import COURSE_COLUMN, criteria_met, read_courses
 from sim.experiments.run import POINT_COLUMN
@@ -74,6 +75,11 @@ def build_decision_report(run_dir: Path, manifest: dict[str, Any]) -> DecisionFi
     paired = pairing(met, default, criteria)
     outcomes = _outcomes(run_dir, scenario, catalogue, courses, weights)
     labels = [describe(c, catalogue) for c in scenario.criteria.values()]
+    levers = list(scenario.levers)
+    short = {
+        row[COURSE_COLUMN]: short_label({name: row[name] for name in levers}, scenario.levers)
+        for _, row in courses.iterrows()
+    }
 
     figures = [
         ReportFigure(
@@ -82,14 +88,14 @@ def build_decision_report(run_dir: Path, manifest: dict[str, Any]) -> DecisionFi
             "Horizontal bars of each course's share of futures meeting every criterion, with 95% intervals, and "
             "markers for its share under each hypothesis: "
             + "; ".join(f"{r.course} {r.value:.1%}" for r in tables.robustness.itertuples()),
-            plots.robustness(tables.robustness, tables.by_hypothesis),
+            plots.robustness(tables.robustness, tables.by_hypothesis, short),
         ),
         ReportFigure(
             "regret",
             "Regret by hypothesis",
             "Grid of each course's regret under each hypothesis, in percentage points: "
             + "; ".join(f"{r.course} under {r.hypothesis} {100 * r.regret:.1f}" for r in tables.regret.itertuples()),
-            plots.regret(tables.regret),
+            plots.regret(tables.regret, short),
         ),
     ]
     if len(criteria) >= 2:
@@ -99,7 +105,7 @@ def build_decision_report(run_dir: Path, manifest: dict[str, Any]) -> DecisionFi
                 "Trade-off between criteria",
                 f"Scatter of each course's share meeting '{labels[0]}' against '{labels[1]}', the Pareto front "
                 "joined: " + ", ".join(tables.pareto.loc[tables.pareto["pareto_optimal"], "course"]),
-                plots.pareto(tables.pareto, criteria, labels),
+                plots.pareto(tables.pareto, criteria, labels, short),
             )
         )
     context = {
