@@ -174,8 +174,8 @@ def briefing(
         row = paired.set_index("course").loc[best.course]
         status_quo = robust.set_index("course").loc[default, "value"]
         sentences.append(
-            f"The scenario as written meets them in {status_quo:.1%}; the gain of {row.difference:+.1%} has a paired "
-            f"95% interval of {row.difference_ci_low:+.1%} to {row.difference_ci_high:+.1%}."
+            f"The scenario as written meets them in {status_quo:.1%}; the gain of {_points(row.difference)} has a "
+            f"paired 95% interval of {_points(row.difference_ci_low)} to {_points(row.difference_ci_high)}."
         )
     if len(robust) > 1:
         runner_up = robust.iloc[1]
@@ -183,8 +183,8 @@ def briefing(
         if row.difference_ci_high >= 0:
             sentences.append(
                 f"The next best, '{runner_up.course}' ({runner_up.value:.1%}), is within simulation error of it "
-                f"(paired difference {row.difference:+.1%}, 95% interval {row.difference_ci_low:+.1%} to "
-                f"{row.difference_ci_high:+.1%}): more replications (--runs) would be needed to separate them."
+                f"(paired difference {_points(row.difference)}, 95% interval {_points(row.difference_ci_low)} to "
+                f"{_points(row.difference_ci_high)}): more replications (--runs) would be needed to separate them."
             )
     regret = tables.regret[tables.regret["course"] == best.course]
     flips = tables.choices.set_index("hypothesis").loc[regret.loc[regret["regret_ci_low"] > 0, "hypothesis"]]
@@ -219,6 +219,11 @@ def briefing(
         worth += ", within simulation error of nothing here, since no hypothesis changes the choice beyond noise"
     sentences.append(worth + ".")
     return sentences
+
+
+def _points(share: float) -> str:
+    """A difference of two shares in percentage points, signed: '+7.6 points'."""
+    return f"{100 * share:+.1f} points"
 
 
 def _words(regret: pd.DataFrame, course: str) -> str:
