@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+import pyarrow
 from pydantic import ValidationError
 
 import sim
@@ -79,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USER_ERROR
     except UsageError as exc:
         print(f"wargame {args.command}: {exc}", file=sys.stderr)
+        return USER_ERROR
+    except pyarrow.ArrowException as exc:  # a table in a run directory damaged or cut short
+        print(f"wargame {args.command}: a table in the run directory is damaged or unreadable: {exc}", file=sys.stderr)
         return USER_ERROR
     except MechanicsError as exc:  # the scenario's mechanics did something impossible: the author's to fix
         print(f"wargame {args.command}: the scenario's mechanics failed at run time: {exc}", file=sys.stderr)
@@ -178,13 +182,13 @@ def _build_parser() -> argparse.ArgumentParser:
         "regret, robustness, value of information",
     )
     decide.add_argument("scenario", type=Path, nargs="?", metavar="SCENARIO", help="scenario with levers and criteria")
-    decide.add_argument("--runs", type=_positive_int, default=1000, help="replications per course (default 1000)")
+    decide.add_argument("--runs", type=_positive_int, help="replications per course (default 1000)")
     decide.add_argument("--seed", type=_non_negative_int, help="root seed of every course (default: a fresh one)")
     decide.add_argument(
         "--max-courses",
         type=_positive_int,
-        default=64,
-        help="evaluate every combination up to this many; past it, a design: each single change, then random ones",
+        help="evaluate every combination up to this many (default 64); past it, a design: each single change, "
+        "then random ones",
     )
     _add_experiment_options(decide)
     decide.set_defaults(handler=_decide)
@@ -617,9 +621,11 @@ def _decide(args: argparse.Namespace) -> int:
 
     backend = _backend(args)
     if args.resume:
-        if args.scenario or args.out or args.seed is not None:
+        if args.scenario or args.out or args.seed is not None or args.runs is not None or args.max_courses is not None:
             raise UsageError("--resume takes the run directory alone (its manifest holds the rest)")
         manifest = read_manifest(args.resume)
+        if manifest.get("kind") != "decision":
+            raise RunDirectoryError(f"{args.resume}: not a decision run (it holds a {manifest.get('kind', 'run')})")
         announce = f"resuming decision run {args.resume} ({manifest.get('scenario')!r}) on {backend.describe()}"
 
         def run(progress: Progress | None) -> Path:
@@ -630,12 +636,14 @@ def _decide(args: argparse.Namespace) -> int:
         compiled = compile_scenario(load_scenario(args.scenario))
         check_decidable(compiled.scenario)
         seed = new_seed() if args.seed is None else args.seed
+        runs = 1000 if args.runs is None else args.runs
+        max_courses = 64 if args.max_courses is None else args.max_courses
         out = args.out or _default_run_dir(f"{compiled.scenario.name}-decide")
-        request = DecisionRequest(compiled, args.runs, seed, out, args.max_courses, args.chunk_size, backend)
+        request = DecisionRequest(compiled, runs, seed, out, max_courses, args.chunk_size, backend)
         courses = courses_table(request)
-        check_run_directory(out, decision_hash(compiled.scenario, courses, args.runs))
+        check_run_directory(out, decision_hash(compiled.scenario, courses, runs))
         announce = (
-            f"running {len(courses):,} courses of action x {args.runs:,} replications of "
+            f"running {len(courses):,} courses of action x {runs:,} replications of "
             f"{compiled.scenario.name!r} on {backend.describe()}, {engine_phrase(compiled, backend)}, seed {seed}"
         )
 
@@ -646,14 +654,20 @@ def _decide(args: argparse.Namespace) -> int:
         run_dir = _show_progress(announce, run, quiet=args.quiet or args.json)
     except RunInterrupted as stopped:
         return _interrupted(stopped, "decide")
+    from sim.report.decision import write_decision_report, write_decision_tables  # matplotlib: only for a report
 
-    def report(run_dir: Path) -> Path:
-        from sim.report.decision import write_decision_report  # matplotlib loads only when a report is wanted
-
-        return write_decision_report(run_dir)
-
-    keys = ("status", "scenario", "seed", "courses", "replications_per_course", "elapsed_seconds")
-    return _print_result(args, run_dir, report, keys)
+    analysis = write_decision_tables(run_dir)  # the tables, even with --no-report
+    report = None if args.no_report else write_decision_report(run_dir, analysis)
+    if args.json:
+        manifest = read_manifest(run_dir)
+        keys = ("status", "scenario", "seed", "courses", "replications_per_course", "elapsed_seconds")
+        summary = {key: manifest.get(key) for key in keys} | analysis.summary()
+        print(json.dumps({"run_dir": str(run_dir), "report": str(report) if report else None, **summary}))
+        return 0
+    if report:
+        print(f"report: {report}")
+    print(run_dir)
+    return 0
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -95,8 +95,27 @@ def test_pairing_is_measured_replication_by_replication():
     assert table.loc["B", "same_hypothesis"] == 1
     # B differs from A where exactly one meets the goal: h1 rows 30..53 (24), h2 rows 68..87 (20).
     assert table.loc["B", "same_result"] == pytest.approx(1 - 44 / 100)
-    assert table.loc["B", "difference"] == pytest.approx(0.58 - 0.62)
     assert np.isfinite(table.loc["B", "width_ratio"])
+    # The difference the tables report is the prior-weighted one, with a paired bootstrap interval.
+    tables = decision_tables(frame, WEIGHTS, ["goal"])
+    paired = tables.pairing.set_index("course")
+    assert paired.loc["B", "difference"] == pytest.approx(0.58 - 0.62)
+    assert paired.loc["B", "difference_ci_low"] <= -0.04 <= paired.loc["B", "difference_ci_high"]
+    assert tables.difference("B", "A")[0] == pytest.approx(-0.04)
+
+
+def test_a_hypothesis_that_drew_no_replication_is_left_out_not_nan():
+    tables = decision_tables(_hand_problem(), {**WEIGHTS, "h3": 0.01}, ["goal"])
+    assert tables.unsampled == ("h3",)
+    assert np.isfinite(tables.robustness["value"]).all()
+    assert np.isfinite(tables.information[["evpi", "evpi_ci_low", "evpi_ci_high"]].to_numpy()).all()
+    assert set(tables.by_hypothesis["hypothesis"]) == {"h1", "h2"}
+
+
+def test_shares_at_zero_keep_an_interval_of_some_width():
+    frame = _hand_problem().assign(goal=False, all=False)
+    robustness = decision_tables(frame, WEIGHTS, ["goal"]).robustness
+    assert (robustness["value"] == 0).all() and (robustness["value_ci_high"] > 0.02).all()  # Wilson, n = 100
 
 
 # --- wargame decide, end to end -------------------------------------------------------------------------------
@@ -330,3 +349,37 @@ def test_the_adversary_responds_to_the_reinforced_north_option():
         detail for _, _, actor, event, detail in replication.events if (actor, event) == ("offensive", "too_weak")
     ]
     assert len(logged) == 1 and logged[0].startswith("attack held back: force ratio ")
+
+
+def test_no_report_still_writes_the_tables_and_damaged_runs_are_one_line(tmp_path: Path):
+    out = tmp_path / "d"
+    result = wargame("decide", HAND, "--runs", 200, "--seed", 1, "--out", out, "--workers", 1, "--no-report", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["report"] is None and summary["best_course"] in {"as written", "plan=b"}
+    assert 0 <= summary["evpi"] <= 1 and (out / "robustness.csv").is_file() and not (out / "report.html").exists()
+    wrong = wargame("run", "--resume", out)
+    assert wrong.returncode == 2 and "wargame decide --resume" in wrong.stderr
+    (out / "courses.parquet").write_bytes(b"not a table")
+    for args in (("report", out), ("decide", "--resume", out)):
+        damaged = wargame(*args)
+        assert damaged.returncode == 2 and "courses.parquet: damaged" in damaged.stderr, damaged.stderr
+        assert "Traceback" not in damaged.stderr
+
+
+def test_a_course_that_fails_at_run_time_is_named(tmp_path: Path):
+    path = _write(
+        tmp_path,
+        """
+        levers:
+          plan:
+            options:
+              b:
+                description: b
+                assumption: x
+                actors: {world: {states: {waiting: {transitions: {settle: {after: "1 / (choose_b - 1)"}}}}}}
+        """,
+    )
+    result = wargame("decide", path, "--runs", 5, "--seed", 1, "--out", tmp_path / "o", "--workers", 1)
+    assert result.returncode == 2 and "course plan=b:" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr

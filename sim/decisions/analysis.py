@@ -39,8 +39,19 @@ class DecisionTables:
     regret: pd.DataFrame  # course x hypothesis: value, best value, regret and its interval
     robustness: pd.DataFrame  # course: overall value, worst state, each criterion's share, max regret
     information: pd.DataFrame  # one row: value without and with perfect information, EVPI and interval
-    choices: pd.DataFrame  # hypothesis: the best course there and its margin over the runner-up
+    choices: pd.DataFrame  # hypothesis: the best course there, its margin over the next, how many tie with it
     pareto: pd.DataFrame  # course: each criterion's share met, whether no other course is at least as good
+    pairing: pd.DataFrame  # course: how it stays paired with the first course, and its difference in value
+    unsampled: tuple[str, ...] = ()  # hypotheses with prior weight that drew no replication (left out)
+    boot: np.ndarray | None = None  # resampled overall values (resample, course), for paired differences
+
+    def difference(self, course: str, reference: str) -> tuple[float, float, float]:
+        """Prior-weighted value of `course` minus `reference`, with its paired bootstrap 95% interval."""
+        courses = list(self.robustness["course"])
+        i, k = courses.index(course), courses.index(reference)
+        value = self.robustness["value"].to_numpy(dtype=float)
+        low, high = np.percentile(self.boot[:, i] - self.boot[:, k], [2.5, 97.5])
+        return _clean(value[i] - value[k]), _clean(low), _clean(high)
 
 
 def decision_tables(
@@ -56,20 +67,35 @@ def decision_tables(
     hypotheses' prior weights.
     """
     courses = list(dict.fromkeys(met["course"]))
-    states = [h for h in weights if weights[h] > 0]
+    drawn = set(met["hypothesis"].unique())
+    unsampled = tuple(h for h in weights if weights[h] > 0 and h not in drawn)
+    states = [h for h in weights if weights[h] > 0 and h in drawn]  # an unsampled one's weight goes to the rest
     w = np.array([weights[h] for h in states], dtype=float)
     w = w / w.sum()
     cube, counts = _cube(met, courses, states, [ALL, *criteria])  # (course, state, column) shares
     value = cube[:, :, 0]  # course x state
     boot = _bootstrap_values(met, courses, states, seed, resamples)  # (resample, course, state)
+    boot = np.where(np.isnan(boot), value[None, :, :], boot)  # a resample that drew none of a state keeps its value
 
     by_hypothesis = _by_hypothesis(met, courses, states, criteria, cube, counts)
     regret = _regret(courses, states, value, boot)
-    robustness = _robustness(met, courses, states, criteria, cube, w, regret, boot)
+    robustness = _robustness(met, courses, states, criteria, cube, w, regret, boot, counts)
     information = _information(value, w, boot)
     choices = _choices(courses, states, value, tie_break=value @ w)
     pareto = _pareto(courses, criteria, cube, w)
-    return DecisionTables(by_hypothesis, regret, robustness, information, choices, pareto)
+    pairs = pairing(met, courses[0], criteria)
+    overall = boot @ w
+    differences = [_clean(value[i] @ w - value[0] @ w) for i in range(len(courses))]
+    low, high = np.percentile(overall - overall[:, :1], [2.5, 97.5], axis=0)
+    pairs["difference"] = differences
+    pairs["difference_ci_low"], pairs["difference_ci_high"] = _clean(low), _clean(high)
+    return DecisionTables(by_hypothesis, regret, robustness, information, choices, pareto, pairs, unsampled, overall)
+
+
+def _clean(value):
+    """Rounding noise (1e-17, -0.0) shown as the zero it is."""
+    cleaned = np.where(np.abs(value) < 1e-12, 0.0, value)
+    return float(cleaned) if np.ndim(cleaned) == 0 else cleaned
 
 
 def _cube(
@@ -144,18 +170,26 @@ def _regret(courses, states, value, boot) -> pd.DataFrame:
                     "hypothesis": state,
                     "value": value[i, j],
                     "best_value": best[j],
-                    "regret": regret[i, j],
-                    "regret_ci_low": low[i, j],
-                    "regret_ci_high": high[i, j],
+                    "regret": _clean(regret[i, j]),
+                    "regret_ci_low": _clean(low[i, j]),
+                    "regret_ci_high": _clean(high[i, j]),
                 }
             )
     return pd.DataFrame(rows)
 
 
-def _robustness(met, courses, states, criteria, cube, w, regret, boot) -> pd.DataFrame:
+def _robustness(met, courses, states, criteria, cube, w, regret, boot, counts) -> pd.DataFrame:
+    """Per course: the prior-weighted value and its interval, worst state, criteria shares and regrets.
+
+    The value's interval is the paired bootstrap's, widened to at least the Wilson interval of
+    the pooled replications: a bootstrap of a share at 0% or 100% has no width, Wilson's does.
+    """
     overall = cube[:, :, 0] @ w
     boot_overall = boot @ w
     low, high = _interval(boot_overall)
+    n = counts.sum(axis=1)
+    wilson_low, wilson_high = wilson_intervals(np.rint(overall * n), n)
+    low, high = np.fmin(low, wilson_low), np.fmax(high, wilson_high)
     max_regret = regret.groupby("course", sort=False)["regret"].max().reindex(courses).to_numpy()
     boot_max_regret = (np.nanmax(boot, axis=1, keepdims=True) - boot).max(axis=2)
     regret_low, regret_high = _interval(boot_max_regret)
@@ -170,10 +204,10 @@ def _robustness(met, courses, states, criteria, cube, w, regret, boot) -> pd.Dat
             "value_ci_high": high[i],
             "worst_hypothesis": states[worst[i]],
             "worst_value": cube[i, worst[i], 0],
-            "max_regret": max_regret[i],
-            "max_regret_ci_low": regret_low[i],
-            "max_regret_ci_high": regret_high[i],
-            "expected_regret": expected_regret[i],
+            "max_regret": _clean(max_regret[i]),
+            "max_regret_ci_low": _clean(regret_low[i]),
+            "max_regret_ci_high": _clean(regret_high[i]),
+            "expected_regret": _clean(expected_regret[i]),
         }
         row.update({f"met.{name}": cube[i, :, 1 + k] @ w for k, name in enumerate(criteria)})
         rows.append(row)
@@ -191,9 +225,9 @@ def _information(value, w, boot) -> pd.DataFrame:
             {
                 "value_without_information": without,
                 "value_with_perfect_information": with_info,
-                "evpi": with_info - without,
-                "evpi_ci_low": low,
-                "evpi_ci_high": high,
+                "evpi": _clean(with_info - without),
+                "evpi_ci_low": _clean(low),
+                "evpi_ci_high": _clean(high),
             }
         ]
     )
@@ -204,9 +238,16 @@ def _choices(courses, states, value, tie_break) -> pd.DataFrame:
     rows = []
     for j, state in enumerate(states):
         order = np.lexsort((-tie_break, -np.nan_to_num(value[:, j], nan=-np.inf)))
-        margin = value[order[0], j] - value[order[1], j] if len(courses) > 1 else np.nan
+        best = value[order[0], j]
+        following = [value[k, j] for k in order[1:] if value[k, j] < best - 1e-12]
         rows.append(
-            {"hypothesis": state, "best_course": courses[order[0]], "value": value[order[0], j], "margin": margin}
+            {
+                "hypothesis": state,
+                "best_course": courses[order[0]],
+                "value": best,
+                "tied": int(np.sum(np.abs(value[:, j] - best) <= 1e-12)) - 1,  # other courses with the same value
+                "margin": _clean(best - following[0]) if following else np.nan,
+            }
         )
     return pd.DataFrame(rows)
 
@@ -233,32 +274,24 @@ def pairing(met: pd.DataFrame, reference: str, criteria: list[str]) -> pd.DataFr
     """How well each course stays paired with the reference course, replication by replication.
 
     `same_hypothesis`: share of replications drawn under the same hypothesis (1 by design);
-    `same_result`: share whose every criterion came out the same; `width_ratio`: the
-    independent-samples interval of the difference in value over the paired one (above 1:
-    pairing narrows the comparison).
+    `same_result`: share whose every criterion came out the same; `width_ratio`: how much wider
+    an independent-samples interval of the difference would be than the paired one (from the
+    replications' standard deviations; above 1, pairing narrows the comparison).
     """
     base = met[met["course"] == reference].set_index("replication")
     rows = []
     for course, part in met.groupby("course", sort=False):
         part = part.set_index("replication").reindex(base.index)
-        same_hypothesis = float((part["hypothesis"] == base["hypothesis"]).mean())
-        same_result = float((part[[ALL, *criteria]] == base[[ALL, *criteria]]).all(axis=1).mean())
         a, b = part[ALL].to_numpy(dtype=float), base[ALL].to_numpy(dtype=float)
-        n = len(a)
-        paired_sd = np.std(a - b, ddof=1) if n > 1 else np.nan
-        independent_sd = np.sqrt(np.var(a, ddof=1) + np.var(b, ddof=1)) if n > 1 else np.nan
-        ratio = independent_sd / paired_sd if paired_sd > 0 else np.inf if independent_sd > 0 else np.nan
-        half = 1.959963984540054 * paired_sd / np.sqrt(n) if n > 1 else np.nan
+        paired_sd = np.std(a - b, ddof=1) if len(a) > 1 else np.nan
+        independent_sd = np.sqrt(np.var(a, ddof=1) + np.var(b, ddof=1)) if len(a) > 1 else np.nan
         rows.append(
             {
                 "course": course,
-                "replications": n,
-                "same_hypothesis": same_hypothesis,
-                "same_result": same_result,
-                "difference": float(np.mean(a - b)),
-                "difference_ci_low": float(np.mean(a - b) - half),
-                "difference_ci_high": float(np.mean(a - b) + half),
-                "width_ratio": ratio,
+                "replications": len(a),
+                "same_hypothesis": float((part["hypothesis"] == base["hypothesis"]).mean()),
+                "same_result": float((part[[ALL, *criteria]] == base[[ALL, *criteria]]).all(axis=1).mean()),
+                "width_ratio": independent_sd / paired_sd if paired_sd > 0 else np.nan,
             }
         )
     return pd.DataFrame(rows)
@@ -275,7 +308,8 @@ def expected_outcomes(
     errors with the prior weights. Simulation error only.
     """
     z = 1.959963984540054
-    states = [h for h in weights if weights[h] > 0]
+    drawn = set(rows["hypothesis"].unique())
+    states = [h for h in weights if weights[h] > 0 and h in drawn]
     total_weight = sum(weights[h] for h in states)
     found = []
     for (course, outcome), part in _long(rows, outcomes).groupby(["course", "outcome"], sort=False):

@@ -51,20 +51,31 @@ def all_courses(levers: Mapping[str, Lever]) -> int:
 def courses_of(levers: Mapping[str, Lever], limit: int = MAX_COURSES, seed: int = 0) -> list[Course]:
     """Every combination of options, the default course first; a design when there are more than `limit`.
 
-    The design keeps the default course, every course that changes one lever, then
-    combinations drawn without replacement (seeded) up to `limit`.
+    The design keeps the default course, then the courses that change one lever (taken lever
+    by lever in turn, so a small limit still varies every lever), then distinct combinations
+    drawn at random with the seed, up to `limit`. It never lists every combination.
     """
     names = list(levers)
-    combinations = [dict(zip(names, options, strict=True)) for options in _product(levers)]
     default = default_course(levers)
-    combinations.sort(key=lambda course: course != default)  # stable: the default first, then product order
-    if len(combinations) <= limit:
+    if all_courses(levers) <= limit:
+        combinations = [dict(zip(names, options, strict=True)) for options in _product(levers)]
+        combinations.sort(key=lambda course: course != default)  # stable: the default first, then product order
         return combinations
-    single = [c for c in combinations[1:] if sum(c[n] != default[n] for n in names) == 1]
-    chosen = [default, *single][:limit]
-    rest = [c for c in combinations[1:] if c not in chosen]
-    picks = np.random.default_rng(seed).permutation(len(rest))[: max(0, limit - len(chosen))]
-    return chosen + [rest[i] for i in sorted(picks)]
+    per_lever = [[{**default, n: o} for o in levers[n].options if o != levers[n].default] for n in names]
+    singles = [c for group in itertools.zip_longest(*per_lever) for c in group if c is not None]
+    chosen = [default, *singles][:limit]
+    seen = {tuple(c.values()) for c in chosen}
+    rng = np.random.default_rng(seed)
+    options = [list(levers[n].options) for n in names]
+    attempts = 0
+    while len(chosen) < limit and attempts < 100 * limit:
+        attempts += 1
+        course = {n: choices[rng.integers(len(choices))] for n, choices in zip(names, options, strict=True)}
+        key = tuple(course.values())
+        if key not in seen:
+            seen.add(key)
+            chosen.append(course)
+    return chosen
 
 
 def _product(levers: Mapping[str, Lever]) -> Iterator[tuple[str, ...]]:

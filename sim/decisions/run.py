@@ -121,8 +121,8 @@ def resume_decision(run_dir: Path, backend: BackendSpec, progress: Progress | No
 
 
 def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progress: Progress | None) -> Path:
-    courses = read_courses(out)
     levers = list(manifest["scenario_as_run"]["levers"])
+    courses = read_courses(out, levers)
     settings = [Setting(course={name: row[name] for name in levers}).to_json() for _, row in courses.iterrows()]
     replications, seed = manifest["replications_per_course"], manifest["seed"]
     started = run_points(out, manifest, settings, replications, seed, backend, progress)
@@ -130,8 +130,19 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     return out
 
 
-def read_courses(run_dir: Path) -> pd.DataFrame:
-    return pq.read_table(run_dir / COURSES).to_pandas()
+def read_courses(run_dir: Path, levers: list[str] | None = None) -> pd.DataFrame:
+    """The courses a decision run evaluates; a missing or damaged table is the user's to know about."""
+    path = run_dir / COURSES
+    try:
+        courses = pq.read_table(path).to_pandas()
+    except FileNotFoundError:
+        raise store.RunDirectoryError(f"{path}: missing; this decision run cannot be used (run it again)") from None
+    except (OSError, pa.ArrowException) as exc:
+        raise store.RunDirectoryError(f"{path}: damaged ({exc}); run the decision again") from None
+    missing = [name for name in [POINT_COLUMN, COURSE_COLUMN, *(levers or [])] if name not in courses.columns]
+    if missing:
+        raise store.RunDirectoryError(f"{path}: not this run's courses (no column {', '.join(missing)})")
+    return courses
 
 
 def criteria_met(run_dir: Path, scenario: Scenario) -> pd.DataFrame:
@@ -139,7 +150,7 @@ def criteria_met(run_dir: Path, scenario: Scenario) -> pd.DataFrame:
     outcomes = sorted({criterion.outcome for criterion in scenario.criteria.values()})
     columns = [POINT_COLUMN, "replication", "hypothesis", *outcomes]
     rows = pq.read_table(run_dir / store.REPLICATIONS, columns=columns).to_pandas()
-    labels = read_courses(run_dir).set_index(POINT_COLUMN)[COURSE_COLUMN]
+    labels = read_courses(run_dir, list(scenario.levers)).set_index(POINT_COLUMN)[COURSE_COLUMN]
     met = meets_all(scenario.criteria, rows)
     met.insert(0, "hypothesis", rows["hypothesis"].to_numpy())
     met.insert(0, "replication", rows["replication"].to_numpy())

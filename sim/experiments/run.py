@@ -25,6 +25,7 @@ from sim.engine import SIMPY, CompiledScenario, prepare_samplers, run_chunk
 from sim.experiments.design import design_table
 from sim.experiments.settings import Setting, compile_setting, setting_for
 from sim.experiments.spec import Experiment, experiment_data
+from sim.mechanics.interpreter import MechanicsError
 from sim.runner import store
 from sim.runner.backends import BackendSpec, execute
 from sim.runner.batch import (
@@ -210,7 +211,10 @@ def compute_point_chunk(
     """Replications [start, stop) of one design point; written into `run_dir` if given, else returned."""
     setting = Setting.from_json(setting_json)
     compiled = _compiled(scenario_json, setting_json)
-    chunk = run_chunk(compiled, seed, range(start, stop), pins=setting.pins, engine=engine, events=False)
+    try:
+        chunk = run_chunk(compiled, seed, range(start, stop), pins=setting.pins, engine=engine, events=False)
+    except MechanicsError as exc:  # say which point failed: a course's options, or a design point's values
+        raise MechanicsError(f"{_point_words(point, setting)}: {exc}") from None
     schema = point_schema(scenario_json)
     rows = replications_table(chunk, pa.schema(list(schema)[1:]), compiled)
     table = rows.add_column(0, schema.field(POINT_COLUMN), pa.array(np.full(len(rows), point, dtype=np.int64)))
@@ -218,6 +222,13 @@ def compute_point_chunk(
         return table
     store.write_chunk(Path(run_dir), chunk_index, table, None)
     return None
+
+
+def _point_words(point: int, setting: Setting) -> str:
+    if setting.course:
+        return "course " + (", ".join(f"{lever}={option}" for lever, option in setting.course.items()))
+    values = {**setting.fixed, **setting.weights, **setting.pins}
+    return f"design point {point} (" + ", ".join(f"{name}={value:g}" for name, value in values.items()) + ")"
 
 
 def _prepare(scenario_json: str) -> None:

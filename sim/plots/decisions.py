@@ -62,24 +62,49 @@ def regret(regret_table: pd.DataFrame, short: Mapping[str, str]) -> Figure:
 
 
 def pareto(front: pd.DataFrame, names: list[str], labels: list[str], short: Mapping[str, str]) -> Figure:
-    """The trade-off between the first two criteria (share of futures meeting each); the Pareto front joined."""
-    figure = new_figure(7.0, 5.0)
+    """The first two criteria (share of futures meeting each), a marker per distinct point sized by how many
+    courses share it; Pareto-optimal points (over all criteria) in colour and named."""
+    figure = new_figure(7.5, 5.5)
     axes = figure.add_subplot()
-    x, y = front[f"met.{names[0]}"].to_numpy(dtype=float), front[f"met.{names[1]}"].to_numpy(dtype=float)
-    optimal = front["pareto_optimal"].to_numpy(dtype=bool)
-    axes.scatter(x[~optimal], y[~optimal], color=colour(0), alpha=0.5, label="dominated course")
-    axes.scatter(x[optimal], y[optimal], color=colour(1), zorder=3, label="Pareto-optimal course")
-    order = np.argsort(x[optimal])
-    axes.plot(x[optimal][order], y[optimal][order], color=colour(1), linewidth=0.8)
-    for k, (xi, yi, name) in enumerate(zip(x[optimal], y[optimal], front["course"][optimal], strict=True)):
-        offset = (4, 4 + 10 * (k % 3))  # staggered, so close points keep readable names
-        axes.annotate(short[name], (xi, yi), fontsize="x-small", xytext=offset, textcoords="offset points")
+    x_name, y_name = f"met.{names[0]}", f"met.{names[1]}"
+    groups = front.groupby([x_name, y_name, "pareto_optimal"], sort=False)["course"].agg(list).reset_index()
+    sizes = 30 + 25 * (groups["course"].str.len() - 1)
+    optimal = groups["pareto_optimal"].to_numpy(dtype=bool)
+    axes.scatter(
+        groups[x_name][~optimal],
+        groups[y_name][~optimal],
+        s=sizes[~optimal],
+        color=colour(0),
+        alpha=0.5,
+        label="dominated course(s)",
+    )
+    axes.scatter(
+        groups[x_name][optimal],
+        groups[y_name][optimal],
+        s=sizes[optimal],
+        color=colour(1),
+        zorder=3,
+        label="Pareto-optimal course(s)",
+    )
+    for k, (_, row) in enumerate(groups[optimal].iterrows()):
+        courses = row["course"]
+        text = short[courses[0]] + (f" (+{len(courses) - 1} alike)" if len(courses) > 1 else "")
+        offset = (6, 4 + 10 * (k % 3))  # staggered, so close points keep readable names
+        axes.annotate(
+            text,
+            (row[x_name], row[y_name]),
+            fontsize="x-small",
+            xytext=offset,
+            textcoords="offset points",
+        )
     for setter in (axes.xaxis, axes.yaxis):
         setter.set_major_formatter(lambda v, _: f"{v:.1%}")
     axes.set_xlabel(textwrap.fill(f"share meeting: {labels[0]}", 70))
     axes.set_ylabel(textwrap.fill(f"share meeting: {labels[1]}", 50))
     axes.set_title(
-        "Trade-off between the first two criteria (prior-weighted; Pareto-optimal over all criteria)", fontsize="medium"
+        "Trade-off between the first two criteria (prior-weighted; marker size: courses alike;\n"
+        "Pareto-optimal over all criteria)",
+        fontsize="medium",
     )
     axes.legend(fontsize="small")
     axes.grid(alpha=0.3)

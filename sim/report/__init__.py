@@ -82,8 +82,10 @@ def complete_manifest(run_dir: Path, kind: str = "run") -> dict[str, Any]:
     manifest = store.read_manifest(run_dir)
     found = manifest.get("kind", "run")
     if found != kind:
-        article = {"run": "a run", "experiment": "an experiment"}
-        raise store.RunDirectoryError(f"{run_dir}: holds {article[found]}, not {article[kind]}")
+        article = {"run": "a run", "experiment": "an experiment", "decision": "a decision run"}
+        raise store.RunDirectoryError(
+            f"{run_dir}: holds {article.get(found, repr(found))}, not {article.get(kind, repr(kind))}"
+        )
     if manifest.get("status") != "complete":
         status = manifest.get("status", "unknown")
         raise store.RunDirectoryError(f"{run_dir}: run is {status}, not complete; no report written")

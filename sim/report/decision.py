@@ -37,74 +37,130 @@ CSV_FILES = {
 }
 
 
+SHOWN_COURSES = 40  # the report's figures and tables show the best this many (and the default); CSVs have all
+
+
 @dataclass(frozen=True)
-class DecisionFindings:
-    report: Report
-    tables: dict[str, pd.DataFrame]  # CSV file name -> table
+class DecisionAnalysis:
+    """A decision run judged: its tables, and what the report needs to name things."""
+
+    manifest: dict[str, Any]
+    scenario: Scenario
+    catalogue: OutcomeCatalogue
+    courses: pd.DataFrame
+    default: str
+    met: pd.DataFrame
+    tables: DecisionTables
+    outcomes: pd.DataFrame
+
+    def csv_tables(self) -> dict[str, pd.DataFrame]:
+        tables = self.tables
+        return {
+            CSV_FILES["robustness"]: tables.robustness,
+            CSV_FILES["regret"]: tables.regret,
+            CSV_FILES["information"]: tables.information,
+            CSV_FILES["by_hypothesis"]: tables.by_hypothesis,
+            CSV_FILES["choices"]: tables.choices,
+            CSV_FILES["pareto"]: tables.pareto,
+            CSV_FILES["pairing"]: tables.pairing,
+            CSV_FILES["outcomes"]: self.outcomes,
+            CSV_FILES["courses"]: self.courses,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """The decision in a few numbers, for `--json`."""
+        best = self.tables.robustness.sort_values("value", ascending=False, kind="stable").iloc[0]
+        information = self.tables.information.iloc[0]
+        return {
+            "best_course": best.course,
+            "best_value": round(float(best.value), 6),
+            "as_written_value": round(float(self.tables.robustness.set_index("course").loc[self.default, "value"]), 6),
+            "evpi": round(float(information.evpi), 6),
+        }
 
 
-def write_decision_report(run_dir: Path) -> Path:
-    """Write a complete decision run's report and tables into its directory; return the HTML path."""
+def analyse_decision(run_dir: Path) -> DecisionAnalysis:
+    """Read a complete decision run and judge its courses (no figures: cheap)."""
     manifest = store.read_manifest(run_dir)
     if manifest.get("kind") != "decision":
         raise store.RunDirectoryError(f"{run_dir}: holds a {manifest.get('kind', 'run')}, not a decision run")
     if manifest.get("status") != "complete":
         raise store.RunDirectoryError(f"{run_dir}: run is {manifest.get('status')}, not complete; no report written")
-    findings = build_decision_report(run_dir, manifest)
-    folder = run_dir / "plots"
-    folder.mkdir(parents=True, exist_ok=True)
-    for item in findings.report.figures:
-        store.atomic_write_bytes(folder / f"{item.name}.png", item.png)
-        store.atomic_write_figure(folder / f"{item.name}.svg", item.figure)
-    for name, frame in findings.tables.items():
-        store.atomic_write_text(run_dir / name, frame.to_csv(index=False))
-    store.atomic_write_text(run_dir / "report.md", findings.report.markdown)
-    store.atomic_write_text(run_dir / "report.html", findings.report.html)
-    return run_dir / "report.html"
-
-
-def build_decision_report(run_dir: Path, manifest: dict[str, Any]) -> DecisionFindings:
     scenario = Scenario.model_validate(manifest["scenario_as_run"])
     catalogue = OutcomeCatalogue.from_manifest(manifest)
     weights = {name: h.weight for name, h in scenario.hypotheses.items()}
-    criteria = list(scenario.criteria)
-    courses = read_courses(run_dir)
+    courses = read_courses(run_dir, list(scenario.levers))
     default = str(courses.loc[courses[POINT_COLUMN] == 0, COURSE_COLUMN].iloc[0])
     met = criteria_met(run_dir, scenario)
-    tables = decision_tables(met, weights, criteria, seed=int(manifest["seed"]))
-    paired = pairing(met, default, criteria)
+    tables = decision_tables(met, weights, list(scenario.criteria), seed=int(manifest["seed"]))
     outcomes = _outcomes(run_dir, scenario, catalogue, courses, weights)
+    return DecisionAnalysis(manifest, scenario, catalogue, courses, default, met, tables, outcomes)
+
+
+def write_decision_tables(run_dir: Path) -> DecisionAnalysis:
+    """Write a complete decision run's tables (CSV) into its directory."""
+    analysis = analyse_decision(run_dir)
+    for name, frame in analysis.csv_tables().items():
+        store.atomic_write_text(run_dir / name, frame.to_csv(index=False))
+    return analysis
+
+
+def write_decision_report(run_dir: Path, analysis: DecisionAnalysis | None = None) -> Path:
+    """Write a complete decision run's tables and report into its directory; return the HTML path."""
+    analysis = analysis or write_decision_tables(run_dir)
+    report = build_decision_report(analysis)
+    folder = run_dir / "plots"
+    folder.mkdir(parents=True, exist_ok=True)
+    for item in report.figures:
+        store.atomic_write_bytes(folder / f"{item.name}.png", item.png)
+        store.atomic_write_figure(folder / f"{item.name}.svg", item.figure)
+    store.atomic_write_text(run_dir / "report.md", report.markdown)
+    store.atomic_write_text(run_dir / "report.html", report.html)
+    return run_dir / "report.html"
+
+
+def build_decision_report(analysis: DecisionAnalysis) -> Report:
+    manifest, scenario, catalogue, tables = analysis.manifest, analysis.scenario, analysis.catalogue, analysis.tables
+    weights = {name: h.weight for name, h in scenario.hypotheses.items()}
+    criteria = list(scenario.criteria)
     labels = [describe(c, catalogue) for c in scenario.criteria.values()]
     levers = list(scenario.levers)
     short = {
         row[COURSE_COLUMN]: short_label({name: row[name] for name in levers}, scenario.levers)
-        for _, row in courses.iterrows()
+        for _, row in analysis.courses.iterrows()
     }
+    ranked = list(tables.robustness.sort_values("value", ascending=False, kind="stable")["course"])
+    shown = ranked[:SHOWN_COURSES] + ([analysis.default] if analysis.default not in ranked[:SHOWN_COURSES] else [])
 
+    def only_shown(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["course"].isin(shown)]
+
+    robustness, regret = only_shown(tables.robustness), only_shown(tables.regret)
     figures = [
         ReportFigure(
             "robustness",
             "Robustness by course",
             "Horizontal bars of each course's share of futures meeting every criterion, with 95% intervals, and "
             "markers for its share under each hypothesis: "
-            + "; ".join(f"{r.course} {r.value:.1%}" for r in tables.robustness.itertuples()),
-            plots.robustness(tables.robustness, tables.by_hypothesis, short),
+            + "; ".join(f"{short[r.course]} {r.value:.1%}" for r in robustness.itertuples()),
+            plots.robustness(robustness, only_shown(tables.by_hypothesis), short),
         ),
         ReportFigure(
             "regret",
             "Regret by hypothesis",
             "Grid of each course's regret under each hypothesis, in percentage points: "
-            + "; ".join(f"{r.course} under {r.hypothesis} {100 * r.regret:.1f}" for r in tables.regret.itertuples()),
-            plots.regret(tables.regret, short),
+            + "; ".join(f"{short[r.course]} under {r.hypothesis} {100 * r.regret:.1f}" for r in regret.itertuples()),
+            plots.regret(regret, short),
         ),
     ]
     if len(criteria) >= 2:
+        front = tables.pareto.loc[tables.pareto["pareto_optimal"], "course"]
         figures.append(
             ReportFigure(
                 "pareto",
                 "Trade-off between criteria",
-                f"Scatter of each course's share meeting '{labels[0]}' against '{labels[1]}', the Pareto front "
-                "joined: " + ", ".join(tables.pareto.loc[tables.pareto["pareto_optimal"], "course"]),
+                f"Scatter of each course's share meeting '{labels[0]}' against '{labels[1]}'; Pareto-optimal over "
+                "all criteria: " + ", ".join(short[c] for c in front),
                 plots.pareto(tables.pareto, criteria, labels, short),
             )
         )
@@ -117,33 +173,24 @@ def build_decision_report(run_dir: Path, manifest: dict[str, Any]) -> DecisionFi
             for (name, c), words in zip(scenario.criteria.items(), labels, strict=True)
         ],
         "levers": scenario.levers,
-        "briefing": briefing(tables, paired, _versus_best(met, tables, criteria), default, weights, manifest),
-        "robustness": tables.robustness.sort_values("value", ascending=False).to_dict("records"),
-        "regret_grid": _grid(tables.regret, "regret"),
-        "value_grid": _grid(tables.by_hypothesis, "value"),
-        "hypotheses": [h for h in weights if weights[h] > 0],
+        "briefing": briefing(tables, _versus_best(analysis.met, tables, criteria), analysis.default, weights, manifest),
+        "robustness": robustness.sort_values("value", ascending=False).to_dict("records"),
+        "regret_grid": _grid(regret, "regret"),
+        "value_grid": _grid(only_shown(tables.by_hypothesis), "value"),
+        "hypotheses": list(tables.choices["hypothesis"]),
         "weights": weights,
         "information": tables.information.iloc[0].to_dict(),
         "choices": tables.choices.to_dict("records"),
-        "pareto": tables.pareto.to_dict("records"),
-        "pairing": paired.to_dict("records"),
-        "outcome_rows": _outcome_rows(outcomes, catalogue),
-        "default": default,
+        "pareto": only_shown(tables.pareto).to_dict("records"),
+        "pairing": only_shown(tables.pairing).to_dict("records"),
+        "outcome_rows": _outcome_rows(only_shown(analysis.outcomes), catalogue),
+        "default": analysis.default,
         "figures": figures,
         "criterion_names": criteria,
+        "hidden": len(ranked) - len(shown),
+        "shown": len(shown),
     }
-    csv = {
-        CSV_FILES["robustness"]: tables.robustness,
-        CSV_FILES["regret"]: tables.regret,
-        CSV_FILES["information"]: tables.information,
-        CSV_FILES["by_hypothesis"]: tables.by_hypothesis,
-        CSV_FILES["choices"]: tables.choices,
-        CSV_FILES["pareto"]: tables.pareto,
-        CSV_FILES["pairing"]: paired,
-        CSV_FILES["outcomes"]: outcomes,
-        CSV_FILES["courses"]: courses,
-    }
-    return DecisionFindings(render_report("decision", context, figures), csv)
+    return render_report("decision", context, figures)
 
 
 def _versus_best(met: pd.DataFrame, tables: DecisionTables, criteria: list[str]) -> pd.DataFrame:
@@ -153,7 +200,6 @@ def _versus_best(met: pd.DataFrame, tables: DecisionTables, criteria: list[str])
 
 def briefing(
     tables: DecisionTables,
-    paired: pd.DataFrame,
     versus_best: pd.DataFrame,
     default: str,
     weights: dict[str, float],
@@ -162,8 +208,21 @@ def briefing(
     """Plain sentences an analyst can read aloud: the robust course, where the choice flips, what intent is worth."""
     robust = tables.robustness.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
     best = robust.iloc[0]
-    sentences = []
     futures = manifest["replications_per_course"]
+    sentences = []
+    if tables.unsampled:
+        sentences.append(
+            f"Hypothesis {', '.join(tables.unsampled)} drew no replication, so its prior weight is spread over the "
+            "others: raise --runs to include it."
+        )
+    if len(robust) == 1:
+        return [
+            *sentences,
+            f"Only one course of action was evaluated ('{best.course}'): there is nothing to choose between. "
+            f"It meets every criterion in {best.value:.1%} of {futures:,} futures.",
+        ]
+    if best.value == 0:
+        return [*sentences, f"No course meets every criterion in any of the {futures:,} futures: relax the criteria."]
     sentences.append(
         f"Of {len(robust)} courses of action, each run on the same {futures:,} futures, "
         f"'{best.course}' meets every criterion most often: in {best.value:.1%} of futures "
@@ -171,24 +230,30 @@ def briefing(
         "futures already carries the uncertainty about intent and parameters)."
     )
     if best.course != default:
-        row = paired.set_index("course").loc[best.course]
+        difference, low, high = tables.difference(best.course, default)
         status_quo = robust.set_index("course").loc[default, "value"]
         sentences.append(
-            f"The scenario as written meets them in {status_quo:.1%}; the gain of {_points(row.difference)} has a "
-            f"paired 95% interval of {_points(row.difference_ci_low)} to {_points(row.difference_ci_high)}."
+            f"The scenario as written meets them in {status_quo:.1%}; the gain of {_points(difference)} has a "
+            f"paired 95% interval of {_points(low)} to {_points(high)}."
         )
-    if len(robust) > 1:
-        runner_up = robust.iloc[1]
-        row = versus_best.set_index("course").loc[runner_up.course]
-        if row.difference_ci_high >= 0:
-            sentences.append(
-                f"The next best, '{runner_up.course}' ({runner_up.value:.1%}), is within simulation error of it "
-                f"(paired difference {_points(row.difference)}, 95% interval {_points(row.difference_ci_low)} to "
-                f"{_points(row.difference_ci_high)}): more replications (--runs) would be needed to separate them."
-            )
+    runner_up = robust.iloc[1]
+    same = versus_best.set_index("course").loc[runner_up.course, "same_result"]
+    difference, low, high = tables.difference(runner_up.course, best.course)
+    if same == 1:
+        sentences.append(
+            f"'{runner_up.course}' came out the same in every replication: the options it takes differently "
+            "change nothing the criteria see."
+        )
+    elif high >= 0:
+        sentences.append(
+            f"The next best, '{runner_up.course}' ({runner_up.value:.1%}), is within simulation error of it "
+            f"(paired difference {_points(difference)}, 95% interval {_points(low)} to {_points(high)}): "
+            "more replications (--runs) would be needed to separate them."
+        )
     regret = tables.regret[tables.regret["course"] == best.course]
     flips = tables.choices.set_index("hypothesis").loc[regret.loc[regret["regret_ci_low"] > 0, "hypothesis"]]
-    if flips.empty:
+    states = list(tables.choices["hypothesis"])
+    if flips.empty and len(states) > 1:
         sentences.append(
             "Under every intent hypothesis it is the best course or within simulation error of the best: "
             "the choice does not hinge on intent."
@@ -209,15 +274,21 @@ def briefing(
             f"{100 * best.max_regret:.1f} for the course above."
         )
     info = tables.information.iloc[0]
-    worth = (
-        f"Knowing which intent hypothesis holds would raise the share of futures meeting every criterion from "
-        f"{info.value_without_information:.1%} to {info.value_with_perfect_information:.1%}: perfect information "
-        f"about intent is worth {100 * info.evpi:.1f} points (95% interval {100 * info.evpi_ci_low:.1f} to "
-        f"{100 * info.evpi_ci_high:.1f}, simulation error only)"
-    )
-    if flips.empty:
-        worth += ", within simulation error of nothing here, since no hypothesis changes the choice beyond noise"
-    sentences.append(worth + ".")
+    if len(states) == 1:
+        sentences.append("With one intent hypothesis there is nothing to learn about intent: no value of information.")
+    elif flips.empty:
+        sentences.append(
+            f"Perfect information about intent would be worth {100 * info.evpi:.1f} points (95% interval "
+            f"{100 * info.evpi_ci_low:.1f} to {100 * info.evpi_ci_high:.1f}, simulation error only): within "
+            "simulation error of nothing, since no hypothesis changes the choice beyond noise."
+        )
+    else:
+        sentences.append(
+            f"Knowing which intent hypothesis holds would raise the share of futures meeting every criterion from "
+            f"{info.value_without_information:.1%} to {info.value_with_perfect_information:.1%}: perfect "
+            f"information about intent is worth {100 * info.evpi:.1f} points (95% interval "
+            f"{100 * info.evpi_ci_low:.1f} to {100 * info.evpi_ci_high:.1f}, simulation error only)."
+        )
     return sentences
 
 

@@ -127,6 +127,8 @@ def resume_batch(run_dir: Path, backend: BackendSpec, progress: Progress | None 
     manifest = store.read_manifest(run_dir)
     if manifest.get("kind") == "experiment":
         raise store.RunDirectoryError(f"{run_dir}: an experiment; resume it with: wargame sweep --resume {run_dir}")
+    if manifest.get("kind") == "decision":
+        raise store.RunDirectoryError(f"{run_dir}: a decision run; resume it with: wargame decide --resume {run_dir}")
     if manifest.get("status") == "complete":
         return run_dir
     return _complete(run_dir, manifest, backend, progress)
