@@ -340,9 +340,11 @@ def _execute_batch(args: argparse.Namespace, quiet: bool) -> Path:
         if args.scenario or args.out or args.seed is not None or args.precision is not None:
             raise UsageError("--resume takes the run directory alone (its manifest holds the rest)")
         manifest = read_manifest(args.resume)  # a directory that is no run fails here, before any work
-        if manifest.get("kind") == "experiment":
+        if manifest.get("kind") in ("experiment", "decision"):
+            command = "sweep" if manifest.get("kind") == "experiment" else "decide"
             raise RunDirectoryError(
-                f"{args.resume}: an experiment; resume it with: wargame sweep --resume {args.resume}"
+                f"{args.resume}: {'an experiment' if command == 'sweep' else 'a decision run'}; "
+                f"resume it with: wargame {command} --resume {args.resume}"
             )
         started_on = manifest.get("engine", VECTORISED)
         if args.engine not in (None, started_on):
