@@ -7,19 +7,19 @@ a traceback means a bug in this program.
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pyarrow
 from pydantic import ValidationError
 
 import sim
-from sim.engine import ENGINES, SIMPY, VECTORISED, CompiledScenario, compile_scenario, unsupported
+from sim import api
+from sim.api import OptionError
+from sim.engine import ENGINES, VECTORISED, compile_scenario
 from sim.experiments.spec import (
     DEFAULT_OUTCOMES,
     Design,
@@ -29,21 +29,11 @@ from sim.experiments.spec import (
     with_scenario_defaults,
 )
 from sim.mechanics.interpreter import MechanicsError
-from sim.progress import Progress, progress_display
 from sim.runner.backends import BackendSpec
-from sim.runner.batch import (
-    BatchRequest,
-    Precision,
-    RunInterrupted,
-    new_seed,
-    resume_batch,
-    run_batch,
-    yes_no_outcomes,
-)
-from sim.runner.store import RunDirectoryError, check_run_directory, read_manifest
+from sim.runner.batch import RunInterrupted
+from sim.runner.store import RunDirectoryError, read_manifest
 from sim.scenario import Problem, ScenarioError, load_scenario
 from sim.scenario.json_schema import scenario_json_schema
-from sim.scenario.outcomes import did_you_mean
 
 if TYPE_CHECKING:
     from sim.experiments.run import ExperimentRequest
@@ -52,8 +42,7 @@ USER_ERROR = 2
 INTERRUPTED = 130
 
 
-class UsageError(Exception):
-    """Options that do not fit together; reported in one line, exit code 2."""
+UsageError = OptionError  # options that do not fit together: one line, exit code 2 (the API raises the same)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -308,13 +297,12 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
 
-    def report(run_dir: Path) -> Path:
-        from sim.report import write_report  # matplotlib loads only when a report is wanted
-
-        return write_report(run_dir)
-
     summary = ("status", "scenario", "seed", "replications", "elapsed_seconds", "engine", "engine_note")
-    return _print_result(args, run_dir, report, summary)
+    return _print_result(args, run_dir, _write_report, summary)
+
+
+def _write_report(run_dir: Path) -> Path:
+    return api.Run(run_dir).report()  # matplotlib loads only when a report is wanted
 
 
 def _print_result(
@@ -334,8 +322,10 @@ def _print_result(
 
 
 def _execute_batch(args: argparse.Namespace, quiet: bool) -> Path:
-    """Run the batch the run options describe (or resume one); return its run directory."""
-    backend = _backend(args)
+    """Run the batch the run options describe (or resume one) through the API; return its run directory."""
+    _backend(args)  # clashing backend options are reported first
+    shown: dict[str, Any] = {"progress": not quiet, "announce": None if quiet else _say, "report": False}
+    where = {"workers": args.workers, "dask_workers": args.dask_workers, "scheduler": args.scheduler}
     if args.resume:
         if args.scenario or args.out or args.seed is not None or args.precision is not None:
             raise UsageError("--resume takes the run directory alone (its manifest holds the rest)")
@@ -346,55 +336,27 @@ def _execute_batch(args: argparse.Namespace, quiet: bool) -> Path:
                 f"{args.resume}: {'an experiment' if command == 'sweep' else 'a decision run'}; "
                 f"resume it with: wargame {command} --resume {args.resume}"
             )
-        started_on = manifest.get("engine", VECTORISED)
-        if args.engine not in (None, started_on):
-            raise UsageError(
-                f"--resume: this run started on the {started_on} engine and finishes on it "
-                "(its event log would otherwise mix two kinds of detail); leave out --engine"
-            )
-        if getattr(args, "no_events", False) and manifest.get("events", True):
-            raise UsageError("--resume: this run writes its event log; --no-events applies to a new run only")
-        backend = dataclasses.replace(backend, engine=started_on)
-        announce = (
-            f"resuming {args.resume} ({manifest.get('scenario')!r}, {manifest.get('status')}) on {backend.describe()}, "
-            f"{'SimPy' if backend.engine == SIMPY else 'vectorised'} engine"
-        )
-
-        def run(progress: Progress | None) -> Path:
-            return resume_batch(args.resume, backend, progress)
-    else:
-        if args.scenario is None:
-            raise UsageError("give a SCENARIO to run, or --resume RUN_DIR")
-        request = _batch_request(args, backend)
-        check_run_directory(request.out, request.compiled.scenario.content_hash())
-        announce = (
-            f"running {'up to ' if request.precision else ''}{request.replications:,} replications of "
-            f"{request.compiled.scenario.name!r} on {backend.describe()}, {engine_phrase(request.compiled, backend)}, "
-            f"seed {request.seed}"
-        )
-
-        def run(progress: Progress | None) -> Path:
-            return run_batch(request, progress)
-
-    return _show_progress(announce, run, quiet)
+        events = False if getattr(args, "no_events", False) else None
+        return api.resume(args.resume, **where, engine=args.engine, events=events, kind="run", **shown).path
+    if args.scenario is None:
+        raise UsageError("give a SCENARIO to run, or --resume RUN_DIR")
+    return api.run(
+        args.scenario,
+        runs=args.runs,
+        seed=args.seed,
+        out=args.out,
+        **where,
+        engine=args.engine or VECTORISED,
+        chunk_size=args.chunk_size,
+        events=not getattr(args, "no_events", False),
+        precision=args.precision,
+        metric=args.metric,
+        **shown,
+    ).path
 
 
-def engine_phrase(compiled: CompiledScenario, backend: BackendSpec) -> str:
-    """Which engine runs the scenario, and why not the one asked for when it falls back."""
-    if backend.engine == VECTORISED:
-        reason = unsupported(compiled)
-        if reason:
-            return f"SimPy engine (the vectorised one cannot: {reason})"
-        return "vectorised engine"
-    return "SimPy engine"
-
-
-def _show_progress(announce: str, run: Callable[[Progress | None], Path], quiet: bool) -> Path:
-    """Say what is about to run, then run it under the progress display."""
-    if not quiet:
-        print(announce, file=sys.stderr)
-    with progress_display(quiet=quiet) as progress:
-        return run(progress)
+def _say(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def _interrupted(stopped: RunInterrupted, command: str = "run") -> int:
@@ -402,46 +364,8 @@ def _interrupted(stopped: RunInterrupted, command: str = "run") -> int:
     return INTERRUPTED
 
 
-def _batch_request(args: argparse.Namespace, backend: BackendSpec) -> BatchRequest:
-    if (args.precision is None) != (args.metric is None):
-        raise UsageError("--precision and --metric go together")
-    compiled = compile_scenario(load_scenario(args.scenario))
-    precision = None
-    if args.precision is not None:
-        known = yes_no_outcomes(compiled)
-        if args.metric not in known:
-            spec = compiled.outcomes.get(args.metric)
-            if spec is not None and spec.actor is not None and spec.state is None:  # an actor: offer its states
-                states = [name for name in known if compiled.outcomes[name].actor == args.metric]
-                raise UsageError(
-                    f"--metric: {args.metric!r} is an actor (its column is its final state); "
-                    f"a yes/no outcome is one of its states: {', '.join(states)}"
-                )
-            raise UsageError(f"--metric: {args.metric!r} is not a yes/no outcome{did_you_mean(args.metric, known)}")
-        precision = Precision(args.precision, args.metric)
-    return BatchRequest(
-        compiled=compiled,
-        replications=args.runs,
-        seed=new_seed() if args.seed is None else args.seed,
-        out=args.out or _default_run_dir(compiled.scenario.name),
-        chunk_size=args.chunk_size,
-        backend=backend,
-        precision=precision,
-        events=not getattr(args, "no_events", False),
-    )
-
-
 def _backend(args: argparse.Namespace) -> BackendSpec:
-    if args.scheduler and args.dask_workers:
-        raise UsageError("--scheduler or --dask-workers: a running cluster or a local one, not both")
-    engine = getattr(args, "engine", None) or VECTORISED
-    if args.scheduler:
-        return BackendSpec("dask", scheduler=args.scheduler, engine=engine)
-    if args.dask_workers:
-        return BackendSpec("dask", workers=args.dask_workers, engine=engine)
-    if args.workers == 1:
-        return BackendSpec("serial", engine=engine)
-    return BackendSpec("processes", workers=args.workers, engine=engine)
+    return api.backend_spec(args.workers, args.dask_workers, args.scheduler, getattr(args, "engine", None))
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -458,63 +382,37 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    if len(args.items) < 2:
-        raise UsageError("give at least two scenarios or runs to compare")
-    backend = _backend(args)
-    out = args.out or _default_run_dir("compare")
-    if out.exists() and any(out.iterdir()):
-        raise RunDirectoryError(f"{out}: directory exists and is not empty; choose another --out")
-    seed = new_seed() if args.seed is None else args.seed
-    # Check every input before running anything: a mistake costs nothing and writes nothing.
-    plan: list[tuple[Path, BatchRequest | None]] = []
-    for item in args.items:
-        if item.is_dir():
-            read_manifest(item)
-            plan.append((item, None))
-        else:
-            compiled = compile_scenario(load_scenario(item))
-            run_dir = out / "runs" / f"{len(plan) + 1}-{compiled.scenario.name}"
-            plan.append((run_dir, BatchRequest(compiled, args.runs, seed, run_dir, backend=backend)))
-    run_dirs = []
-    for run_dir, request in plan:
-        if request is not None:
-            if not args.quiet:
-                print(
-                    f"running {request.replications:,} replications of {request.compiled.scenario.name!r}, "
-                    f"{engine_phrase(request.compiled, backend)}, seed {seed}",
-                    file=sys.stderr,
-                )
-            try:
-                with progress_display(quiet=args.quiet) as progress:
-                    run_batch(request, progress)
-            except RunInterrupted as stopped:
-                return _interrupted(stopped)
-        run_dirs.append(run_dir)
-    from sim.report import write_comparison  # matplotlib loads only when a report is wanted
-
-    print(f"report: {write_comparison(out, run_dirs)}")
+    try:
+        out = api.compare(
+            args.items,
+            runs=args.runs,
+            seed=args.seed,
+            out=args.out,
+            workers=args.workers,
+            dask_workers=args.dask_workers,
+            scheduler=args.scheduler,
+            engine=args.engine or VECTORISED,
+            chunk_size=args.chunk_size,
+            progress=not args.quiet,
+            announce=None if args.quiet else _say,
+        )
+    except RunInterrupted as stopped:
+        return _interrupted(stopped)
+    print(f"report: {out / 'comparison.html'}")
     print(out)
     return 0
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from sim.experiments.loading import load_checked_experiment
-    from sim.experiments.run import ExperimentRequest
-
     if args.resume:
         if args.experiment or args.out or args.seed is not None or args.runs is not None or args.samples:
             raise UsageError("--resume takes the run directory alone (its manifest holds the rest)")
         return _run_experiment(args, None)
     if args.experiment is None:
         raise UsageError("give an EXPERIMENT file to run, or --resume RUN_DIR")
-    experiment, scenario = load_checked_experiment(args.experiment)
-    changes = {"replications": args.runs, "seed": args.seed}
-    experiment = experiment.model_copy(update={k: v for k, v in changes.items() if v is not None})
-    if args.samples is not None:
-        experiment = experiment.model_copy(
-            update={"design": experiment.design.model_copy(update={"samples": args.samples})}
-        )
-    return _run_experiment(args, ExperimentRequest(experiment, scenario, Path(), str(args.experiment)))
+    return _run_experiment(
+        args, api.experiment_request(args.experiment, runs=args.runs, seed=args.seed, samples=args.samples)
+    )
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
@@ -571,104 +469,69 @@ def _names(text: str) -> list[str]:
 
 
 def _run_experiment(args: argparse.Namespace, request: ExperimentRequest | None) -> int:
-    """Run or resume an experiment, then write its report (SALib and PRIM load only here)."""
-    from sim.experiments.run import expected_points, experiment_hash, resume_experiment, run_experiment
-
+    """Run or resume an experiment through the API, then write its report (SALib and PRIM load only here)."""
     backend = _backend(args)
-    if request is None:
-        manifest = read_manifest(args.resume)
-        announce = f"resuming experiment {args.resume} ({manifest.get('experiment')!r}) on {backend.describe()}"
-
-        def run(progress: Progress | None) -> Path:
-            return resume_experiment(args.resume, backend, progress)
-    else:
-        experiment = request.experiment
-        out = args.out or _default_run_dir(experiment.name)
-        request = dataclasses.replace(request, out=out, chunk_size=args.chunk_size, backend=backend)
-        check_run_directory(out, experiment_hash(experiment, request.scenario))
-        points = expected_points(experiment)
-        announce = (
-            f"running {points:,} design points x {experiment.replications:,} replications of "
-            f"{request.scenario.name!r} ({experiment.design.method} design) on {backend.describe()}, "
-            f"{'SimPy' if backend.engine == SIMPY else 'vectorised'} engine, seed {experiment.seed}"
-        )
-
-        def run(progress: Progress | None) -> Path:
-            return run_experiment(request, progress)
-
+    shown: dict[str, Any] = {"progress": not (args.quiet or args.json), "report": False}
+    shown["announce"] = None if args.quiet or args.json else _say
     try:
-        run_dir = _show_progress(announce, run, quiet=args.quiet or args.json)
+        if request is None:
+            where = {"workers": args.workers, "dask_workers": args.dask_workers, "scheduler": args.scheduler}
+            run_dir = api.resume(args.resume, **where, engine=backend.engine, kind="experiment", **shown).path
+        else:
+            options = {"out": args.out, "backend": backend, "chunk_size": args.chunk_size}
+            run_dir = api.run_experiment(request, **options, **shown).path
     except RunInterrupted as stopped:
         return _interrupted(stopped, "sweep")
-
-    def report(run_dir: Path) -> Path:
-        from sim.report import write_experiment_report  # matplotlib loads only when a report is wanted
-
-        return write_experiment_report(run_dir)
-
     keys = ("status", "experiment", "scenario", "seed", "points", "replications", "elapsed_seconds")
-    return _print_result(args, run_dir, report, keys)
+    return _print_result(args, run_dir, _write_report, keys)
 
 
 def _decide(args: argparse.Namespace) -> int:
-    """Run or resume the courses of action of a scenario, then write the decision report."""
-    from sim.decisions.run import (
-        DecisionRequest,
-        check_decidable,
-        courses_table,
-        decision_hash,
-        resume_decision,
-        run_decision,
-    )
-
+    """Run or resume the courses of action of a scenario through the API, then write the decision report."""
     backend = _backend(args)
-    if args.resume:
-        if args.scenario or args.out or args.seed is not None or args.runs is not None or args.max_courses is not None:
-            raise UsageError("--resume takes the run directory alone (its manifest holds the rest)")
-        manifest = read_manifest(args.resume)
-        if manifest.get("kind") != "decision":
-            raise RunDirectoryError(f"{args.resume}: not a decision run (it holds a {manifest.get('kind', 'run')})")
-        announce = f"resuming decision run {args.resume} ({manifest.get('scenario')!r}) on {backend.describe()}"
-
-        def run(progress: Progress | None) -> Path:
-            return resume_decision(args.resume, backend, progress)
-    else:
-        if args.scenario is None:
-            raise UsageError("give a SCENARIO with levers and criteria, or --resume RUN_DIR")
-        compiled = compile_scenario(load_scenario(args.scenario))
-        check_decidable(compiled.scenario)
-        seed = new_seed() if args.seed is None else args.seed
-        runs = 1000 if args.runs is None else args.runs
-        max_courses = 64 if args.max_courses is None else args.max_courses
-        out = args.out or _default_run_dir(f"{compiled.scenario.name}-decide")
-        request = DecisionRequest(compiled, runs, seed, out, max_courses, args.chunk_size, backend)
-        courses = courses_table(request)
-        check_run_directory(out, decision_hash(compiled.scenario, courses, runs))
-        announce = (
-            f"running {len(courses):,} courses of action x {runs:,} replications of "
-            f"{compiled.scenario.name!r} on {backend.describe()}, {engine_phrase(compiled, backend)}, seed {seed}"
-        )
-
-        def run(progress: Progress | None) -> Path:
-            return run_decision(request, progress)
-
+    shown: dict[str, Any] = {"progress": not (args.quiet or args.json), "report": not args.no_report}
+    shown["announce"] = None if args.quiet or args.json else _say
+    where = {"workers": args.workers, "dask_workers": args.dask_workers, "scheduler": args.scheduler}
     try:
-        run_dir = _show_progress(announce, run, quiet=args.quiet or args.json)
+        if args.resume:
+            if (
+                args.scenario
+                or args.out
+                or args.seed is not None
+                or args.runs is not None
+                or args.max_courses is not None
+            ):
+                raise UsageError("--resume takes the run directory alone (its manifest holds the rest)")
+            manifest = read_manifest(args.resume)
+            if manifest.get("kind") != "decision":
+                raise RunDirectoryError(f"{args.resume}: not a decision run (it holds a {manifest.get('kind', 'run')})")
+            run = api.resume(args.resume, **where, engine=backend.engine, kind="decision", **shown)
+        else:
+            if args.scenario is None:
+                raise UsageError("give a SCENARIO with levers and criteria, or --resume RUN_DIR")
+            run = api.decide(
+                args.scenario,
+                runs=1000 if args.runs is None else args.runs,
+                seed=args.seed,
+                out=args.out,
+                max_courses=64 if args.max_courses is None else args.max_courses,
+                **where,
+                engine=backend.engine,
+                chunk_size=args.chunk_size,
+                **shown,
+            )
     except RunInterrupted as stopped:
         return _interrupted(stopped, "decide")
-    from sim.report.decision import write_decision_report, write_decision_tables  # matplotlib: only for a report
-
-    analysis = write_decision_tables(run_dir)  # the tables, even with --no-report
-    report = None if args.no_report else write_decision_report(run_dir, analysis)
+    report = None if args.no_report else run.path / "report.html"
     if args.json:
-        manifest = read_manifest(run_dir)
+        manifest = run.manifest
         keys = ("status", "scenario", "seed", "courses", "replications_per_course", "elapsed_seconds")
-        summary = {key: manifest.get(key) for key in keys} | analysis.summary()
-        print(json.dumps({"run_dir": str(run_dir), "report": str(report) if report else None, **summary}))
+        summary = {key: manifest.get(key) for key in keys} | run.decision_summary()
+        print(json.dumps({"run_dir": str(run.path), "report": str(report) if report else None, **summary}))
         return 0
     if report:
         print(f"report: {report}")
-    print(run_dir)
+    print(run.path)
     return 0
 
 
@@ -686,14 +549,7 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_run_dir(scenario_name: str) -> Path:
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    base = Path("results") / scenario_name / stamp
-    candidate, suffix = base, 1
-    while candidate.exists():
-        suffix += 1
-        candidate = base.with_name(f"{stamp}-{suffix}")
-    return candidate
+_default_run_dir = api.default_run_dir
 
 
 def _positive_int(text: str) -> int:

@@ -16,7 +16,7 @@ from sim.report.experiment import build_experiment_report
 from sim.report.plan import group_columns
 from sim.runner import store
 
-__all__ = ["Report", "build_report", "write_comparison", "write_experiment_report", "write_report"]
+__all__ = ["Report", "build_report", "run_report", "write_comparison", "write_experiment_report", "write_report"]
 
 
 def _leading_rows(path: Path, rows: int) -> pd.DataFrame:
@@ -30,12 +30,17 @@ def _leading_rows(path: Path, rows: int) -> pd.DataFrame:
     return pa.Table.from_batches(batches).slice(0, rows).to_pandas()
 
 
-def write_report(run_dir: Path) -> Path:
-    """Write the report files of a complete run into its directory; return the HTML path."""
+def run_report(run_dir: Path) -> Report:
+    """The report of a complete run, built from its files (nothing written)."""
     manifest = complete_manifest(run_dir)
     sample = _leading_rows(run_dir / store.REPLICATIONS, CORRELATION_ROWS)
     table = outcome_table(run_dir, group_columns(manifest["scenario_as_run"]))
-    report = build_report(manifest, table, sample=sample, events=state_entries(run_dir, manifest))
+    return build_report(manifest, table, sample=sample, events=state_entries(run_dir, manifest))
+
+
+def write_report(run_dir: Path) -> Path:
+    """Write the report files of a complete run into its directory; return the HTML path."""
+    report = run_report(run_dir)
     write_figures(run_dir / "plots", report)
     for name, frame in report.tables.items():
         store.atomic_write_text(run_dir / name, frame.to_csv(index=False))

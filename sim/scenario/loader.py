@@ -26,6 +26,11 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     data, positions, files = _resolve(path, chain=())
     data.pop("extends", None)
+    return scenario_from_data(data, positions, files)
+
+
+def scenario_from_data(data: dict[str, Any], positions: PositionMap, files: list[Path] | tuple[str, ...]) -> Scenario:
+    """Validate merged scenario data as a file's would be (the Python API's `vary` comes here too)."""
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
