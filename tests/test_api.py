@@ -1,0 +1,162 @@
+"""The Python API (sim/api.py, docs/api.md): the example notebook executed by a real notebook runner,
+the command line and the API giving the same tables, and the API's errors and documentation."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import pydoc
+import subprocess
+import sys
+
+import nbformat
+import pyarrow.parquet as pq
+import pytest
+from conftest import BASELINE, REPO, wargame
+from nbclient import NotebookClient
+
+import sim
+from sim import api
+
+NOTEBOOK = REPO / "examples" / "quickstart.ipynb"
+HAND = REPO / "tests" / "data" / "decisions" / "hand.yaml"
+
+
+def test_the_example_notebook_runs_and_its_results_hold():
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    # A real kernel, in the repository's root as a reader opens the notebook from it; the notebook's own
+    # asserts fail the cell (and so this test) if a result is wrong.
+    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(REPO)}}).execute()
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count for cell in code)
+    assert not [o for cell in code for o in cell.outputs if o.output_type == "error"]
+    printed = "".join(o.get("text", "") for cell in code for o in cell.outputs if o.output_type == "stream")
+    assert "P(offensive launched): 5.0% as written, 0.0% with no intent" in printed
+    assert "quickstart: as written" in printed
+    shown = [o["data"]["text/html"] for cell in code for o in cell.outputs if "text/html" in o.get("data", {})]
+    run_html, _, decision_html = shown  # the run, the probabilities frame, the decision run
+    assert "<h4>Alaska summit and Zapad-2025, baseline</h4>" in run_html
+    assert "replications <b>300</b>" in run_html and "seed <b>1</b>" in run_html
+    assert "Offensive from Belarus: offensive launched</td><td>5.0%</td>" in run_html
+    assert len(run_html) < 4000  # a summary, not a dump of the tables
+    assert "courses <b>2</b>" in decision_html and "<td>as written</td>" in decision_html
+
+
+def test_the_command_and_the_api_give_the_same_tables(tmp_path):
+    by_command = tmp_path / "cli"
+    result = wargame("run", BASELINE, "--runs", 300, "--seed", 7, "--workers", 1, "--out", by_command, "--no-report")
+    assert result.returncode == 0, result.stderr
+    run = sim.run(sim.load(BASELINE), runs=300, seed=7, workers=1, out=tmp_path / "api", report=False)
+    for table in ("replications.parquet", "events.parquet"):
+        assert pq.read_table(by_command / table).equals(pq.read_table(run.path / table))
+    by_api = sim.open_run(by_command)
+    assert by_api.probabilities().equals(run.probabilities())
+    assert by_api.numbers().equals(run.numbers())
+    assert json.loads((by_command / "manifest.json").read_text())["scenario_hash"] == run.manifest["scenario_hash"]
+
+
+def test_a_run_object_reads_its_directory(tmp_path):
+    run = sim.run(HAND, runs=200, seed=3, workers=1, out=tmp_path / "hand")  # with its report
+    assert run.path == tmp_path / "hand" and (run.path / "report.html").is_file()
+    assert run.kind == "run" and run.seed == 3 and run.scenario.name == "hand-decision"
+    replications = run.replications()
+    assert len(replications) == 200 and replications["replication"].tolist() == list(range(200))
+    assert run.replications(["goal"]).columns.tolist() == ["goal"]
+    events = run.events()
+    assert set(events.columns) >= {"replication", "date", "component", "event", "detail"}
+    assert type(events["date"].iloc[0]).__name__ == "date"  # datetime.date, as docs/api.md says
+    probabilities = run.probabilities().set_index("outcome")
+    assert probabilities.loc["goal", "probability"] == replications["goal"].mean()
+    assert probabilities.loc["goal", "label"] == "the goal is met"
+    figures = run.figures()
+    assert "outcome_probabilities" in figures and type(figures["outcome_probabilities"]).__name__ == "Figure"
+    assert {p.stem for p in (run.path / "plots").glob("*.png")} == set(figures)
+    assert len(run.table("flows")) > 0  # written with the report
+    with pytest.raises(sim.RunDirectoryError, match="no such table"):
+        run.table("robustness")
+    assert repr(run) == f"Run({str(run.path)!r}, kind='run', status='complete')"
+
+
+def test_html_summary_escapes_the_scenario_text(tmp_path):
+    marked = sim.vary(HAND, success_a=0.5, assumption="a test", title="<script>alert(1)</script> & co")
+    run = sim.run(marked, runs=50, seed=1, workers=1, out=tmp_path / "marked", report=False)
+    shown = run._repr_html_()
+    assert "<script>" not in shown and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in shown
+
+
+def test_load_raises_the_located_problems_the_command_prints(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {BASELINE}\nname: bad\ntitel: oops\n")
+    with pytest.raises(sim.ScenarioError) as caught:
+        sim.load(bad)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{bad}:3:1: titel: unknown field 'titel' (did you mean 'title'?)"
+    ]
+    printed = wargame("validate", bad).stderr.strip()
+    assert printed == str(caught.value)
+
+
+def test_vary_needs_an_assumption_and_checks_the_copy():
+    baseline = sim.load(BASELINE)
+    with pytest.raises(TypeError):
+        sim.vary(baseline, time_to_ready_days=5)  # no assumption at all
+    with pytest.raises(sim.OptionError, match="assumption"):
+        sim.vary(baseline, time_to_ready_days=5, assumption=" ")
+    with pytest.raises(sim.OptionError):
+        sim.vary(baseline, assumption="nothing changed")
+    with pytest.raises(sim.ScenarioError) as caught:
+        sim.vary(baseline, time_to_ready_dayz=5, assumption="a test")
+    assert str(caught.value) == (
+        "vary(baseline): parameters.time_to_ready_dayz: no such parameter in 'baseline' "
+        "(did you mean 'time_to_ready_days'?)"
+    )
+    with pytest.raises(sim.ScenarioError, match=r"^vary\(baseline\): parameters\.time_to_ready_days: low"):
+        sim.vary(baseline, time_to_ready_days={"dist": "uniform", "low": 9, "high": 2}, assumption="a test")
+    varied = sim.vary(baseline, time_to_ready_days={"dist": "uniform", "low": 2, "high": 9}, assumption="a test")
+    assert varied.parameters["time_to_ready_days"].assumption == "a test"
+    assert varied.content_hash() != baseline.content_hash() and varied.name == "baseline"
+    assert sim.load(BASELINE).content_hash() == baseline.content_hash()  # the original is left as it was
+
+
+def test_options_that_do_not_fit_raise_one_error_type_the_command_reports(tmp_path):
+    with pytest.raises(sim.OptionError, match="--precision and --metric go together"):
+        sim.run(HAND, runs=10, precision=0.01, out=tmp_path / "x")
+    with pytest.raises(sim.OptionError, match="not both"):
+        sim.run(HAND, runs=10, scheduler="tcp://localhost:1", dask_workers=2, out=tmp_path / "x")
+    with pytest.raises(sim.OptionError, match="not a yes/no outcome"):
+        sim.run(HAND, runs=10, precision=0.01, metric="gaol", out=tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+    assert issubclass(sim.OptionError, ValueError)
+    from sim.cli import UsageError
+
+    assert UsageError is api.OptionError
+
+
+def test_a_decision_run_reads_and_resumes_through_the_api(tmp_path):
+    decision = sim.decide(HAND, runs=100, seed=2, workers=1, out=tmp_path / "d", report=False)
+    assert decision.kind == "decision" and not (decision.path / "report.html").exists()
+    assert set(decision.decision_summary()) == {"best_course", "best_value", "as_written_value", "evpi"}
+    assert decision.table("courses")["course"].tolist() == ["as written", "plan=b"]
+    with pytest.raises(sim.OptionError, match="no single outcome table"):
+        decision.probabilities()
+    again = sim.resume(decision.path, workers=1)  # complete: computes nothing, writes the report
+    assert again.kind == "decision" and (again.path / "report.html").is_file()
+
+
+def test_help_lists_the_public_api_with_one_line_docstrings():
+    for name in sim.__all__:
+        doc = inspect.getdoc(getattr(sim, name))
+        assert doc and doc.splitlines()[0].strip(), name
+    text = pydoc.render_doc(sim, renderer=pydoc.plaintext)
+    for name in sim.__all__:
+        assert name in text
+    command = [sys.executable, "-c", "import sim; help(sim)"]
+    shown = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PAGER": "cat"})
+    assert shown.returncode == 0 and "run(scenario, runs=, seed=)" in shown.stdout
+
+
+def test_import_sim_stays_light():
+    code = "import sys, sim; print(sorted(m for m in ('sim.api', 'matplotlib', 'pandas') if m in sys.modules))"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert shown.stdout.strip() == "[]", shown.stderr
