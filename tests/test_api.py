@@ -160,3 +160,18 @@ def test_import_sim_stays_light():
     code = "import sys, sim; print(sorted(m for m in ('sim.api', 'matplotlib', 'pandas') if m in sys.modules))"
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert shown.stdout.strip() == "[]", shown.stderr
+
+
+def test_compare_takes_scenarios_and_runs_and_progress_is_called(tmp_path):
+    calls: list[tuple[int, int]] = []
+    first = sim.run(HAND, runs=100, seed=4, workers=1, out=tmp_path / "first", report=False)
+    other = sim.vary(HAND, success_a=0.1, assumption="a test", name="hand-worse")
+    out = sim.compare(
+        [first, other], runs=100, seed=4, workers=1, out=tmp_path / "cmp", progress=lambda *a: calls.append(a)
+    )
+    assert calls and calls[-1] == (100, 100)
+    assert {"comparison.html", "side_by_side.csv", "differences.csv"} <= {p.name for p in out.iterdir()}
+    assert (
+        sim.open_run(out / "runs" / "2-hand-worse").probabilities().set_index("outcome").loc["goal", "probability"]
+        < 0.6
+    )
