@@ -577,9 +577,9 @@ def test_an_answer_that_is_not_a_finite_number_is_refused_by_line(fixture_run, t
     result = wargame("score", fixture_run, "--resolutions", path, "--out", tmp_path / "scores")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     [line] = result.stderr.splitlines()
-    assert line.startswith(
-        f"{path}:4:5: resolutions.troops_on_line.answer: an answer is true, false or a finite number"
-    )
+    assert line.startswith(f"{path}:4:5: resolutions.troops_on_line.answer: ")
+    # NaN and infinity are refused by the reader, wherever a number is read; text and lists by the schema.
+    assert line.endswith("is not a finite number") or "an answer is true, false or a finite number" in line
     assert not (tmp_path / "scores").exists()
 
 
@@ -589,4 +589,4 @@ def test_a_baseline_range_is_finite(tmp_path):
     bad.write_text(f"extends: {FIXTURE}\nquestions:\n  troops_on_line:\n    baseline_range: [0, .inf]\n")
     result = wargame("validate", bad)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr == f"{bad}:4:25: questions.troops_on_line.baseline_range.1: Input should be a finite number\n"
+    assert result.stderr == f"{bad}:4:25: questions.troops_on_line.baseline_range.1: inf is not a finite number\n"

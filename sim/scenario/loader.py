@@ -60,6 +60,14 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Posit
         raise ScenarioError([Problem(where, "extends", f"extends itself in a cycle: {cycle}", file=path)])
     if not base_path.is_file():
         raise ScenarioError([Problem(where, "extends", f"base scenario {base_name!r} not found", file=path)])
+    if base_path.suffix.lower() not in (".yaml", ".yml"):
+        message = f"base scenario {base_name!r} must be a .yaml or .yml file"
+        raise ScenarioError([Problem(where, "extends", message, file=path)])
+    base_document = read_yaml(base_path)
+    if not {"schema_version", "extends"} & base_document.data.keys():
+        # Not a scenario: say so once, rather than echo its keys back as unknown fields.
+        message = f"base {base_name!r} is not a scenario file (it has neither schema_version nor extends)"
+        raise ScenarioError([Problem(where, "extends", message, file=path)])
     base_data, base_positions, files = _resolve(base_path, (*chain, path.resolve()))
     merged = merge_data(base_data, document.data)
     positions = {p: pos for p, pos in base_positions.items() if not _overridden(p, document.data)}

@@ -1,0 +1,110 @@
+"""Small hostile files get one clear line and exit 2, quickly: the reader's guards (sim/scenario/yaml_source.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, SCENARIOS, wargame
+
+LAUGHS = "".join(
+    f"{name}: &{name} [{', '.join([f'*{previous}'] * 9) if previous else ', '.join(['lol'] * 9)}]\n"
+    for previous, name in zip([None, *"abcdefgh"], "abcdefghi", strict=True)
+)
+
+
+def validate(path: Path, *args: object, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """`wargame validate`, with a timeout: a reader that hangs fails the test instead of the suite."""
+    command = [sys.executable, "-m", "sim.cli", "validate", str(path), *map(str, args)]
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+
+
+def refused(result: subprocess.CompletedProcess[str], words: str) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert words in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        (LAUGHS, "more than 200,000 values"),  # 9**9 strings from a few hundred bytes
+        ("a: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than"),
+        ("a:\n" + "".join("  " * k + f"k{k}:\n" for k in range(1, 60)) + "  " * 60 + "v: 1\n", "nested more than 40"),
+        ('a: !!python/object/apply:os.system ["echo owned"]\n', "is not allowed"),
+        ("a: !custom 3\n", "is not allowed"),
+        ("a: " + "9" * 5000 + "\n", "an integer of thousands of digits"),
+        ("a: " + "9" * 40 + "\n", "more than 18 digits"),
+    ],
+    ids=["billion-laughs", "deep-flow", "deep-block", "python-tag", "custom-tag", "huge-integer", "long-integer"],
+)
+def test_hostile_yaml_is_refused_in_one_line(tmp_path: Path, text: str, words: str):
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text)
+    refused(validate(path), words)
+
+
+def test_nan_and_infinity_are_refused_where_they_are_written(tmp_path: Path):
+    for number in (".nan", ".inf", "-.inf", "1e400"):
+        path = tmp_path / "variant.yaml"
+        path.write_text(
+            f"extends: {SCENARIOS / 'baseline.yaml'}\nname: v\nparameters:\n"
+            f"  deadline_days: {{dist: fixed, value: {number}, assumption: x}}\n"
+        )
+        result = validate(path)
+        refused(result, "is not a finite number")
+        assert result.stderr.startswith(f"{path}:4:"), result.stderr
+
+
+def test_a_nan_answer_in_a_resolutions_file_is_refused(tmp_path: Path):
+    path = tmp_path / "resolutions.yaml"
+    source = (SCENARIOS / "resolutions" / "2025.yaml").read_text()
+    path.write_text(source.replace("answer: true", "answer: .nan", 1).replace("answer: false", "answer: .nan", 1))
+    result = validate(path, "--scenario", SCENARIOS / "baseline-questions.yaml")
+    refused(result, "is not a finite number")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_pipe_given_as_a_scenario_does_not_block(tmp_path: Path):
+    pipe = tmp_path / "scenario.yaml"
+    os.mkfifo(pipe)
+    refused(validate(pipe, timeout=30), "not a regular file")
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(tmp_path: Path):
+    path = tmp_path / "big.yaml"
+    with path.open("w") as handle:
+        handle.write("description: >\n")
+        handle.write(("  " + "x" * 98 + "\n") * 60_000)  # 6 MB
+    refused(validate(path), "a file this reader takes is at most 5 MB")
+
+
+@pytest.mark.parametrize(
+    ("base", "words"),
+    [
+        ("/etc/passwd", "must be a .yaml or .yml file"),
+        ("plain.yaml", "is not a scenario file"),
+    ],
+)
+def test_extends_does_not_read_or_echo_files_that_are_not_scenarios(tmp_path: Path, base: str, words: str):
+    (tmp_path / "plain.yaml").write_text("secret_key: hunter2\nroot: x:0:0\n")
+    path = tmp_path / "variant.yaml"
+    path.write_text(f"extends: {base}\nname: v\n")
+    result = validate(path)
+    refused(result, words)
+    assert "hunter2" not in result.stderr and "secret_key" not in result.stderr and "x:0:0" not in result.stderr
+
+
+def test_the_project_files_pass_the_guards():
+    result = wargame(
+        "validate",
+        *sorted(SCENARIOS.glob("*.yaml")),
+        *sorted(SCENARIOS.glob("*/*.yaml")),
+        "--scenario",
+        SCENARIOS / "baseline-questions.yaml",
+    )
+    assert result.returncode == 0, result.stderr
