@@ -84,7 +84,13 @@ def run_decision(request: DecisionRequest, progress: Progress | None = None) -> 
     scenario, out = request.compiled.scenario, request.out
     check_decidable(scenario)
     courses = courses_table(request)
-    store.prepare_run_directory(out, decision_hash(scenario, courses, request.replications))
+    with store.exclusive(out):
+        store.prepare_run_directory(out, decision_hash(scenario, courses, request.replications))
+        return _start(request, courses, progress)
+
+
+def _start(request: DecisionRequest, courses: pd.DataFrame, progress: Progress | None) -> Path:
+    scenario, out = request.compiled.scenario, request.out
     manifest: dict[str, Any] = {
         "format": 1,
         "kind": "decision",
@@ -117,7 +123,8 @@ def resume_decision(run_dir: Path, backend: BackendSpec, progress: Progress | No
         raise store.RunDirectoryError(f"{run_dir}: not a decision run (its manifest says {manifest.get('kind')!r})")
     if manifest.get("status") == "complete":
         return run_dir
-    return _complete(run_dir, manifest, backend, progress)
+    with store.exclusive(run_dir):
+        return _complete(run_dir, store.read_manifest(run_dir), backend, progress)
 
 
 def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progress: Progress | None) -> Path:

@@ -68,7 +68,13 @@ def run_experiment(request: ExperimentRequest, progress: Progress | None = None)
     """Run every design point; return the run directory (tables, points table; no report)."""
     experiment, scenario, out = request.experiment, request.scenario, request.out
     identity = experiment_hash(experiment, scenario)
-    store.prepare_run_directory(out, identity)
+    with store.exclusive(out):
+        store.prepare_run_directory(out, identity)
+        return _start(request, identity, progress)
+
+
+def _start(request: ExperimentRequest, identity: str, progress: Progress | None) -> Path:
+    experiment, scenario, out = request.experiment, request.scenario, request.out
     design = design_table(experiment.design, experiment.factors)
     chunk_size = request.chunk_size or min(experiment.replications, MAX_CHUNK)
     manifest: dict[str, Any] = {
@@ -105,7 +111,8 @@ def resume_experiment(run_dir: Path, backend: BackendSpec, progress: Progress | 
         raise store.RunDirectoryError(f"{run_dir}: not an experiment; resume it with: wargame run --resume {run_dir}")
     if manifest.get("status") == "complete":
         return run_dir
-    return _complete(run_dir, manifest, backend, progress)
+    with store.exclusive(run_dir):
+        return _complete(run_dir, store.read_manifest(run_dir), backend, progress)
 
 
 def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progress: Progress | None) -> Path:
@@ -148,6 +155,9 @@ def run_points(
     planned = len(tasks_all)
     per_chunk = [len(ranges[i % len(ranges)]) for i in range(planned)]
     store.remove_partial_files(out)
+    recomputed = store.verify_chunks(out, lambda i: ranges[i % len(ranges)] if i < planned else range(0), False)
+    if recomputed:
+        manifest["chunks_recomputed"] = [*manifest.get("chunks_recomputed", []), *recomputed]
     finished = set(store.finished_chunks(out, with_events=False))
     done = sum(per_chunk[i] for i in finished if i < planned)
     total = sum(per_chunk)

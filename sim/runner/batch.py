@@ -97,7 +97,14 @@ def run_batch(request: BatchRequest, progress: Progress | None = None) -> Path:
     compiled, out = request.compiled, request.out
     scenario = compiled.scenario
     chunk_size = request.chunk_size or automatic_chunk_size(request.replications, request.backend.engine)
-    store.prepare_run_directory(out, scenario.content_hash())
+    with store.exclusive(out):
+        store.prepare_run_directory(out, scenario.content_hash())
+        return _start(request, chunk_size, progress)
+
+
+def _start(request: BatchRequest, chunk_size: int, progress: Progress | None) -> Path:
+    compiled, out = request.compiled, request.out
+    scenario = compiled.scenario
     manifest: dict[str, Any] = {
         "format": 1,
         "status": "running",
@@ -131,7 +138,8 @@ def resume_batch(run_dir: Path, backend: BackendSpec, progress: Progress | None 
         raise store.RunDirectoryError(f"{run_dir}: a decision run; resume it with: wargame decide --resume {run_dir}")
     if manifest.get("status") == "complete":
         return run_dir
-    return _complete(run_dir, manifest, backend, progress)
+    with store.exclusive(run_dir):
+        return _complete(run_dir, store.read_manifest(run_dir), backend, progress)
 
 
 def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progress: Progress | None) -> Path:
@@ -144,6 +152,9 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     tally = _Tally(planned, precision)
     store.remove_partial_files(out)
     events = manifest.get("events", True)
+    recomputed = store.verify_chunks(out, lambda i: planned[i] if i < len(planned) else range(0), events)
+    if recomputed:
+        manifest["chunks_recomputed"] = [*manifest.get("chunks_recomputed", []), *recomputed]
     for index in store.finished_chunks(out, with_events=events):
         if index < len(planned):
             tally.add(index, yes_counts(store.read_chunk(out, index)) if precision else {})

@@ -6,12 +6,14 @@ writes results, and a table is only ever seen whole.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import io
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,8 @@ CHUNKS = "chunks"
 # Chunk files are Arrow IPC: a tenth of Parquet's cost to write, next to nothing to read back,
 # and they live only until the final Parquet tables are assembled.
 CHUNK_SUFFIX = ".arrow"
+CHECK_SUFFIX = ".check"  # beside each finished chunk: its checksums and replication range, written last
+LOCK = ".lock"  # held (flock) by the one process writing the run directory
 EXPERIMENT_AS_RUN = "experiment.yaml"
 DESIGN = "design.parquet"
 POINTS = "points.parquet"
@@ -48,6 +52,21 @@ OWNED = (
     "sensitivity.csv",
     "tornado.csv",
     "discovery.csv",
+    "courses.parquet",
+    *(
+        f"{name}.csv"
+        for name in (
+            "robustness",
+            "regret",
+            "value_of_information",
+            "by_hypothesis",
+            "choices",
+            "pareto",
+            "pairing",
+            "outcomes",
+            "courses",
+        )
+    ),
 )
 
 
@@ -59,7 +78,7 @@ def check_run_directory(path: Path, scenario_hash: str) -> None:
     """Refuse `path` unless it is absent, empty, or an earlier run of the same scenario."""
     if path.exists() and not path.is_dir():
         raise RunDirectoryError(f"{path}: exists and is not a directory")
-    if path.is_dir() and any(path.iterdir()):
+    if path.is_dir() and any(entry.name != LOCK for entry in path.iterdir()):
         manifest = read_manifest(path) if (path / MANIFEST).is_file() else None
         if manifest is None or manifest.get("scenario_hash") != scenario_hash:
             raise RunDirectoryError(
@@ -83,6 +102,35 @@ def prepare_run_directory(path: Path, scenario_hash: str) -> None:
             elif target.exists():
                 target.unlink()
     (path / CHUNKS).mkdir(parents=True, exist_ok=True)
+
+
+@contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold the run directory's advisory lock while writing it: a second writer is refused, naming the first.
+
+    The lock is the kernel's (flock), so a writer that was killed holds nothing: its stale
+    `.lock` file is simply taken over. The file stays, empty of meaning, after the run.
+    """
+    if path.exists() and not path.is_dir():
+        raise RunDirectoryError(f"{path}: exists and is not a directory")
+    path.mkdir(parents=True, exist_ok=True)
+    handle = open(path / LOCK, "a+")  # noqa: SIM115  (held open for the whole block)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise RunDirectoryError(
+                f"{path}: {holder} is writing this run directory; wait for it to finish, or choose another --out"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"wargame process {os.getpid()}")
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # releases the lock
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -119,10 +167,61 @@ def write_yaml(target: Path, data: dict[str, Any], header: str) -> None:
 
 
 def write_chunk(path: Path, chunk_index: int, replications: pa.Table, events: pa.Table | None) -> None:
-    """Write one finished chunk's tables, each atomically (write, then rename); events last, if kept."""
-    _atomic_write_chunk_table(chunk_file(path, "replications", chunk_index), replications)
+    """Write one finished chunk's tables, each atomically (write, then rename); events, if kept, and then its
+    check file (checksums and replication range) last: a chunk counts as finished only once that is there."""
+    files = {"replications": chunk_file(path, "replications", chunk_index)}
+    _atomic_write_chunk_table(files["replications"], replications)
     if events is not None:
-        _atomic_write_chunk_table(chunk_file(path, "events", chunk_index), events)
+        files["events"] = chunk_file(path, "events", chunk_index)
+        _atomic_write_chunk_table(files["events"], events)
+    numbers = replications.column("replication").to_numpy() if replications.num_rows else []
+    check = {
+        "sha256": {name: _sha256(target) for name, target in files.items()},
+        "rows": replications.num_rows,
+        "first": int(min(numbers)) if len(numbers) else None,
+        "last": int(max(numbers)) if len(numbers) else None,
+    }
+    atomic_write_bytes(_check_file(path, chunk_index), json.dumps(check).encode())
+
+
+def _check_file(path: Path, index: int) -> Path:
+    return path / CHUNKS / f"chunk-{index:06d}{CHECK_SUFFIX}"
+
+
+def _sha256(target: Path) -> str:
+    digest = hashlib.sha256()
+    with target.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_chunks(path: Path, expected: Callable[[int], range], with_events: bool = True) -> list[str]:
+    """Check every finished chunk against its check file and the replications it should hold; remove each
+    that fails (it is computed again) and say why, one line a chunk."""
+    removed = []
+    for index in finished_chunks(path, with_events):
+        reason = _chunk_problem(path, index, expected(index), with_events)
+        if reason:
+            for prefix in ("replications", "events"):
+                chunk_file(path, prefix, index).unlink(missing_ok=True)
+            _check_file(path, index).unlink(missing_ok=True)
+            removed.append(f"chunk {index}: {reason}; computed again")
+    return removed
+
+
+def _chunk_problem(path: Path, index: int, span: range, with_events: bool) -> str | None:
+    try:
+        check = json.loads(_check_file(path, index).read_text())
+        names = ["replications", "events"] if with_events else ["replications"]
+        for name in names:
+            if _sha256(chunk_file(path, name, index)) != check["sha256"][name]:
+                return f"{name} table damaged (checksum differs)"
+        if check["rows"] and (check["first"], check["last"]) != (span.start, span.stop - 1):
+            return f"holds replications {check['first']}-{check['last']}, not {span.start}-{span.stop - 1}"
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return f"check file unreadable ({exc})"
+    return None
 
 
 def chunk_file(path: Path, prefix: str, index: int) -> Path:
@@ -148,9 +247,11 @@ def finished_chunks(path: Path, with_events: bool = True) -> list[int]:
     if not folder.is_dir():
         return []
     done = []
-    for replications in folder.glob(f"replications-*{CHUNK_SUFFIX}"):
-        index = int(replications.stem.split("-")[1])
-        if not with_events or chunk_file(path, "events", index).is_file():
+    for check in folder.glob(f"chunk-*{CHECK_SUFFIX}"):
+        index = int(check.stem.split("-")[1])
+        if chunk_file(path, "replications", index).is_file() and (
+            not with_events or chunk_file(path, "events", index).is_file()
+        ):
             done.append(index)
     return sorted(done)
 
@@ -172,6 +273,7 @@ def discard_chunks(path: Path, indices: list[int]) -> None:
     for index in indices:
         for prefix in ("replications", "events"):
             chunk_file(path, prefix, index).unlink(missing_ok=True)
+        _check_file(path, index).unlink(missing_ok=True)
 
 
 class TableAssembler:
@@ -190,7 +292,7 @@ class TableAssembler:
         if events_schema is not None:
             tables.append((EVENTS, "events", events_schema))
         for name, prefix, schema in tables:
-            partial = path / f".{name}.assembling"
+            partial = path / f".{name}.{os.getpid()}.assembling"  # unique: never shared with another writer
             self.parts.append((prefix, schema, partial, path / name, pq.ParquetWriter(partial, schema)))
 
     def append_up_to(self, chunk_count: int) -> None:
