@@ -29,7 +29,7 @@ from sim.experiments.spec import (
     with_scenario_defaults,
 )
 from sim.mechanics.interpreter import MechanicsError
-from sim.runner.backends import BackendSpec
+from sim.runner.backends import BackendError, BackendSpec
 from sim.runner.batch import RunInterrupted
 from sim.runner.store import RunDirectoryError, read_manifest
 from sim.scenario import Problem, ScenarioError, load_scenario
@@ -68,6 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{exc.filename}: {exc.strerror}", file=sys.stderr)
         return USER_ERROR
     except UsageError as exc:
+        print(f"wargame {args.command}: {exc}", file=sys.stderr)
+        return USER_ERROR
+    except BackendError as exc:  # a Dask scheduler out of reach, a cluster without workers
         print(f"wargame {args.command}: {exc}", file=sys.stderr)
         return USER_ERROR
     except pyarrow.ArrowException as exc:  # a table in a run directory damaged or cut short

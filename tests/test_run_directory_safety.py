@@ -105,3 +105,30 @@ def test_a_chunk_without_its_check_file_is_not_trusted(compiled, whole, tmp_path
     assert 0 not in store.finished_chunks(out, with_events=False)
     resume_batch(out, SERIAL)
     assert pq.read_table(out / "replications.parquet").equals(pq.read_table(whole / "replications.parquet"))
+
+
+def test_a_scheduler_that_cannot_be_reached_is_one_line(tmp_path: Path):
+    command = [sys.executable, "-m", "sim.cli", "run", str(BASELINE), "--runs", "10", "--quiet"]
+    result = subprocess.run(
+        [*command, "--scheduler", "nonsense::::", "--out", str(tmp_path / "r")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("wargame run: --scheduler nonsense::::: cannot reach a Dask scheduler there")
+    assert json.loads((tmp_path / "r" / "manifest.json").read_text())["status"] == "interrupted"  # resumable
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_without_workers_is_given_up_on(monkeypatch):
+    """A scheduler whose workers are all gone: the run stops with a message instead of waiting for ever."""
+    from distributed import LocalCluster
+
+    from sim.runner import backends
+
+    monkeypatch.setattr(backends, "NO_WORKERS_SECONDS", 6.0)
+    with LocalCluster(n_workers=0, dashboard_address=None, processes=False) as cluster:
+        spec = BackendSpec("dask", scheduler=cluster.scheduler_address)
+        with pytest.raises(backends.BackendError, match="no workers for 6 s"):
+            list(backends.execute(spec, pow, [(0, (2, 3))]))

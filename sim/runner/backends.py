@@ -20,6 +20,17 @@ from typing import Any
 
 Task = tuple[int, tuple[Any, ...]]
 IN_FLIGHT_PER_WORKER = 2
+CONNECT_SECONDS = 10  # to reach a Dask scheduler
+NO_WORKERS_SECONDS = 60.0  # a Dask cluster with no worker this long is given up on (the run resumes later)
+
+
+class BackendError(Exception):
+    """The backend cannot go on (a scheduler out of reach, a cluster without workers): the user's to fix.
+
+    The run keeps its finished chunks and resumes once the backend is back.
+    """
+
+
 FORK_WARNING = r".*use of fork\(\) may lead to deadlocks"  # Python 3.12+, see _processes
 
 
@@ -114,33 +125,62 @@ def _ignore_interrupts() -> None:
 
 
 def _dask(spec: BackendSpec, function: Callable[..., Any], tasks: Iterable[Task]) -> Iterator[tuple[int, Any]]:
-    from distributed import Client, LocalCluster, as_completed
+    import logging
 
-    if spec.scheduler:
-        client, cluster = Client(spec.scheduler), None
-    else:
-        cluster = LocalCluster(
-            n_workers=spec.worker_count(), threads_per_worker=1, processes=True, dashboard_address=None
-        )
-        client = Client(cluster)
+    from distributed import Client, LocalCluster, wait
+
+    client, cluster = _dask_client(spec, Client, LocalCluster, logging.ERROR)
     pending = iter(tasks)
     in_flight: dict[Any, int] = {}
     try:
         capacity = max(1, len(client.scheduler_info()["workers"])) * IN_FLIGHT_PER_WORKER
-        # pure=False: a chunk lost with a dead worker is recomputed, never served from a stale cache
-        _top_up(in_flight, pending, capacity, lambda args: client.submit(function, *args, pure=False))
-        finished = as_completed(list(in_flight), loop=client.loop)  # this client's loop, not the default client's
-        for future in finished:
-            key = in_flight.pop(future)
-            yield key, future.result()
-            for new in _top_up(in_flight, pending, capacity, lambda args: client.submit(function, *args, pure=False)):
-                finished.add(new)
+
+        def submit(args: tuple) -> Any:  # pure=False: a chunk lost with a dead worker is recomputed, never cached
+            return client.submit(function, *args, pure=False)
+
+        _top_up(in_flight, pending, capacity, submit)
+        without_workers = 0.0
+        while in_flight:
+            try:
+                done, _ = wait(list(in_flight), timeout=5, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                without_workers = 0.0 if client.scheduler_info()["workers"] else without_workers + 5
+                if without_workers >= NO_WORKERS_SECONDS:
+                    raise BackendError(
+                        f"the Dask cluster has had no workers for {NO_WORKERS_SECONDS:g} s; finished chunks are "
+                        "kept: resume once it has workers again"
+                    ) from None
+                continue
+            for future in done:
+                key = in_flight.pop(future)
+                yield key, future.result()
+            _top_up(in_flight, pending, capacity, submit)
     finally:
         for future in in_flight:
             future.cancel()
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)  # no shutdown chatter after Ctrl-C
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _dask_client(spec: BackendSpec, client_type: Any, cluster_type: Any, log_level: int) -> tuple[Any, Any]:
+    """A client of the scheduler asked for, or of a new local cluster; BackendError if there is none to reach."""
+    if spec.scheduler:
+        try:
+            return client_type(spec.scheduler, timeout=CONNECT_SECONDS), None
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+            message = f"--scheduler {spec.scheduler}: cannot reach a Dask scheduler there ({reason})"
+            raise BackendError(message) from None
+    cluster = cluster_type(
+        n_workers=spec.worker_count(),
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=log_level,
+    )
+    return client_type(cluster), cluster
 
 
 def _top_up(
