@@ -668,10 +668,11 @@ class Run:
 
     def headline(self) -> pd.DataFrame:
         """The rows of `probabilities()` the scenario's `report: headline` names, in its order."""
-        probabilities = self.probabilities()
-        _, plan = self._outcomes()
-        rows = probabilities.set_index("outcome").loc[[n for n in plan.headline if n in set(probabilities["outcome"])]]
-        return rows.reset_index()
+        from sim.analysis.summary import probability_table
+
+        table, plan = self._outcomes()
+        yes_no = set(plan.probabilities)
+        return _labelled(probability_table(table, [name for name in plan.headline if name in yes_no]), plan)
 
     def figures(self) -> dict[str, Figure]:
         """The report's figures, by file name (as under plots/), as matplotlib Figures; builds the report."""
