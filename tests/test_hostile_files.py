@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -108,3 +109,18 @@ def test_the_project_files_pass_the_guards():
         SCENARIOS / "baseline-questions.yaml",
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_markdown_reports_print_scenario_text_inert(tmp_path: Path):
+    """Markdown viewers render raw HTML and links: a scenario's text must not become either."""
+    variant = tmp_path / "evil.yaml"
+    variant.write_text(
+        f"extends: {SCENARIOS / 'baseline.yaml'}\nname: evil\n"
+        'title: "<script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>"\n'
+    )
+    result = wargame("run", variant, "--runs", 40, "--seed", 1, "--workers", 1, "--out", tmp_path / "run", "--quiet")
+    assert result.returncode == 0, result.stderr
+    markdown = (tmp_path / "run" / "report.md").read_text()
+    assert "<script" not in markdown and "<img" not in markdown
+    assert not re.search(r"[^\\]\]\(javascript:", markdown)  # an escaped \] opens no link
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markdown

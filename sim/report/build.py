@@ -313,6 +313,7 @@ def templates(autoescape: bool) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=None if autoescape else markdown_safe,
     )
     environment.filters["pct"] = lambda value: "n/a" if pd.isna(value) else f"{value:.1%}"
     environment.filters["signed_pct"] = lambda value: "n/a" if pd.isna(value) else f"{value:+.1%}"
@@ -331,6 +332,15 @@ def templates(autoescape: bool) -> Environment:
     environment.filters["posterior_view"] = posterior_view
     environment.filters["reading"] = describe_reading
     return environment
+
+
+def markdown_safe(value: Any) -> Any:
+    """Every value a Markdown report prints, made inert: Markdown viewers render raw HTML and links, and
+    scenario and evidence text is anyone's. `<` and `>` become entities (no tag, no `onerror`), and
+    brackets are escaped (no `[text](javascript:...)` link)."""
+    if not isinstance(value, str):
+        return value
+    return value.replace("<", "&lt;").replace(">", "&gt;").replace("[", "\\[").replace("]", "\\]")
 
 
 @pass_context
