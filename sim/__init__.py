@@ -10,8 +10,11 @@ The API (reference and a worked example: docs/api.md; module sim.api):
     decide(scenario, runs=)       every course of action on the same futures; a Run
     sweep(experiment)             an experiment file: design points, indices, PRIM; a Run
     compare(items)                scenarios or runs side by side; the comparison's folder
+    assess(run, evidence)         weigh a run (or a scenario, run first) by evidence; a RunAssessment
+    score(run, resolutions)       score a run's forecast questions (and an assessment's); a RunScores
     Run                           a run directory: frames, outcome tables, figures, report
-    Scenario, ScenarioError, OptionError, RunDirectoryError, RunInterrupted
+    RunAssessment, RunScores      an assessment's and a scoring's tables as frames, folder and report
+    Scenario, ScenarioError, OptionError, RunDirectoryError, RunInterrupted, EvidenceImpossible
 
 `import sim` stays light: the API loads on first use of one of these names.
 """
@@ -27,36 +30,46 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "EvidenceImpossible",
     "OptionError",
     "Run",
+    "RunAssessment",
     "RunDirectoryError",
     "RunInterrupted",
+    "RunScores",
     "Scenario",
     "ScenarioError",
+    "assess",
     "compare",
     "decide",
     "load",
     "open_run",
     "resume",
     "run",
+    "score",
     "sweep",
     "vary",
 ]
 
 if TYPE_CHECKING:
     from sim.api import (
+        EvidenceImpossible,
         OptionError,
         Run,
+        RunAssessment,
         RunDirectoryError,
         RunInterrupted,
+        RunScores,
         Scenario,
         ScenarioError,
+        assess,
         compare,
         decide,
         load,
         open_run,
         resume,
         run,
+        score,
         sweep,
         vary,
     )

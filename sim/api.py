@@ -38,22 +38,30 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+    from sim.evidence.assessment import EvidenceImpossible
+    from sim.evidence.run_assessment import RunAssessment
     from sim.experiments.run import ExperimentRequest
+    from sim.forecast.run_scores import RunScores
     from sim.report.decision import DecisionAnalysis
 
 __all__ = [
+    "EvidenceImpossible",
     "OptionError",
     "Run",
+    "RunAssessment",
     "RunDirectoryError",
     "RunInterrupted",
+    "RunScores",
     "Scenario",
     "ScenarioError",
+    "assess",
     "compare",
     "decide",
     "load",
     "open_run",
     "resume",
     "run",
+    "score",
     "sweep",
     "vary",
 ]
@@ -65,6 +73,22 @@ PathLike = str | Path
 
 class OptionError(ValueError):
     """Options that do not fit together; the command line reports it in one line, exit code 2."""
+
+
+# Defined with the work they describe, and loaded only when used (evidence and scoring load more).
+_ELSEWHERE = {
+    "EvidenceImpossible": "sim.evidence.assessment",
+    "RunAssessment": "sim.evidence.run_assessment",
+    "RunScores": "sim.forecast.run_scores",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ELSEWHERE:
+        import importlib
+
+        return getattr(importlib.import_module(_ELSEWHERE[name]), name)
+    raise AttributeError(f"module 'sim.api' has no attribute {name!r}")
 
 
 # Loading and changing scenarios ---------------------------------------------------------
@@ -578,6 +602,105 @@ def compare(
 
     write_comparison(target, run_dirs)
     return target
+
+
+def assess(
+    run_or_scenario: Run | Scenario | PathLike,
+    evidence: PathLike,
+    *,
+    abc_tolerance: float | None = None,
+    runs: int | None = None,
+    seed: int | None = None,
+    out: PathLike | None = None,
+    workers: int | None = None,
+    dask_workers: int | None = None,
+    scheduler: str | None = None,
+    engine: str = VECTORISED,
+    chunk_size: int | None = None,
+    events: bool = True,
+    precision: float | None = None,
+    metric: str | None = None,
+    progress: ProgressOption = False,
+    announce: Announce | None = None,
+) -> RunAssessment:
+    """Weigh a run's replications by an evidence file: posterior hypotheses, ACH matrix, re-forecasts.
+
+    As `wargame assess`: a finished run (a Run or its directory) is assessed as it is; a
+    scenario (a Scenario or a file) is run first, after its evidence is checked, with the
+    options of `run` (`runs` default 2000, `seed`, `out`, `workers`... `report` excepted).
+    `abc_tolerance` widens numeric observations by that relative tolerance (above 0, at most
+    10). Writes `RUN_DIR/assessments/<evidence file's name>/` and returns a RunAssessment
+    (its tables as DataFrames, `folder`, `report`). Raises ScenarioError (the evidence's
+    problems), OptionError, RunDirectoryError, and EvidenceImpossible when no replication is
+    compatible with the evidence (nothing is written).
+    """
+    from sim.evidence.loader import load_evidence
+    from sim.evidence.run_assessment import assess_run
+
+    if abc_tolerance is not None and not 0 < abc_tolerance <= 10:
+        raise OptionError(f"--abc-tolerance: must lie above 0 and at most 10, got {abc_tolerance}")
+    evidence = Path(evidence)
+    if isinstance(run_or_scenario, Run):
+        run_or_scenario = run_or_scenario.path
+    if not isinstance(run_or_scenario, Scenario) and Path(run_or_scenario).is_dir():
+        options = {"--runs": runs, "--seed": seed, "--out": out, "--precision": precision}
+        given = [option for option, value in options.items() if value is not None]
+        if given:
+            raise OptionError(f"a finished run is assessed as it is: {', '.join(given)} do not apply")
+        return assess_run(Path(run_or_scenario), evidence, abc_tolerance)
+    scenario = run_or_scenario if isinstance(run_or_scenario, Scenario) else load_scenario(Path(run_or_scenario))
+    load_evidence(evidence, scenario)  # checked before anything is run: a mistake costs nothing
+    ran = run(
+        scenario,
+        runs=2_000 if runs is None else runs,
+        seed=seed,
+        out=out,
+        workers=workers,
+        dask_workers=dask_workers,
+        scheduler=scheduler,
+        engine=engine,
+        chunk_size=chunk_size,
+        events=events,
+        precision=precision,
+        metric=metric,
+        progress=progress,
+        report=False,
+        announce=announce,
+    )
+    return assess_run(ran.path, evidence, abc_tolerance)
+
+
+def score(
+    run: Run | PathLike,
+    resolutions: PathLike,
+    *,
+    assessment: RunAssessment | PathLike | None = None,
+    out: PathLike | None = None,
+) -> RunScores:
+    """Score a run's forecast questions against a resolutions file; a RunScores (the table as a DataFrame).
+
+    As `wargame score`: each question against its baseline (Brier, log score, CRPS, skill).
+    `assessment` (a RunAssessment, its folder, or its name under RUN_DIR/assessments/) also
+    scores the forecasts re-weighted by it, beside the run's own. Writes scores.csv,
+    scores.json, score.md and score.html into `out` (default RUN_DIR/scores/, or the
+    assessment's scores/). Raises ScenarioError (the resolutions' problems), OptionError,
+    RunDirectoryError.
+    """
+    from sim.evidence.run_assessment import RunAssessment
+    from sim.forecast.run_scores import ScoringError, score_run
+
+    run_dir = run.path if isinstance(run, Run) else Path(run)
+    if isinstance(assessment, RunAssessment):
+        assessment = assessment.folder
+    try:
+        return score_run(
+            run_dir,
+            Path(resolutions),
+            Path(assessment) if assessment is not None else None,
+            Path(out) if out is not None else None,
+        )
+    except ScoringError as exc:
+        raise OptionError(str(exc)) from None
 
 
 def open_run(path: PathLike) -> Run:

@@ -18,8 +18,20 @@ from pydantic import ValidationError
 
 import sim
 from sim import api
-from sim.api import OptionError
-from sim.engine import ENGINES, VECTORISED, compile_scenario
+from sim.cli_common import (
+    INTERRUPTED,
+    USER_ERROR,
+    UsageError,
+    add_backend_options,
+    add_run_options,
+    backend_of,
+    execute_batch,
+    interrupted,
+    non_negative_int,
+    positive_int,
+    say,
+)
+from sim.engine import VECTORISED, compile_scenario
 from sim.experiments.spec import (
     DEFAULT_OUTCOMES,
     Design,
@@ -29,7 +41,7 @@ from sim.experiments.spec import (
     with_scenario_defaults,
 )
 from sim.mechanics.interpreter import MechanicsError
-from sim.runner.backends import BackendError, BackendSpec
+from sim.runner.backends import BackendError
 from sim.runner.batch import RunInterrupted
 from sim.runner.store import RunDirectoryError, read_manifest
 from sim.scenario import Problem, ScenarioError, load_scenario
@@ -37,12 +49,6 @@ from sim.scenario.json_schema import scenario_json_schema
 
 if TYPE_CHECKING:
     from sim.experiments.run import ExperimentRequest
-
-USER_ERROR = 2
-INTERRUPTED = 130
-
-
-UsageError = OptionError  # options that do not fit together: one line, exit code 2 (the API raises the same)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -102,7 +108,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a batch of replications of a scenario and write its report")
     run.add_argument("scenario", type=Path, nargs="?", metavar="SCENARIO", help="scenario YAML file")
-    _add_run_options(run)
+    add_run_options(run)
     run.add_argument("--no-report", action="store_true", help="write the tables only, no report")
     run.add_argument(
         "--no-events",
@@ -125,22 +131,22 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("items", nargs="+", type=Path, metavar="SCENARIO_OR_RUN", help="the first is the reference")
     compare.add_argument(
-        "--runs", type=_positive_int, default=2_000, help="replications per scenario file (default 2000)"
+        "--runs", type=positive_int, default=2_000, help="replications per scenario file (default 2000)"
     )
-    compare.add_argument("--seed", type=_non_negative_int, help="one seed for every scenario (default: a fresh one)")
+    compare.add_argument("--seed", type=non_negative_int, help="one seed for every scenario (default: a fresh one)")
     compare.add_argument("--out", type=Path, help="output directory (default results/compare/<time>/)")
     compare.add_argument("--quiet", action="store_true", help="no progress display")
-    _add_backend_options(compare)
+    add_backend_options(compare)
     compare.set_defaults(handler=_compare)
 
     sweep = commands.add_parser(
         "sweep", help="run an experiment file: every design point a batch, then indices, tornado and PRIM"
     )
     sweep.add_argument("experiment", type=Path, nargs="?", metavar="EXPERIMENT", help="experiment YAML file")
-    sweep.add_argument("--runs", type=_positive_int, help="replications per design point (default: the file's)")
-    sweep.add_argument("--seed", type=_non_negative_int, help="root seed of every point (default: the file's)")
+    sweep.add_argument("--runs", type=positive_int, help="replications per design point (default: the file's)")
+    sweep.add_argument("--seed", type=non_negative_int, help="root seed of every point (default: the file's)")
     sweep.add_argument(
-        "--samples", type=_positive_int, help="the design's samples (default: the file's); fewer for a quick look"
+        "--samples", type=positive_int, help="the design's samples (default: the file's); fewer for a quick look"
     )
     _add_experiment_options(sweep)
     sweep.set_defaults(handler=_sweep)
@@ -157,11 +163,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "or a branch such as hypotheses.offensive=0:0.5",
     )
     sensitivity.add_argument(
-        "--samples", type=_positive_int, default=64, help="base samples (sobol), trajectories (morris), points (lhs)"
+        "--samples", type=positive_int, default=64, help="base samples (sobol), trajectories (morris), points (lhs)"
     )
     sensitivity.add_argument("--method", choices=("sobol", "morris", "lhs"), default="sobol", help="design")
-    sensitivity.add_argument("--runs", type=_positive_int, default=200, help="replications per design point")
-    sensitivity.add_argument("--seed", type=_non_negative_int, default=0, help="root seed of every point")
+    sensitivity.add_argument("--runs", type=positive_int, default=200, help="replications per design point")
+    sensitivity.add_argument("--seed", type=non_negative_int, default=0, help="root seed of every point")
     sensitivity.add_argument(
         "--outcomes", metavar="A,B", help="outcomes to analyse (default: the scenario's report headline)"
     )
@@ -174,11 +180,11 @@ def _build_parser() -> argparse.ArgumentParser:
         "regret, robustness, value of information",
     )
     decide.add_argument("scenario", type=Path, nargs="?", metavar="SCENARIO", help="scenario with levers and criteria")
-    decide.add_argument("--runs", type=_positive_int, help="replications per course (default 1000)")
-    decide.add_argument("--seed", type=_non_negative_int, help="root seed of every course (default: a fresh one)")
+    decide.add_argument("--runs", type=positive_int, help="replications per course (default 1000)")
+    decide.add_argument("--seed", type=non_negative_int, help="root seed of every course (default: a fresh one)")
     decide.add_argument(
         "--max-courses",
-        type=_positive_int,
+        type=positive_int,
         help="evaluate every combination up to this many (default 64); past it, a design: each single change, "
         "then random ones",
     )
@@ -189,50 +195,10 @@ def _build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--experiment", action="store_true", help="the schema of experiment files instead")
     schema.set_defaults(handler=_schema)
 
-    from sim import cli_forecast  # assess and score; handed this module, which runs as __main__ under -m
+    from sim import cli_forecast  # assess and score
 
-    cli_forecast.register(commands, sys.modules[__name__])
+    cli_forecast.register(commands)
     return parser
-
-
-def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    """How many replications, from which seed, where to, resuming, precision: shared by run and assess."""
-    parser.add_argument(
-        "--runs",
-        type=_positive_int,
-        default=10_000,
-        help="replications, or at most that many with --precision (default 10000)",
-    )
-    parser.add_argument("--seed", type=_non_negative_int, help="root seed (default: a fresh one, kept in the manifest)")
-    parser.add_argument("--out", type=Path, help="run directory (default results/<scenario>/<run-id>/)")
-    parser.add_argument(
-        "--resume", type=Path, metavar="RUN_DIR", help="finish an interrupted run: compute what is missing"
-    )
-    parser.add_argument(
-        "--precision", type=_probability, metavar="H", help="stop once the 95%% interval is at most +/- H"
-    )
-    parser.add_argument(
-        "--metric", metavar="OUTCOME", help="the yes/no outcome --precision is about, e.g. offensive.launched"
-    )
-    _add_backend_options(parser)
-
-
-def _add_backend_options(parser: argparse.ArgumentParser) -> None:
-    where = parser.add_argument_group("where replications run (default: one process per core)")
-    where.add_argument("--workers", type=_positive_int, metavar="N", help="local processes (1: in this process)")
-    where.add_argument(
-        "--dask-workers", type=_positive_int, metavar="N", help="start a local Dask cluster of N workers"
-    )
-    where.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask cluster, e.g. tcp://HOST:8786")
-    where.add_argument(
-        "--chunk-size", type=_positive_int, metavar="K", help="replications per chunk (default: automatic)"
-    )
-    where.add_argument(
-        "--engine",
-        choices=ENGINES,
-        help="vectorised (default: every replication of a chunk at once) or simpy (the reference, one at a time, "
-        "with the narrative event log); same numbers. --resume keeps the run's own unless given",
-    )
 
 
 def _add_experiment_options(parser: argparse.ArgumentParser) -> None:
@@ -241,7 +207,7 @@ def _add_experiment_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resume", type=Path, metavar="RUN_DIR", help="finish an interrupted experiment: compute what is missing"
     )
-    _add_backend_options(parser)
+    add_backend_options(parser)
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument("--quiet", action="store_true", help="no progress display")
     shown.add_argument("--json", action="store_true", help="print only a JSON summary, with the run directory")
@@ -290,9 +256,9 @@ def _check_file(path: Path, scenario_path: Path | None) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        run_dir = _execute_batch(args, quiet=args.quiet or args.json)
+        run_dir = execute_batch(args, quiet=args.quiet or args.json)
     except RunInterrupted as stopped:
-        return _interrupted(stopped)
+        return interrupted(stopped)
     note = read_manifest(run_dir).get("engine_note")
     if note and not (args.quiet or args.json):
         print(
@@ -324,53 +290,6 @@ def _print_result(
     return 0
 
 
-def _execute_batch(args: argparse.Namespace, quiet: bool) -> Path:
-    """Run the batch the run options describe (or resume one) through the API; return its run directory."""
-    _backend(args)  # clashing backend options are reported first
-    shown: dict[str, Any] = {"progress": not quiet, "announce": None if quiet else _say, "report": False}
-    where = {"workers": args.workers, "dask_workers": args.dask_workers, "scheduler": args.scheduler}
-    if args.resume:
-        if args.scenario or args.out or args.seed is not None or args.precision is not None:
-            raise UsageError("--resume takes the run directory alone (its manifest holds the rest)")
-        manifest = read_manifest(args.resume)  # a directory that is no run fails here, before any work
-        if manifest.get("kind") in ("experiment", "decision"):
-            command = "sweep" if manifest.get("kind") == "experiment" else "decide"
-            raise RunDirectoryError(
-                f"{args.resume}: {'an experiment' if command == 'sweep' else 'a decision run'}; "
-                f"resume it with: wargame {command} --resume {args.resume}"
-            )
-        events = False if getattr(args, "no_events", False) else None
-        return api.resume(args.resume, **where, engine=args.engine, events=events, kind="run", **shown).path
-    if args.scenario is None:
-        raise UsageError("give a SCENARIO to run, or --resume RUN_DIR")
-    return api.run(
-        args.scenario,
-        runs=args.runs,
-        seed=args.seed,
-        out=args.out,
-        **where,
-        engine=args.engine or VECTORISED,
-        chunk_size=args.chunk_size,
-        events=not getattr(args, "no_events", False),
-        precision=args.precision,
-        metric=args.metric,
-        **shown,
-    ).path
-
-
-def _say(line: str) -> None:
-    print(line, file=sys.stderr)
-
-
-def _interrupted(stopped: RunInterrupted, command: str = "run") -> int:
-    print(f"{stopped}; resume with: wargame {command} --resume {stopped.run_dir}", file=sys.stderr)
-    return INTERRUPTED
-
-
-def _backend(args: argparse.Namespace) -> BackendSpec:
-    return api.backend_spec(args.workers, args.dask_workers, args.scheduler, getattr(args, "engine", None))
-
-
 def _report(args: argparse.Namespace) -> int:
     from sim.report import write_experiment_report, write_report
 
@@ -397,10 +316,10 @@ def _compare(args: argparse.Namespace) -> int:
             engine=args.engine or VECTORISED,
             chunk_size=args.chunk_size,
             progress=not args.quiet,
-            announce=None if args.quiet else _say,
+            announce=None if args.quiet else say,
         )
     except RunInterrupted as stopped:
-        return _interrupted(stopped)
+        return interrupted(stopped)
     print(f"report: {out / 'comparison.html'}")
     print(out)
     return 0
@@ -473,9 +392,9 @@ def _names(text: str) -> list[str]:
 
 def _run_experiment(args: argparse.Namespace, request: ExperimentRequest | None) -> int:
     """Run or resume an experiment through the API, then write its report (SALib and PRIM load only here)."""
-    backend = _backend(args)
+    backend = backend_of(args)
     shown: dict[str, Any] = {"progress": not (args.quiet or args.json), "report": False}
-    shown["announce"] = None if args.quiet or args.json else _say
+    shown["announce"] = None if args.quiet or args.json else say
     try:
         if request is None:
             where = {"workers": args.workers, "dask_workers": args.dask_workers, "scheduler": args.scheduler}
@@ -484,16 +403,16 @@ def _run_experiment(args: argparse.Namespace, request: ExperimentRequest | None)
             options = {"out": args.out, "backend": backend, "chunk_size": args.chunk_size}
             run_dir = api.run_experiment(request, **options, **shown).path
     except RunInterrupted as stopped:
-        return _interrupted(stopped, "sweep")
+        return interrupted(stopped, "sweep")
     keys = ("status", "experiment", "scenario", "seed", "points", "replications", "elapsed_seconds")
     return _print_result(args, run_dir, _write_report, keys)
 
 
 def _decide(args: argparse.Namespace) -> int:
     """Run or resume the courses of action of a scenario through the API, then write the decision report."""
-    backend = _backend(args)
+    backend = backend_of(args)
     shown: dict[str, Any] = {"progress": not (args.quiet or args.json), "report": not args.no_report}
-    shown["announce"] = None if args.quiet or args.json else _say
+    shown["announce"] = None if args.quiet or args.json else say
     where = {"workers": args.workers, "dask_workers": args.dask_workers, "scheduler": args.scheduler}
     try:
         if args.resume:
@@ -524,7 +443,7 @@ def _decide(args: argparse.Namespace) -> int:
                 **shown,
             )
     except RunInterrupted as stopped:
-        return _interrupted(stopped, "decide")
+        return interrupted(stopped, "decide")
     report = None if args.no_report else run.path / "report.html"
     if args.json:
         manifest = run.manifest
@@ -553,33 +472,6 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 _default_run_dir = api.default_run_dir
-
-
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
-
-
-def _probability(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must lie between 0 and 1, got {text}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
-    return value
 
 
 if __name__ == "__main__":

@@ -175,3 +175,89 @@ def test_compare_takes_scenarios_and_runs_and_progress_is_called(tmp_path):
         sim.open_run(out / "runs" / "2-hand-worse").probabilities().set_index("outcome").loc["goal", "probability"]
         < 0.6
     )
+
+
+SCORING = REPO / "tests" / "data" / "scoring.yaml"
+SCORING_EVIDENCE = REPO / "tests" / "data" / "scoring-evidence.yaml"
+SCORING_RESOLUTIONS = REPO / "tests" / "data" / "scoring-resolutions.yaml"
+ASSESSMENT_TABLES = ("posterior_hypotheses.csv", "ach_matrix.csv", "diagnosticity.csv", "posterior_path.csv",
+                     "outcomes.csv", "forecasts.csv")  # fmt: skip
+
+
+def as_written(frame):
+    """A frame as its CSV file reads back (the API returns frames, the command writes CSV)."""
+    import io
+
+    import pandas as pd
+
+    return pd.read_csv(io.StringIO(frame.to_csv(index=False)))
+
+
+def test_assess_and_score_give_the_tables_the_commands_give(tmp_path):
+    import pandas as pd
+
+    # The command: run and assess a scenario, then score the run's forecasts and the assessment's.
+    by_command = tmp_path / "cli"
+    assessed = wargame("assess", SCORING, "--evidence", SCORING_EVIDENCE, "--runs", 400, "--seed", 3,
+                       "--workers", 1, "--out", by_command, "--quiet")  # fmt: skip
+    assert assessed.returncode == 0, assessed.stderr
+    cli_assessment = by_command / "assessments" / "scoring-evidence"
+    assert assessed.stdout.splitlines()[-1] == str(cli_assessment)
+    scored = wargame("score", by_command, "--resolutions", SCORING_RESOLUTIONS, "--assessment", "scoring-evidence")
+    assert scored.returncode == 0, scored.stderr
+
+    # The API, on the same inputs.
+    assessment = sim.assess(SCORING, SCORING_EVIDENCE, runs=400, seed=3, workers=1, out=tmp_path / "api")
+    assert isinstance(assessment, sim.RunAssessment)
+    assert assessment.folder == tmp_path / "api" / "assessments" / "scoring-evidence"
+    assert assessment.report == assessment.folder / "assessment.html" and assessment.report.is_file()
+    for table in ASSESSMENT_TABLES:
+        assert (assessment.folder / table).read_bytes() == (cli_assessment / table).read_bytes(), table
+    pd.testing.assert_frame_equal(as_written(assessment.hypotheses), pd.read_csv(cli_assessment / ASSESSMENT_TABLES[0]))
+    pd.testing.assert_frame_equal(as_written(assessment.forecasts), pd.read_csv(cli_assessment / "forecasts.csv"))
+    assert f"effective sample size {assessment.effective_replications:,.0f} of 400" in assessed.stdout
+    assert assessment.weights.equals(pq.read_table(cli_assessment / "weights.parquet").to_pandas())
+
+    scores = sim.score(assessment.run_dir, SCORING_RESOLUTIONS, assessment=assessment)
+    assert isinstance(scores, sim.RunScores) and scores.folder == assessment.folder / "scores"
+    cli_scores = cli_assessment / "scores"
+    assert (scores.folder / "scores.csv").read_bytes() == (cli_scores / "scores.csv").read_bytes()
+    pd.testing.assert_frame_equal(as_written(scores.scores), pd.read_csv(cli_scores / "scores.csv"))
+    document = json.loads((cli_scores / "scores.json").read_text())
+    assert scores.summary == document["summary"] and scores.posterior_summary == document["posterior_summary"]
+    assert scores.prior["forecasts"].unique().tolist() == ["prior"]
+    assert scores.posterior is not None and scores.posterior["forecasts"].unique().tolist() == ["posterior"]
+    assert scored.stdout.splitlines()[-2:] == [f"report: {cli_scores / 'score.html'}", str(cli_scores)]
+
+    # The run's own forecasts alone, a Run given in place of its directory.
+    alone = sim.score(sim.open_run(tmp_path / "api"), SCORING_RESOLUTIONS, out=tmp_path / "alone")
+    assert alone.posterior is None and alone.folder == tmp_path / "alone" and alone.report.is_file()
+    pd.testing.assert_frame_equal(alone.scores, scores.prior)
+
+    # Shown in a notebook: short summaries, the scenario's text escaped.
+    assert "<th>posterior</th>" in assessment._repr_html_() and "bold" in assessment._repr_html_()
+    assert "crossed_by_june" in scores._repr_html_() and "given the evidence" in scores._repr_html_()
+
+
+def test_assess_and_score_raise_what_the_commands_report(tmp_path):
+    run = sim.run(SCORING, runs=100, seed=1, workers=1, out=tmp_path / "run", report=False)
+    with pytest.raises(sim.OptionError, match="a finished run is assessed as it is: --seed do not apply"):
+        sim.assess(run, SCORING_EVIDENCE, seed=2)
+    with pytest.raises(sim.OptionError, match="--abc-tolerance: must lie above 0 and at most 10"):
+        sim.assess(run, SCORING_EVIDENCE, abc_tolerance=0)
+    impossible = tmp_path / "impossible.yaml"
+    impossible.write_text(
+        "title: impossible\nobservations:\n  huge:\n    date: 2025-02-01\n    text: a million troops\n"
+        "    outcome: troops\n    between: [1000000, 2000000]\n"
+    )
+    with pytest.raises(sim.EvidenceImpossible, match="no replication of 100 is compatible"):
+        sim.assess(run.path, impossible)
+    assert not (run.path / "assessments" / "impossible").exists()
+    with pytest.raises(sim.ScenarioError):  # the evidence is checked before anything runs
+        sim.assess(SCORING, tmp_path / "missing.yaml", runs=10, out=tmp_path / "never")
+    assert not (tmp_path / "never").exists()
+    (tmp_path / "file.txt").write_text("mine")
+    with pytest.raises(sim.OptionError, match=r"^--out .*file\.txt: is a file, not a folder$"):
+        sim.score(run, SCORING_RESOLUTIONS, out=tmp_path / "file.txt")
+    with pytest.raises(sim.RunDirectoryError, match="this run has no assessments yet"):
+        sim.score(run, SCORING_RESOLUTIONS, assessment="troops-seen")

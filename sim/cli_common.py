@@ -1,0 +1,137 @@
+"""What the `wargame` commands share: exit codes, the run and backend options, their argument
+types, and running (or resuming) the batch those options describe through the API.
+
+sim/cli.py and sim/cli_forecast.py both import from here; neither imports the other's module
+(under `python -m sim.cli` that module is `__main__`, and importing `sim.cli` would load it twice).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from sim import api
+from sim.api import OptionError
+from sim.engine import ENGINES, VECTORISED
+from sim.runner.backends import BackendSpec
+from sim.runner.batch import RunInterrupted
+from sim.runner.store import RunDirectoryError, read_manifest
+
+USER_ERROR = 2
+INTERRUPTED = 130
+
+UsageError = OptionError  # options that do not fit together: one line, exit code 2 (the API raises the same)
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """How many replications, from which seed, where to, resuming, precision: shared by run and assess."""
+    parser.add_argument(
+        "--runs",
+        type=positive_int,
+        default=10_000,
+        help="replications, or at most that many with --precision (default 10000)",
+    )
+    parser.add_argument("--seed", type=non_negative_int, help="root seed (default: a fresh one, kept in the manifest)")
+    parser.add_argument("--out", type=Path, help="run directory (default results/<scenario>/<run-id>/)")
+    parser.add_argument(
+        "--resume", type=Path, metavar="RUN_DIR", help="finish an interrupted run: compute what is missing"
+    )
+    parser.add_argument(
+        "--precision", type=probability, metavar="H", help="stop once the 95%% interval is at most +/- H"
+    )
+    parser.add_argument(
+        "--metric", metavar="OUTCOME", help="the yes/no outcome --precision is about, e.g. offensive.launched"
+    )
+    add_backend_options(parser)
+
+
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_argument_group("where replications run (default: one process per core)")
+    where.add_argument("--workers", type=positive_int, metavar="N", help="local processes (1: in this process)")
+    where.add_argument("--dask-workers", type=positive_int, metavar="N", help="start a local Dask cluster of N workers")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="use a running Dask cluster, e.g. tcp://HOST:8786")
+    where.add_argument(
+        "--chunk-size", type=positive_int, metavar="K", help="replications per chunk (default: automatic)"
+    )
+    where.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="vectorised (default: every replication of a chunk at once) or simpy (the reference, one at a time, "
+        "with the narrative event log); same numbers. --resume keeps the run's own unless given",
+    )
+
+
+def execute_batch(args: argparse.Namespace, quiet: bool) -> Path:
+    """Run the batch the run options describe (or resume one) through the API; return its run directory."""
+    backend_of(args)  # clashing backend options are reported first
+    shown: dict[str, Any] = {"progress": not quiet, "announce": None if quiet else say, "report": False}
+    where = {"workers": args.workers, "dask_workers": args.dask_workers, "scheduler": args.scheduler}
+    if args.resume:
+        if args.scenario or args.out or args.seed is not None or args.precision is not None:
+            raise UsageError("--resume takes the run directory alone (its manifest holds the rest)")
+        manifest = read_manifest(args.resume)  # a directory that is no run fails here, before any work
+        if manifest.get("kind") in ("experiment", "decision"):
+            command = "sweep" if manifest.get("kind") == "experiment" else "decide"
+            raise RunDirectoryError(
+                f"{args.resume}: {'an experiment' if command == 'sweep' else 'a decision run'}; "
+                f"resume it with: wargame {command} --resume {args.resume}"
+            )
+        events = False if getattr(args, "no_events", False) else None
+        return api.resume(args.resume, **where, engine=args.engine, events=events, kind="run", **shown).path
+    if args.scenario is None:
+        raise UsageError("give a SCENARIO to run, or --resume RUN_DIR")
+    return api.run(
+        args.scenario,
+        runs=args.runs,
+        seed=args.seed,
+        out=args.out,
+        **where,
+        engine=args.engine or VECTORISED,
+        chunk_size=args.chunk_size,
+        events=not getattr(args, "no_events", False),
+        precision=args.precision,
+        metric=args.metric,
+        **shown,
+    ).path
+
+
+def say(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def interrupted(stopped: RunInterrupted, command: str = "run") -> int:
+    print(f"{stopped}; resume with: wargame {command} --resume {stopped.run_dir}", file=sys.stderr)
+    return INTERRUPTED
+
+
+def backend_of(args: argparse.Namespace) -> BackendSpec:
+    return api.backend_spec(args.workers, args.dask_workers, args.scheduler, getattr(args, "engine", None))
+
+
+def positive_int(text: str) -> int:
+    value = non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie between 0 and 1, got {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    return value
