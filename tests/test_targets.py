@@ -294,8 +294,8 @@ def test_a_target_number_must_be_finite(tmp_path):
     """NaN or infinity would compare false with everything and show as a gap of 0: refused by line."""
     bad = variant(tmp_path, "targets:\n  pundit:\n    value: .nan\n  quarter:\n    range: [0.9, .inf]\n")
     assert problems(bad) == [
-        f"{bad}:4:5: targets.pundit.value: Input should be a finite number",
-        f"{bad}:6:18: targets.quarter.range.1: Input should be a finite number",
+        f"{bad}:4:5: targets.pundit.value: nan is not a finite number",
+        f"{bad}:6:18: targets.quarter.range.1: inf is not a finite number",
     ]
 
 

@@ -83,6 +83,8 @@ def read_yaml(path: Path, what: str = "a scenario") -> YamlDocument:
     positions: PositionMap = {(): Position(path, 1, 1)}
     guard = _Guard(path)
     data = _plain(root, (), path, positions, text.splitlines(), guard)
+    if guard.problems:  # numbers out of bounds: every one, by line
+        raise ScenarioError(guard.problems)
     return YamlDocument(path, data, positions)
 
 
@@ -118,6 +120,7 @@ class _Guard:
 
     def __init__(self, path: Path):
         self.path, self.values = path, 0
+        self.problems: list[Problem] = []  # numbers out of bounds, all reported; the limits stop at once
 
     def check(self, node: Any, at: FieldPath, positions: PositionMap) -> None:
         self.values += 1
@@ -131,13 +134,15 @@ class _Guard:
         if isinstance(node, bool):
             return
         if isinstance(node, int) and len(str(abs(int(node)))) > MAX_DIGITS:
-            self.fail(at, positions, f"an integer of more than {MAX_DIGITS} digits")
+            self.problems.append(self.problem(at, positions, f"an integer of more than {MAX_DIGITS} digits"))
         if isinstance(node, float) and not math.isfinite(node):
-            self.fail(at, positions, f"{float(node)} is not a finite number")
+            self.problems.append(self.problem(at, positions, f"{float(node)} is not a finite number"))
+
+    def problem(self, at: FieldPath, positions: PositionMap, message: str) -> Problem:
+        return Problem(locate(positions, at), ".".join(str(part) for part in at), message, file=self.path)
 
     def fail(self, at: FieldPath, positions: PositionMap, message: str) -> None:
-        field = ".".join(str(part) for part in at)
-        raise ScenarioError([Problem(locate(positions, at), field, message, file=self.path)])
+        raise ScenarioError([self.problem(at, positions, message)])
 
 
 class _DatesAsText(RoundTripConstructor):
