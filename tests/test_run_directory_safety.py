@@ -132,3 +132,13 @@ def test_a_dask_cluster_without_workers_is_given_up_on(monkeypatch):
         spec = BackendSpec("dask", scheduler=cluster.scheduler_address)
         with pytest.raises(backends.BackendError, match="no workers for 6 s"):
             list(backends.execute(spec, pow, [(0, (2, 3))]))
+
+
+def test_running_again_into_a_run_directory_removes_its_stale_assessments_and_scores(compiled, tmp_path: Path):
+    out = tmp_path / "run"
+    run_batch(BatchRequest(compiled, 20, 1, out, backend=SERIAL, events=False))
+    for folder in ("assessments/zapad", "scores"):
+        (out / folder).mkdir(parents=True)
+        (out / folder / "old.csv").write_text("stale\n")
+    run_batch(BatchRequest(compiled, 20, 2, out, backend=SERIAL, events=False))
+    assert not (out / "assessments").exists() and not (out / "scores").exists()

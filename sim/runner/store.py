@@ -53,6 +53,8 @@ OWNED = (
     "tornado.csv",
     "discovery.csv",
     "courses.parquet",
+    "assessments",  # written beside a run by `wargame assess` and `wargame score`: stale once the run is redone
+    "scores",
     *(
         f"{name}.csv"
         for name in (
