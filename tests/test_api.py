@@ -234,7 +234,7 @@ def test_assess_and_score_give_the_tables_the_commands_give(tmp_path):
     assert alone.posterior is None and alone.folder == tmp_path / "alone" and alone.report.is_file()
     pd.testing.assert_frame_equal(alone.scores, scores.prior)
 
-    # Shown in a notebook: short summaries, the scenario's text escaped.
+    # Shown in a notebook: a short HTML summary each.
     assert "<th>posterior</th>" in assessment._repr_html_() and "bold" in assessment._repr_html_()
     assert "crossed_by_june" in scores._repr_html_() and "given the evidence" in scores._repr_html_()
 
