@@ -14,7 +14,8 @@ The API (reference and a worked example: docs/api.md; module sim.api):
     score(run, resolutions)       score a run's forecast questions (and an assessment's); a RunScores
     Run                           a run directory: frames, outcome tables, figures, report
     RunAssessment, RunScores      an assessment's and a scoring's tables as frames, folder and report
-    Scenario, ScenarioError, OptionError, RunDirectoryError, RunInterrupted, EvidenceImpossible
+    Scenario, ScenarioError, OptionError, RunDirectoryError, RunInterrupted, EvidenceImpossible,
+    BackendError                  the errors a caller may catch, each one line for a user
 
 `import sim` stays light: the API loads on first use of one of these names.
 """
@@ -30,6 +31,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "BackendError",
     "EvidenceImpossible",
     "OptionError",
     "Run",
@@ -53,6 +55,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from sim.api import (
+        BackendError,
         EvidenceImpossible,
         OptionError,
         Run,

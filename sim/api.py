@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.engine import ENGINES, SIMPY, VECTORISED, CompiledScenario, compile_scenario, unsupported
 from sim.runner import store
-from sim.runner.backends import BackendSpec
+from sim.runner.backends import BackendError, BackendSpec
 from sim.runner.batch import BatchRequest, Precision, RunInterrupted, new_seed, resume_batch, run_batch, yes_no_outcomes
 from sim.runner.store import RunDirectoryError, check_run_directory, read_manifest
 from sim.scenario import Problem, Scenario, ScenarioError, load_scenario
@@ -50,6 +50,7 @@ __all__ = [
     "Run",
     "RunAssessment",
     "RunDirectoryError",
+    "BackendError",
     "RunInterrupted",
     "RunScores",
     "Scenario",

@@ -148,6 +148,7 @@ def test_decide_on_the_hand_problem_recovers_the_hand_values(tmp_path: Path):
     assert "simulation error only" in html
 
 
+@pytest.mark.slow
 def test_decide_gives_the_same_tables_on_one_or_two_workers(tmp_path: Path):
     common = ["--runs", 300, "--seed", 8, "--max-courses", 4, "--no-report", "--quiet", "--chunk-size", 100]
     decisions = SCENARIOS / "decisions" / "baseline.yaml"
