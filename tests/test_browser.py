@@ -23,7 +23,10 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 if CHROMIUM is None and os.environ.get("CI"):
     pytest.fail("Chromium is missing: .ci/run installs Debian's chromium for this test", pytrace=False)
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install chromium)")
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (apt-get install chromium)"),
+    pytest.mark.slow,  # five reports and a browser: CI runs them with the slow set
+]
 
 ARGS = [
     "--no-sandbox",

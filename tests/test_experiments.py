@@ -106,6 +106,7 @@ def _example(**changes) -> tuple[Experiment, object]:
     return experiment.model_copy(update=small), load_scenario(scenario_path)
 
 
+@pytest.mark.slow
 def test_design_points_share_random_numbers_and_pins_set_percentiles(tmp_path: Path):
     experiment, scenario = _example()
     out = run_experiment(ExperimentRequest(experiment, scenario, tmp_path / "run"))
@@ -193,6 +194,7 @@ def test_the_example_experiment_gives_the_same_numbers_on_processes_and_dask(tmp
     assert set(indices["factor"]) == set(load_experiment(EXAMPLE)[0].factors)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("method", "indices"), [("morris", {"mu_star", "sigma"}), ("lhs", {"pawn_median", "pawn_max"})]
 )
