@@ -263,6 +263,26 @@ def _progress(progress: ProgressOption) -> Iterator[Callable[[int, int], None] |
         yield update
 
 
+def _carry_out(
+    text: str,
+    work: Callable[[Callable[[int, int], None] | None], Path],
+    progress: ProgressOption,
+    announce: Announce | None,
+    report: bool,
+) -> Run:
+    """Say what is about to run, run it under the progress display, and open the result: a decision
+    run's tables are written always, the report unless `report` is false."""
+    if announce:
+        announce(text)
+    with _progress(progress) as update:
+        result = Run(work(update))
+    if result.kind == "decision":
+        result._write_decision_tables()
+    if report:
+        result.report()
+    return result
+
+
 def _positive(option: str, value: int | None) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
         raise OptionError(f"{option}: must be at least 1, got {value}")
@@ -333,18 +353,12 @@ def run(
         events=events,
     )
     check_run_directory(request.out, compiled.scenario.content_hash())
-    if announce:
-        announce(
-            f"running {'up to ' if request.precision else ''}{request.replications:,} replications of "
-            f"{compiled.scenario.name!r} on {backend.describe()}, {engine_phrase(compiled, backend)}, "
-            f"seed {request.seed}"
-        )
-    with _progress(progress) as update:
-        run_dir = run_batch(request, update)
-    result = Run(run_dir)
-    if report:
-        result.report()
-    return result
+    text = (
+        f"running {'up to ' if request.precision else ''}{request.replications:,} replications of "
+        f"{compiled.scenario.name!r} on {backend.describe()}, {engine_phrase(compiled, backend)}, "
+        f"seed {request.seed}"
+    )
+    return _carry_out(text, lambda update: run_batch(request, update), progress, announce, report)
 
 
 def resume(
@@ -404,16 +418,7 @@ def resume(
             return resume_experiment(path, backend, update)
     else:
         raise OptionError(f"kind: {kind!r} is not one of run, experiment, decision")
-    if announce:
-        announce(text)
-    with _progress(progress) as update:
-        run_dir = work(update)
-    result = Run(run_dir)
-    if result.kind == "decision":
-        result._write_decision_tables()
-    if report:
-        result.report()
-    return result
+    return _carry_out(text, work, progress, announce, report)
 
 
 def decide(
@@ -454,18 +459,11 @@ def decide(
     request = DecisionRequest(compiled, runs, seed, out, max_courses, chunk_size, backend)
     courses = courses_table(request)
     check_run_directory(out, decision_hash(compiled.scenario, courses, runs))
-    if announce:
-        announce(
-            f"running {len(courses):,} courses of action x {runs:,} replications of "
-            f"{compiled.scenario.name!r} on {backend.describe()}, {engine_phrase(compiled, backend)}, seed {seed}"
-        )
-    with _progress(progress) as update:
-        run_dir = run_decision(request, update)
-    result = Run(run_dir)
-    result._write_decision_tables()
-    if report:
-        result.report()
-    return result
+    text = (
+        f"running {len(courses):,} courses of action x {runs:,} replications of "
+        f"{compiled.scenario.name!r} on {backend.describe()}, {engine_phrase(compiled, backend)}, seed {seed}"
+    )
+    return _carry_out(text, lambda update: run_decision(request, update), progress, announce, report)
 
 
 def sweep(
@@ -533,18 +531,12 @@ def run_experiment(
     target = Path(out) if out is not None else default_run_dir(experiment.name)
     request = dataclasses.replace(request, out=target, chunk_size=chunk_size, backend=backend)
     check_run_directory(target, experiment_hash(experiment, request.scenario))
-    if announce:
-        announce(
-            f"running {expected_points(experiment):,} design points x {experiment.replications:,} replications of "
-            f"{request.scenario.name!r} ({experiment.design.method} design) on {backend.describe()}, "
-            f"{'SimPy' if backend.engine == SIMPY else 'vectorised'} engine, seed {experiment.seed}"
-        )
-    with _progress(progress) as update:
-        run_dir = run_points_of(request, update)
-    result = Run(run_dir)
-    if report:
-        result.report()
-    return result
+    text = (
+        f"running {expected_points(experiment):,} design points x {experiment.replications:,} replications of "
+        f"{request.scenario.name!r} ({experiment.design.method} design) on {backend.describe()}, "
+        f"{'SimPy' if backend.engine == SIMPY else 'vectorised'} engine, seed {experiment.seed}"
+    )
+    return _carry_out(text, lambda update: run_points_of(request, update), progress, announce, report)
 
 
 def compare(
