@@ -26,10 +26,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import sim
 from sim.engine import ENGINES, SIMPY, VECTORISED, CompiledScenario, compile_scenario, unsupported
 from sim.runner import store
-from sim.runner.backends import BackendError, BackendSpec
-from sim.runner.batch import BatchRequest, Precision, RunInterrupted, new_seed, resume_batch, run_batch, yes_no_outcomes
+from sim.runner.backends import BackendSpec
+from sim.runner.batch import BatchRequest, Precision, new_seed, resume_batch, run_batch, yes_no_outcomes
 from sim.runner.store import RunDirectoryError, check_run_directory, read_manifest
 from sim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from sim.scenario.outcomes import did_you_mean
@@ -38,34 +39,12 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-    from sim.evidence.assessment import EvidenceImpossible
     from sim.evidence.run_assessment import RunAssessment
     from sim.experiments.run import ExperimentRequest
     from sim.forecast.run_scores import RunScores
     from sim.report.decision import DecisionAnalysis
 
-__all__ = [
-    "EvidenceImpossible",
-    "OptionError",
-    "Run",
-    "RunAssessment",
-    "RunDirectoryError",
-    "BackendError",
-    "RunInterrupted",
-    "RunScores",
-    "Scenario",
-    "ScenarioError",
-    "assess",
-    "compare",
-    "decide",
-    "load",
-    "open_run",
-    "resume",
-    "run",
-    "score",
-    "sweep",
-    "vary",
-]
+__all__ = list(sim.__all__)  # one list of the public names: sim/__init__.py, which loads this lazily
 
 ProgressOption = bool | Callable[[int, int], None]
 Announce = Callable[[str], None]
