@@ -29,8 +29,10 @@ from typing import TYPE_CHECKING, Any
 import sim
 from sim.engine import ENGINES, SIMPY, VECTORISED, CompiledScenario, compile_scenario, unsupported
 from sim.runner import store
+from sim.runner.backends import BackendError as BackendError  # re-exported: sim.__all__
 from sim.runner.backends import BackendSpec
 from sim.runner.batch import BatchRequest, Precision, new_seed, resume_batch, run_batch, yes_no_outcomes
+from sim.runner.batch import RunInterrupted as RunInterrupted  # re-exported: sim.__all__
 from sim.runner.store import RunDirectoryError, check_run_directory, read_manifest
 from sim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from sim.scenario.outcomes import did_you_mean
