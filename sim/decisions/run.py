@@ -118,13 +118,7 @@ def _start(request: DecisionRequest, courses: pd.DataFrame, progress: Progress |
 
 def resume_decision(run_dir: Path, backend: BackendSpec, progress: Progress | None = None) -> Path:
     """Finish an interrupted decision run: compute only the chunks it lacks."""
-    manifest = store.read_manifest(run_dir)
-    if manifest.get("kind") != "decision":
-        raise store.RunDirectoryError(f"{run_dir}: not a decision run (its manifest says {manifest.get('kind')!r})")
-    if manifest.get("status") == "complete":
-        return run_dir
-    with store.exclusive(run_dir):
-        return _complete(run_dir, store.read_manifest(run_dir), backend, progress)
+    return store.resume(run_dir, "decision", lambda path, manifest: _complete(path, manifest, backend, progress))
 
 
 def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progress: Progress | None) -> Path:

@@ -106,13 +106,7 @@ def _start(request: ExperimentRequest, identity: str, progress: Progress | None)
 
 def resume_experiment(run_dir: Path, backend: BackendSpec, progress: Progress | None = None) -> Path:
     """Finish an interrupted experiment: compute only the chunks it lacks."""
-    manifest = store.read_manifest(run_dir)
-    if manifest.get("kind") != "experiment":
-        raise store.RunDirectoryError(f"{run_dir}: not an experiment; resume it with: wargame run --resume {run_dir}")
-    if manifest.get("status") == "complete":
-        return run_dir
-    with store.exclusive(run_dir):
-        return _complete(run_dir, store.read_manifest(run_dir), backend, progress)
+    return store.resume(run_dir, "experiment", lambda path, manifest: _complete(path, manifest, backend, progress))
 
 
 def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progress: Progress | None) -> Path:

@@ -131,15 +131,7 @@ def _start(request: BatchRequest, chunk_size: int, progress: Progress | None) ->
 
 def resume_batch(run_dir: Path, backend: BackendSpec, progress: Progress | None = None) -> Path:
     """Finish an interrupted run: compute only the chunks it lacks, then write its tables."""
-    manifest = store.read_manifest(run_dir)
-    if manifest.get("kind") == "experiment":
-        raise store.RunDirectoryError(f"{run_dir}: an experiment; resume it with: wargame sweep --resume {run_dir}")
-    if manifest.get("kind") == "decision":
-        raise store.RunDirectoryError(f"{run_dir}: a decision run; resume it with: wargame decide --resume {run_dir}")
-    if manifest.get("status") == "complete":
-        return run_dir
-    with store.exclusive(run_dir):
-        return _complete(run_dir, store.read_manifest(run_dir), backend, progress)
+    return store.resume(run_dir, "run", lambda path, manifest: _complete(path, manifest, backend, progress))
 
 
 def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progress: Progress | None) -> Path:

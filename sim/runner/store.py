@@ -135,6 +135,27 @@ def exclusive(path: Path) -> Iterator[None]:
         handle.close()  # releases the lock
 
 
+RESUMED_BY = {"run": "wargame run", "experiment": "wargame sweep", "decision": "wargame decide"}
+_KIND_WORDS = {"run": "a run", "experiment": "an experiment", "decision": "a decision run"}
+
+
+def resume(path: Path, kind: str, complete: Callable[[Path, dict[str, Any]], Path]) -> Path:
+    """Finish an interrupted run directory of `kind` with `complete(path, manifest)`, under its lock.
+
+    A directory of another kind is refused, naming the command that resumes it; a complete
+    one is returned as it is.
+    """
+    found = read_manifest(path).get("kind", "run")
+    if found != kind:
+        words = _KIND_WORDS.get(found, f"a {found!r}")
+        raise RunDirectoryError(f"{path}: {words}; resume it with: {RESUMED_BY.get(found, 'wargame')} --resume {path}")
+    with exclusive(path):
+        manifest = read_manifest(path)  # read again under the lock: another writer may have finished it
+        if manifest.get("status") == "complete":
+            return path
+        return complete(path, manifest)
+
+
 def read_manifest(path: Path) -> dict[str, Any]:
     try:
         data = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
