@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sim.scenario.distributions import WEIGHT_TOLERANCE, Mixture
+from sim.scenario.distributions import WEIGHT_TOLERANCE, DistributionBase, Mixture
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import FieldPath
 
@@ -55,17 +55,24 @@ def _check_hypotheses(scenario: Scenario) -> Iterator[Finding]:
         if not (hypothesis.source or hypothesis.assumption):
             yield ("hypotheses", name), "needs a source (a claim id) or an assumption"
         for param, override in hypothesis.overrides.items():
-            at = ("hypotheses", name, "overrides", param)
-            base = scenario.parameters.get(param)
-            if base is None:
-                yield at, f"overrides unknown parameter {param!r}"
-                continue
-            if override.kind != base.kind:
-                yield at, f"is a {override.kind} but parameter {param!r} is a {base.kind}"
-            if not override.has_provenance():
-                yield at, "needs a source (a claim id) or an assumption"
-            if override.weight is not None:
-                yield (*at, "weight"), "weight belongs only to the components of a mixture"
+            yield from _replacement(scenario, ("hypotheses", name, "overrides", param), param, override, "overrides")
+
+
+def _replacement(
+    scenario: Scenario, at: FieldPath, param: str, distribution: DistributionBase, verb: str
+) -> Iterator[Finding]:
+    """A distribution that replaces a parameter's (a hypothesis's override, a lever option's setting):
+    it must name a parameter the scenario has, be of its kind, and carry its own provenance."""
+    base = scenario.parameters.get(param)
+    if base is None:
+        yield at, f"{verb} unknown parameter {param!r}"
+        return
+    if distribution.kind != base.kind:
+        yield at, f"is a {distribution.kind} but parameter {param!r} is a {base.kind}"
+    if not distribution.has_provenance():
+        yield at, "needs a source (a claim id) or an assumption"
+    if distribution.weight is not None:
+        yield (*at, "weight"), "weight belongs only to the components of a mixture"
 
 
 def _check_parameters(scenario: Scenario) -> Iterator[Finding]:
@@ -167,14 +174,9 @@ def _check_levers(scenario: Scenario) -> Iterator[Finding]:
                 yield at, "needs a source (a claim id) or an assumption, or parameters that carry theirs"
             for param, distribution in option.parameters.items():
                 where = (*at, "parameters", param)
-                base = scenario.parameters.get(param)
-                if base is None:
-                    yield where, f"sets unknown parameter {param!r}"
+                yield from _replacement(scenario, where, param, distribution, "sets")
+                if param not in scenario.parameters:
                     continue
-                if distribution.kind != base.kind:
-                    yield where, f"is a {distribution.kind} but parameter {param!r} is a {base.kind}"
-                if not distribution.has_provenance():
-                    yield where, "needs a source (a claim id) or an assumption"
                 if param in overridden:
                     yield (
                         where,
