@@ -16,7 +16,6 @@ Prints, for scenarios/decisions/baseline.yaml on 2 worker processes (vectorised 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import psutil
+from throughput import code_version  # the same commit stamp as the other benchmarks (this folder is on sys.path)
 
 from sim.decisions.courses import courses_of
 from sim.decisions.run import DecisionRequest, run_decision
@@ -87,17 +87,6 @@ def one_core_split(
         f"  {1 / plain_rate * 1e6:8.0f} us a replication",
         f"  small-chunk penalty: {plain_rate / course_rate:.1f}x per replication",
     ]
-
-
-def code_version() -> str:
-    """The commit measured, and whether sim/ differs from it (others may be editing the tree)."""
-    git = ["git", "-C", str(REPO)]
-    try:
-        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
-        changed = subprocess.run([*git, "status", "--porcelain", "sim"], capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError):
-        return "code version unknown"
-    return f"commit {head.stdout.strip()}" + (" + uncommitted changes in sim/" if changed.stdout.strip() else "")
 
 
 def main() -> None:
