@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sim
+from sim.decisions.courses import MAX_COURSES, RUNS_PER_COURSE
 from sim.engine import ENGINES, SIMPY, VECTORISED, CompiledScenario, compile_scenario, unsupported
 from sim.runner import store
 from sim.runner.backends import BackendError as BackendError  # re-exported: sim.__all__
@@ -405,10 +406,10 @@ def resume(
 def decide(
     scenario: Scenario | PathLike,
     *,
-    runs: int = 1_000,
+    runs: int = RUNS_PER_COURSE,
     seed: int | None = None,
     out: PathLike | None = None,
-    max_courses: int = 64,
+    max_courses: int = MAX_COURSES,
     workers: int | None = None,
     dask_workers: int | None = None,
     scheduler: str | None = None,

@@ -31,6 +31,7 @@ from sim.cli_common import (
     positive_int,
     say,
 )
+from sim.decisions.courses import MAX_COURSES, RUNS_PER_COURSE
 from sim.engine import VECTORISED, compile_scenario
 from sim.experiments.spec import (
     DEFAULT_OUTCOMES,
@@ -180,13 +181,13 @@ def _build_parser() -> argparse.ArgumentParser:
         "regret, robustness, value of information",
     )
     decide.add_argument("scenario", type=Path, nargs="?", metavar="SCENARIO", help="scenario with levers and criteria")
-    decide.add_argument("--runs", type=positive_int, help="replications per course (default 1000)")
+    decide.add_argument("--runs", type=positive_int, help=f"replications per course (default {RUNS_PER_COURSE:,})")
     decide.add_argument("--seed", type=non_negative_int, help="root seed of every course (default: a fresh one)")
     decide.add_argument(
         "--max-courses",
         type=positive_int,
-        help="evaluate every combination up to this many (default 64); past it, a design: each single change, "
-        "then random ones",
+        help=f"evaluate every combination up to this many (default {MAX_COURSES}); past it, a design: "
+        "each single change, then random ones",
     )
     _add_experiment_options(decide)
     decide.set_defaults(handler=_decide)
@@ -431,12 +432,12 @@ def _decide(args: argparse.Namespace) -> int:
         else:
             if args.scenario is None:
                 raise UsageError("give a SCENARIO with levers and criteria, or --resume RUN_DIR")
+            given = {"runs": args.runs, "max_courses": args.max_courses}  # the API's defaults where not given
             run = api.decide(
                 args.scenario,
-                runs=1000 if args.runs is None else args.runs,
                 seed=args.seed,
                 out=args.out,
-                max_courses=64 if args.max_courses is None else args.max_courses,
+                **{name: value for name, value in given.items() if value is not None},
                 **where,
                 engine=backend.engine,
                 chunk_size=args.chunk_size,

@@ -21,6 +21,7 @@ from sim.scenario.schema import Lever
 
 Course = dict[str, str]  # lever -> option
 MAX_COURSES = 64  # past this, a design (every single change from the defaults, then random combinations)
+RUNS_PER_COURSE = 1_000  # `wargame decide`'s default: a share's simulation error about 1.5 points at most
 
 
 def default_course(levers: Mapping[str, Lever]) -> Course:
