@@ -17,8 +17,6 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from sim.decisions.courses import apply_course
-from sim.decisions.criteria import check_criteria
 from sim.mechanics import draws, keyed
 from sim.mechanics.array_expressions import NeedsReference
 from sim.mechanics.compile import Machine, compile_machine
@@ -28,6 +26,7 @@ from sim.mechanics.vectorised import run_arrays, unsupported_reason
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.distributions import DistributionBase, pick_shares, plain
 from sim.scenario.errors import Problem, sorted_problems
+from sim.scenario.levers import apply_course, check_criteria
 from sim.scenario.outcomes import OutcomeCatalogue, check_questions, check_report, check_targets, outcome_catalogue
 
 SMALLEST_UNIFORM = draws.SMALLEST_UNIFORM

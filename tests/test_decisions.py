@@ -13,12 +13,13 @@ import pytest
 from conftest import SCENARIOS, wargame
 
 from sim.decisions.analysis import decision_tables, pairing
-from sim.decisions.courses import all_courses, apply_course, courses_of, default_course
+from sim.decisions.courses import all_courses, courses_of, default_course
 from sim.decisions.run import DecisionRequest, run_decision
 from sim.engine import compile_course, compile_scenario, run_chunk, run_replication
 from sim.runner.batch import RunInterrupted
 from sim.runner.tables import replications_schema, replications_table
 from sim.scenario import load_scenario
+from sim.scenario.levers import apply_course
 
 WEIGHTS = {"h1": 0.6, "h2": 0.4}
 # Share of futures meeting the criterion, by course and hypothesis (the payoffs of the hand-solved problem).

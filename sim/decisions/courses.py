@@ -1,8 +1,8 @@
-"""A course of action: one option of every lever, applied to the scenario's data.
+"""Courses of action: which combinations of the levers' options a decision run evaluates, and their names.
 
 A lever's default option is the scenario as written, so the default course is the
 scenario itself. Other options replace parameters and merge changes onto the actors by
-the variant rule. Random draws are keyed by name (sim.mechanics.keyed), so every course
+the variant rule (sim/scenario/levers.py applies them). Random draws are keyed by name (sim.mechanics.keyed), so every course
 sees the same hypothesis, the same parameter draws and the same event draws wherever
 its changes do not reach: common random numbers by construction.
 """
@@ -10,13 +10,10 @@ its changes do not reach: common random numbers by construction.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 import numpy as np
 
-from sim.scenario.merge import merge_data
 from sim.scenario.schema import Lever
 
 Course = dict[str, str]  # lever -> option
@@ -81,15 +78,3 @@ def courses_of(levers: Mapping[str, Lever], limit: int = MAX_COURSES, seed: int 
 
 def _product(levers: Mapping[str, Lever]) -> Iterator[tuple[str, ...]]:
     return itertools.product(*(list(lever.options) for lever in levers.values()))
-
-
-def apply_course(scenario_data: Mapping[str, Any], course: Mapping[str, str]) -> dict[str, Any]:
-    """The scenario's data under `course`: each chosen option's parameters and actor changes merged on."""
-    data = json.loads(json.dumps(scenario_data))  # a deep copy of plain JSON data
-    levers = data.get("levers", {})
-    for lever_name, option_name in course.items():
-        option = levers[lever_name]["options"][option_name]
-        data["parameters"].update(option.get("parameters", {}))
-        if option.get("actors"):
-            data["actors"] = merge_data(data.get("actors", {}), option["actors"])
-    return data

@@ -1,4 +1,4 @@
-"""Criteria: what the analyst wants of a course in each future, checked against the outcome catalogue.
+"""Criteria: whether each future meets what the analyst wants of a course (checked by sim/scenario/levers.py).
 
 A criterion is a test on one outcome column of a replication: a yes/no outcome must take
 the value wanted (`is`), a number must stay within a bound (`at_most`, `at_least`). A
@@ -14,28 +14,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from sim.scenario.errors import Problem
-from sim.scenario.outcomes import NUMBER, YES_NO, OutcomeCatalogue, did_you_mean
-from sim.scenario.schema import Criterion, Scenario
-
-
-def check_criteria(scenario: Scenario, catalogue: OutcomeCatalogue) -> list[Problem]:
-    """Criteria naming no outcome, or testing one the wrong way (a bound on a yes/no, `is` on a number)."""
-    problems = []
-    for name, criterion in scenario.criteria.items():
-        at = ("criteria", name, "outcome")
-        spec = catalogue.get(criterion.outcome)
-        if spec is None:
-            message = f"unknown outcome {criterion.outcome!r}{did_you_mean(criterion.outcome, catalogue)}"
-            problems.append(scenario.located(at, message))
-        elif criterion.is_ is not None and spec.kind != YES_NO:
-            problems.append(scenario.located(at, f"{criterion.outcome!r} is a {spec.kind} outcome: `is` tests yes/no"))
-        elif criterion.is_ is None and spec.kind != NUMBER:
-            message = f"{criterion.outcome!r} is a {spec.kind} outcome: `at_most`/`at_least` bound numbers"
-            problems.append(scenario.located(at, message))
-    if scenario.levers and not scenario.criteria:
-        problems.append(scenario.located(("levers",), "levers need `criteria:` to judge their courses by"))
-    return problems
+from sim.scenario.outcomes import OutcomeCatalogue
+from sim.scenario.schema import Criterion
 
 
 def meets(criterion: Criterion, values: pd.Series) -> np.ndarray:

@@ -16,11 +16,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.decisions.courses import apply_course
 from sim.engine import CompiledScenario, compile_scenario
 from sim.experiments.spec import Experiment, Factor, located
 from sim.scenario import Scenario, ScenarioError
 from sim.scenario.errors import Problem
+from sim.scenario.levers import apply_course
 from sim.scenario.outcomes import did_you_mean
 from sim.scenario.yaml_source import PositionMap
 
