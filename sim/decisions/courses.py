@@ -2,9 +2,10 @@
 
 A lever's default option is the scenario as written, so the default course is the
 scenario itself. Other options replace parameters and merge changes onto the actors by
-the variant rule (sim/scenario/levers.py applies them). Random draws are keyed by name (sim.mechanics.keyed), so every course
-sees the same hypothesis, the same parameter draws and the same event draws wherever
-its changes do not reach: common random numbers by construction.
+the variant rule (sim/scenario/levers.py applies them). Random draws are keyed by name
+(sim.mechanics.keyed), so every course sees the same hypothesis, the same parameter draws
+and the same event draws wherever its changes do not reach: common random numbers by
+construction.
 """
 
 from __future__ import annotations
