@@ -1,14 +1,14 @@
-"""What the `wargame` commands share: exit codes, the run and backend options, their argument
-types, and running (or resuming) the batch those options describe through the API.
-
-sim/cli.py and sim/cli_forecast.py both import from here; neither imports the other's module
-(under `python -m sim.cli` that module is `__main__`, and importing `sim.cli` would load it twice).
+"""What the `wargame` commands share: exit codes, the run, experiment and backend options, their
+argument types, running (or resuming) the batch those options describe through the API, and
+printing a finished run's result. Every command group imports from here, none from another group.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +135,35 @@ def non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
     return value
+
+
+def add_experiment_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, help="run directory (default results/<experiment>/<run-id>/)")
+    parser.add_argument("--no-report", action="store_true", help="write the tables only, no report")
+    parser.add_argument(
+        "--resume", type=Path, metavar="RUN_DIR", help="finish an interrupted experiment: compute what is missing"
+    )
+    add_backend_options(parser)
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--quiet", action="store_true", help="no progress display")
+    shown.add_argument("--json", action="store_true", help="print only a JSON summary, with the run directory")
+
+
+def write_report(run_dir: Path) -> Path:
+    return api.Run(run_dir).report()  # matplotlib loads only when a report is wanted
+
+
+def print_result(
+    args: argparse.Namespace, run_dir: Path, write_report: Callable[[Path], Path], summary_keys: tuple[str, ...]
+) -> int:
+    """Write the report unless --no-report; end with the run directory, or a JSON summary with --json."""
+    report = None if args.no_report else write_report(run_dir)
+    if args.json:
+        manifest = read_manifest(run_dir)
+        summary = {key: manifest.get(key) for key in summary_keys}
+        print(json.dumps({"run_dir": str(run_dir), "report": str(report) if report else None, **summary}))
+        return 0
+    if report:
+        print(f"report: {report}")
+    print(run_dir)
+    return 0

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from sim import api
-from sim.cli_common import USER_ERROR, UsageError, add_run_options, execute_batch, interrupted
+from sim.cli.common import USER_ERROR, UsageError, add_run_options, execute_batch, interrupted
 from sim.runner.batch import RunInterrupted
 
 
