@@ -10,6 +10,8 @@ The API (reference and a worked example: docs/api.md; module sim.api):
     decide(scenario, runs=)       every course of action on the same futures; a Run
     sweep(experiment)             an experiment file: design points, indices, PRIM; a Run
     compare(items)                scenarios or runs side by side; the comparison's folder
+    params(scenario)              every name a scenario defines (parameters, actors, states...); a DataFrame
+    show(scenario)                the scenario merged with its bases, as YAML with no extends
     assess(run, evidence)         weigh a run (or a scenario, run first) by evidence; a RunAssessment
     score(run, resolutions)       score a run's forecast questions (and an assessment's); a RunScores
     Run                           a run directory: frames, outcome tables, figures, report
@@ -46,9 +48,11 @@ __all__ = [
     "decide",
     "load",
     "open_run",
+    "params",
     "resume",
     "run",
     "score",
+    "show",
     "sweep",
     "vary",
 ]
@@ -70,9 +74,11 @@ if TYPE_CHECKING:
         decide,
         load,
         open_run,
+        params,
         resume,
         run,
         score,
+        show,
         sweep,
         vary,
     )

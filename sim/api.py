@@ -185,6 +185,33 @@ def _scenario(scenario: Scenario | PathLike) -> CompiledScenario:
     return compile_scenario(scenario if isinstance(scenario, Scenario) else load_scenario(Path(scenario)))
 
 
+def params(scenario: Scenario | PathLike) -> pd.DataFrame:
+    """Every name a scenario defines, as `wargame params` lists them: one row each, with columns kind
+    (parameter, hypothesis, actor, state, variable, date, lever), name, value (a distribution, weight,
+    initial state...), source (a claim id, or "assumption"), overridden_by and meaning."""
+    import pandas as pd
+
+    from sim.scenario.names import NameRow, rows_as_data, scenario_names
+
+    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(Path(scenario))
+    columns = [field.name for field in dataclasses.fields(NameRow)]
+    return pd.DataFrame(rows_as_data(scenario_names(loaded)), columns=columns)
+
+
+def show(scenario: Scenario | PathLike) -> str:
+    """The scenario merged with its bases as YAML with no `extends` (`wargame show`): it loads as the same
+    scenario (same content hash). The files' comments are kept; a scenario changed in Python (`vary`)
+    is written from its data, without them."""
+    from sim.scenario.show import merged_yaml, plain_yaml
+
+    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(Path(scenario))
+    files = loaded.files
+    if files and all(Path(file).is_file() for file in files):
+        if load_scenario(files[0]).content_hash() == loaded.content_hash():
+            return merged_yaml(files)
+    return plain_yaml(loaded.as_data(), f"{loaded.name}: made in Python, written from its data (`sim.show`)")
+
+
 # Where and how replications run ---------------------------------------------------------
 
 
