@@ -1,9 +1,10 @@
 """From the report's claims to the parameters resting on them to the outcomes they move.
 
-A parameter's influence on an outcome is measured by Spearman's rank correlation between
-its drawn values and the outcome across replications: crude, but enough to say which
-assumptions matter for which answer. Global sensitivity analysis proper is `wargame
-sensitivity`'s job.
+A numeric parameter's influence on an outcome is measured by Spearman's rank correlation
+between its drawn values and the outcome across replications; a categorical parameter has
+no order, so by the correlation ratio eta (how much of the outcome's spread its categories
+account for, bias-adjusted): crude, but enough to say which assumptions matter for which
+answer. Global sensitivity analysis proper is `wargame sensitivity`'s job.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.briefing import epsilon_squared
 from sim.analysis.summary import PARAMETER_PREFIX, outcome_columns
 
 TOP_OUTCOMES = 3
 CORRELATION_ROWS = 20_000
+MIN_INFLUENCE = 0.05  # |rho| or eta below this is not listed: noise at a few thousand replications
+RHO, ETA = "ρ", "η"
 
 
 def claim_sources(scenario: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -58,6 +62,32 @@ def rank_correlations(table: pd.DataFrame, limit: int = CORRELATION_ROWS) -> pd.
     return result
 
 
+def correlation_ratios(table: pd.DataFrame, limit: int = CORRELATION_ROWS) -> pd.DataFrame:
+    """The correlation ratio eta of every categorical drawn parameter (text values) with every
+    outcome (rows: parameters), bias-adjusted (the square root of epsilon squared, 0 when
+    that is negative), over the first `limit` replications; missing outcomes left out."""
+    sample = table.iloc[:limit]
+    parameters = [
+        c
+        for c in sample.columns
+        if c.startswith(PARAMETER_PREFIX) and _categorical(sample[c]) and sample[c].nunique() > 1
+    ]
+    outcomes = [c for c in outcome_columns(sample, "bool") + outcome_columns(sample, "number") if _varies(sample[c])]
+    result = pd.DataFrame(index=[p.removeprefix(PARAMETER_PREFIX) for p in parameters], columns=outcomes, dtype=float)
+    for parameter in parameters:
+        codes = pd.factorize(sample[parameter].astype(str))[0]
+        for outcome in outcomes:
+            y = sample[outcome].to_numpy(dtype=float)
+            keep = ~np.isnan(y)
+            if keep.sum() < 3:
+                continue
+            kept = pd.factorize(codes[keep])[0]
+            result.loc[parameter.removeprefix(PARAMETER_PREFIX), outcome] = np.sqrt(
+                max(float(epsilon_squared(kept, y[keep])[0]), 0.0)
+            )
+    return result
+
+
 def _standardised(ranks: np.ndarray) -> np.ndarray:
     """Columns centred and scaled to unit variance (a constant column becomes NaN)."""
     spread = ranks.std(axis=0)
@@ -67,11 +97,12 @@ def _standardised(ranks: np.ndarray) -> np.ndarray:
 
 def provenance_table(scenario: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFrame:
     """One row per claim and parameter citing it: the quote, who said it, and the outcomes it moves most."""
-    correlations = rank_correlations(table)
+    correlations, ratios = rank_correlations(table), correlation_ratios(table)
     claims = scenario.get("claims", {})
     rows = []
     for parameter, sources in sorted(claim_sources(scenario).items()):
-        strongest = _strongest(correlations, parameter)
+        categorical = parameter in ratios.index
+        strongest = _strongest(ratios if categorical else correlations, parameter)
         for claim_id in sources:
             claim = claims.get(claim_id, {})
             rows.append(
@@ -81,9 +112,10 @@ def provenance_table(scenario: Mapping[str, Any], table: pd.DataFrame) -> pd.Dat
                     "by": claim.get("by", ""),
                     "parameter": parameter,
                     "moves": strongest,
+                    "measure": ETA if categorical else RHO,
                 }
             )
-    return pd.DataFrame(rows, columns=["claim", "quote", "by", "parameter", "moves"])
+    return pd.DataFrame(rows, columns=["claim", "quote", "by", "parameter", "moves", "measure"])
 
 
 def _strongest(correlations: pd.DataFrame, parameter: str) -> list[tuple[str, float]]:
@@ -91,7 +123,12 @@ def _strongest(correlations: pd.DataFrame, parameter: str) -> list[tuple[str, fl
         return []
     row = correlations.loc[parameter].dropna()
     order = row.abs().sort_values(ascending=False).index[:TOP_OUTCOMES]
-    return [(outcome, float(row[outcome])) for outcome in order if abs(row[outcome]) >= 0.05]
+    return [(outcome, float(row[outcome])) for outcome in order if abs(row[outcome]) >= MIN_INFLUENCE]
+
+
+def _categorical(series: pd.Series) -> bool:
+    """Text values (a categorical parameter's draws), whatever pandas stores them as."""
+    return not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series))
 
 
 def _varies(series: pd.Series) -> bool:

@@ -44,6 +44,7 @@ def write_report(run_dir: Path) -> Path:
     write_figures(run_dir / "plots", report)
     for name, frame in report.tables.items():
         store.atomic_write_text(run_dir / name, frame.to_csv(index=False))
+    store.atomic_write_text(run_dir / "briefing.md", report.briefing)
     store.atomic_write_text(run_dir / "report.md", report.markdown)
     store.atomic_write_text(run_dir / "report.html", report.html)
     return run_dir / "report.html"

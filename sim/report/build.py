@@ -7,6 +7,7 @@ all scenario text, so a title holding markup is shown, not run.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import functools
 import io
@@ -18,13 +19,15 @@ from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 from matplotlib.figure import Figure
 
-from sim.analysis import flows, provenance, summary
+from sim.analysis import briefing, flows, provenance, summary
 from sim.analysis.targets import GAP_FLAG, target_table
 from sim.forecast.questions import forecast_table, questions_of
 from sim.plots import distributions, outcomes, timelines
 from sim.plots import flows as flow_plots
 from sim.report.plan import ReportPlan, column_label, file_name, report_plan
 from sim.scenario.outcomes import OutcomeCatalogue
+
+NOISE = 1e-9  # smaller magnitudes in a report's tables are float rounding, printed as 0
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Report:
     html: str
     figures: list[ReportFigure]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # file name -> table, written as CSV
+    briefing: str = ""  # a run report's briefing.md (empty for the other reports)
 
 
 def build_report(
@@ -164,7 +168,13 @@ def build_report(
     ]
     questions = questions_of(scenario, catalogue)
     targets = target_table(scenario, catalogue, table)
+    sample = table if sample is None else sample
+    branch = next((g.column for g in plan.groups if g.column != "hypothesis" and g.column in table), None)
     context = {
+        "briefing": briefing.build_briefing(table, sample, plan.headline, branch),
+        "null_permutations": briefing.NULL_PERMUTATIONS,
+        "min_share": briefing.MIN_SHARE,
+        "failures": int(manifest.get("failures") or 0),
         "manifest": manifest,
         "scenario": scenario,
         "catalogue": catalogue,
@@ -188,14 +198,18 @@ def build_report(
         "figures": report_figures,
         "flow_figures": flow_figures,
         "claims": scenario.get("claims", {}),
-        "provenance": _provenance_rows(scenario, table if sample is None else sample),
+        "provenance": _provenance_rows(scenario, sample),
+        "provenance_rows": min(len(sample), provenance.CORRELATION_ROWS),
         "percentiles": summary.PERCENTILES,
         "bootstrap_limit": summary.BOOTSTRAP_LIMIT,
     }
     tables = {"flows.csv": flow_table} if events is not None else {}
     if len(targets):
         tables["targets.csv"] = targets
-    return render_report("report", context, [*report_figures, *flow_figures], tables)
+    report = render_report("report", context, [*report_figures, *flow_figures], tables)
+    return dataclasses.replace(
+        report, briefing=templates(autoescape=False).get_template("briefing.md.j2").render(context)
+    )
 
 
 def _flows(
@@ -319,8 +333,9 @@ def templates(autoescape: bool) -> Environment:
     environment.filters["signed_pct"] = lambda value: "n/a" if pd.isna(value) else f"{value:+.1%}"
     environment.filters["interval"] = lambda pair: "n/a" if pd.isna(pair[0]) else f"{pair[0]:.1%} to {pair[1]:.1%}"
     environment.filters["num"] = format_number
+    environment.filters["share"] = share_percent
     environment.filters["signed_num"] = lambda value: (
-        "n/a" if pd.isna(value) else ("+" if value >= 0 else "") + format_number(value)
+        "n/a" if pd.isna(value) else ("+" if value >= NOISE else "") + format_number(value)
     )
     environment.filters["mean_pm"] = mean_plus_minus
     environment.filters["gap_points"] = gap_points
@@ -332,6 +347,13 @@ def templates(autoescape: bool) -> Environment:
     environment.filters["posterior_view"] = posterior_view
     environment.filters["reading"] = describe_reading
     return environment
+
+
+def share_percent(value: Any) -> str:
+    """A share or weight in whole percent, with one decimal under 10% (3.7%, not 4%)."""
+    if pd.isna(value):
+        return "n/a"
+    return f"{value:.1%}" if abs(value) < 0.1 else f"{value:.0%}"
 
 
 def markdown_safe(value: Any) -> Any:
@@ -379,10 +401,14 @@ def gap_number(gap: Any, unit: str | None = None) -> str:
 
 
 def format_number(value: Any) -> str:
+    """A number as tables print it: whole numbers (a count, a count's percentile) without decimals,
+    float noise (8.674e-19 from a difference of equal sums) as 0, three significant figures or so."""
     if pd.isna(value):
         return "n/a"
     value = float(value)
-    if abs(value) >= 1000:
+    if abs(value) < NOISE:
+        value = 0.0
+    if value.is_integer() or abs(value) >= 1000:
         return f"{value:,.0f}"
     if abs(value) >= 10:
         return f"{value:.1f}"
