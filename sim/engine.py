@@ -24,7 +24,7 @@ from sim.mechanics.interpreter import MechanicsError, Result
 from sim.mechanics.interpreter import Replication as World
 from sim.mechanics.vectorised import run_arrays, unsupported_reason
 from sim.scenario import Scenario, ScenarioError
-from sim.scenario.distributions import DistributionBase, pick_shares, plain
+from sim.scenario.distributions import DistributionBase, plain
 from sim.scenario.errors import Problem, sorted_problems
 from sim.scenario.levers import apply_course, check_criteria
 from sim.scenario.outcomes import OutcomeCatalogue, check_questions, check_report, check_targets, outcome_catalogue
@@ -131,11 +131,12 @@ def _option_problems(scenario: Scenario, outcomes: OutcomeCatalogue) -> list[Pro
 def draw_inputs(compiled: CompiledScenario, uniforms: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Hypotheses and parameter values for a block of replications, one row of uniforms each.
 
-    Column 0 picks the hypothesis, column 1 + k parameter k; each parameter is drawn for
-    all rows sharing a hypothesis in one vectorised call.
+    The first columns race the hypotheses (one each, alphabetical), then column H + k draws
+    parameter k; each parameter is drawn for all rows sharing a hypothesis in one vectorised call.
     """
     uniforms = np.maximum(np.atleast_2d(uniforms), SMALLEST_UNIFORM).T.copy()  # quantile(0) is -inf if unbounded
-    hypotheses = draw_hypotheses(uniforms[0], compiled.hypothesis_weights)
+    first = len(compiled.hypothesis_weights)
+    hypotheses = draw_hypotheses(uniforms[:first].T, compiled.hypothesis_weights)
     rows_of = {name: np.flatnonzero(hypotheses == name) for name in np.unique(hypotheses).tolist()}
     columns: dict[str, np.ndarray] = {}
     for k, name in enumerate(compiled.parameter_names):
@@ -144,11 +145,11 @@ def draw_inputs(compiled: CompiledScenario, uniforms: np.ndarray) -> tuple[np.nd
             distribution = compiled.distributions[hypothesis][name]
             by_distribution.setdefault(id(distribution), (distribution, []))[1].append(hypothesis)
         if len(by_distribution) == 1:
-            columns[name] = next(iter(by_distribution.values()))[0].quantiles(uniforms[1 + k])
+            columns[name] = next(iter(by_distribution.values()))[0].quantiles(uniforms[first + k])
             continue
         for distribution, sharing in by_distribution.values():
             rows = np.concatenate([rows_of[h] for h in sharing])
-            values = distribution.quantiles(uniforms[1 + k][rows])
+            values = distribution.quantiles(uniforms[first + k][rows])
             if name not in columns:
                 columns[name] = np.empty(len(hypotheses), dtype=values.dtype)
             elif columns[name].dtype != values.dtype:  # e.g. a fixed override of a mixture
@@ -230,9 +231,10 @@ def chunk_inputs(
     `pins` sets a parameter's uniform (its percentile) for every replication, as an
     experiment's design point does; every other draw stays as it was (common random numbers).
     """
-    uniforms = draws.input_uniforms(key, indices, compiled.parameter_names)
+    hypotheses = sorted(compiled.hypothesis_weights)
+    uniforms = draws.input_uniforms(key, indices, hypotheses, compiled.parameter_names)
     for name, percentile in (pins or {}).items():
-        uniforms[:, 1 + compiled.parameter_names.index(name)] = min(percentile, LARGEST_UNIFORM)
+        uniforms[:, len(hypotheses) + compiled.parameter_names.index(name)] = min(percentile, LARGEST_UNIFORM)
     return draw_inputs(compiled, uniforms)
 
 
@@ -392,15 +394,20 @@ def run_replication(compiled: CompiledScenario, seed: int, index: int) -> Replic
     return Replication(row, events)
 
 
-def draw_hypotheses(u: np.ndarray, weights: Mapping[str, float]) -> np.ndarray:
-    """The hypothesis at cumulative probability u of the prior weights, for each u.
+def draw_hypotheses(uniforms: np.ndarray, weights: Mapping[str, float]) -> np.ndarray:
+    """Each row's hypothesis by an exponential race: the h with the least -log(u_h) / w_h wins.
 
-    Hypotheses share [0, 1) in alphabetical order: the draw depends on the weights alone,
-    not on the order a file lists them in.
+    `uniforms` holds one column per hypothesis, in alphabetical order, each keyed by the
+    hypothesis's name. h wins with probability w_h / sum(w), and a change of weights moves as
+    few replications as it can: a replication leaves h only for a hypothesis whose weight grew
+    relative to h's; one added, removed or renamed takes or frees only its own replications
+    (docs/reports.md#how-the-hypothesis-draw-keeps-replications-together).
     """
     names = sorted(weights)
-    index, _ = pick_shares([weights[name] for name in names], u)
-    return np.array(names, dtype=object)[index]
+    rates = np.array([weights[name] for name in names], dtype=float)
+    with np.errstate(divide="ignore"):
+        arrival = -np.log(np.atleast_2d(uniforms)) / rates  # a weight of 0 never arrives (inf)
+    return np.array(names, dtype=object)[np.argmin(arrival, axis=1)]
 
 
 def outcome_row(compiled: CompiledScenario, chunk: Chunk, position: int) -> dict[str, Any]:

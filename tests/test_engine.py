@@ -58,7 +58,7 @@ def test_hypotheses_are_drawn_with_their_prior_weights(baseline):
     fixed, so the test is deterministic); a swapped weight is off by 25+ SE.
     """
     n = 20_000
-    uniforms = np.random.default_rng(2024).random((n, 1 + len(baseline.parameter_names)))
+    uniforms = np.random.default_rng(2024).random((n, len(baseline.hypothesis_weights) + len(baseline.parameter_names)))
     drawn, _ = draw_inputs(baseline, uniforms)
     for name, weight in baseline.hypothesis_weights.items():
         share = np.mean(drawn == name)
@@ -67,7 +67,7 @@ def test_hypotheses_are_drawn_with_their_prior_weights(baseline):
 
 def test_hypothesis_overrides_replace_parameter_distributions(baseline):
     """Under 'offensive' the retained share is PERT(0.5, 0.8, 1.0); under 'routine' PERT(0, 0.03, 0.15)."""
-    uniforms = np.random.default_rng(5).random((3000, 1 + len(baseline.parameter_names)))
+    uniforms = np.random.default_rng(5).random((3000, len(baseline.hypothesis_weights) + len(baseline.parameter_names)))
     hypotheses, params = draw_inputs(baseline, uniforms)
     retained = params["retained_share"]
     assert retained[hypotheses == "offensive"].min() >= 0.5
@@ -77,7 +77,7 @@ def test_hypothesis_overrides_replace_parameter_distributions(baseline):
 
 
 def test_vectorised_draws_equal_one_at_a_time_draws(baseline):
-    uniforms = np.random.default_rng(6).random((50, 1 + len(baseline.parameter_names)))
+    uniforms = np.random.default_rng(6).random((50, len(baseline.hypothesis_weights) + len(baseline.parameter_names)))
     hypotheses, params = draw_inputs(baseline, uniforms)
     for row in range(50):
         one_hypothesis, one_params = draw_inputs(baseline, uniforms[row])
@@ -86,7 +86,7 @@ def test_vectorised_draws_equal_one_at_a_time_draws(baseline):
             assert one_params[name][0] == params[name][row]
             distribution = baseline.distributions[hypotheses[row]][name]
             assert distribution.quantile(
-                max(uniforms[row, 1 + baseline.parameter_names.index(name)], 2.0**-54)
+                max(uniforms[row, len(baseline.hypothesis_weights) + baseline.parameter_names.index(name)], 2.0**-54)
             ) == pytest.approx(params[name][row])
 
 

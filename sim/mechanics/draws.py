@@ -21,7 +21,10 @@ from sim.mechanics import keyed
 SMALLEST_UNIFORM = 2.0**-54  # the inverse normal CDF of 0 is -inf
 PREFETCHED_OCCURRENCES = 2  # draws per site and replication computed for a whole chunk at once (SimPy engine)
 
-HYPOTHESIS_SITE = keyed.site_id("hypothesis")
+
+def hypothesis_site(name: str) -> int:
+    """The uniform of one hypothesis in the exponential race that picks a replication's hypothesis."""
+    return keyed.site_id(f"hypothesis:{name}")
 
 
 def parameter_site(name: str) -> int:
@@ -157,11 +160,12 @@ def prefetch(
     return table.tolist(), columns
 
 
-def input_uniforms(key: keyed.Key, replications: np.ndarray, parameter_names: Iterable[str]) -> np.ndarray:
-    """Column 0 picks the hypothesis, column 1 + k parameter k: each keyed by its name."""
-    names = list(parameter_names)
-    uniforms = np.empty((len(replications), 1 + len(names)))
-    uniforms[:, 0] = keyed.uniforms(key, replications, HYPOTHESIS_SITE, 0)
-    for k, name in enumerate(names):
-        uniforms[:, 1 + k] = keyed.uniforms(key, replications, parameter_site(name), 0)
+def input_uniforms(
+    key: keyed.Key, replications: np.ndarray, hypothesis_names: Iterable[str], parameter_names: Iterable[str]
+) -> np.ndarray:
+    """One column per hypothesis, then one per parameter, in the orders given: each keyed by its name."""
+    sites = [hypothesis_site(name) for name in hypothesis_names] + [parameter_site(name) for name in parameter_names]
+    uniforms = np.empty((len(replications), len(sites)))
+    for column, site in enumerate(sites):
+        uniforms[:, column] = keyed.uniforms(key, replications, site, 0)
     return uniforms
