@@ -3,7 +3,9 @@
 Each takes the points table (one row per design point, an outcome's mean per point) and
 reads no files. Indices come from SALib: Sobol first-order and total indices for a
 Sobol design, Morris mu* for a Morris design, PAWN for any other (all with SALib's
-bootstrap intervals where it gives them). Scenario discovery uses PRIM.
+bootstrap intervals where it gives them), and only for outcomes that vary across the
+design beyond the simulation error of a point (`outcome_variation`). Scenario discovery
+uses PRIM (sim/experiments/prim.py).
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import prim
 from SALib.analyze import morris, pawn, sobol
+from scipy import stats
 
+from sim.experiments import prim
 from sim.experiments.design import ONE_AT_A_TIME, SAMPLED, salib_problem
 from sim.experiments.spec import Experiment, Factor
 from sim.scenario import Scenario
@@ -24,21 +27,123 @@ RESAMPLES = 1_000
 CONFIDENCE = 0.95
 MIN_DENSITY = 0.75  # the chosen PRIM box: the most coverage among boxes at least this dense
 INDEX_COLUMNS = ["outcome", "factor", "method", "index", "value", "ci_low", "ci_high"]
+VARIATION_LEVEL = 0.01  # an outcome varies when noise alone would give its spread less often than this
+Z95 = stats.norm.ppf(0.975)  # the points table's intervals are 95% ones
+# A design is big enough when its widest index interval is at most this wide either side: 0.1 for
+# Sobol indices (shares of the variance: it ranks factors whose indices differ by 0.2), 10% of the
+# largest mu* for Morris.
+TARGET_HALF_WIDTH = {"sobol": 0.10, "morris": 0.10}
 
 
-def sensitivity_indices(experiment: Experiment, points: pd.DataFrame) -> pd.DataFrame:
-    """Long table: outcome, factor, method, index name, value and 95% interval (NaN where none)."""
-    design = points[points["kind"] == SAMPLED].sort_values("point")
-    problem = salib_problem(experiment.factors)
-    names = list(experiment.factors)
-    x = design[names].to_numpy(dtype=float)
+def outcome_variation(experiment: Experiment, points: pd.DataFrame) -> pd.DataFrame:
+    """Whether each outcome varies across the design beyond the simulation error of a point.
+
+    A chi-square test of the spread of the points' values against the variance of one
+    point's mean, read from its 95% interval in the points table (Wilson for yes/no
+    outcomes, normal for numbers): (m - 1) s^2 / se^2 against chi-square with m - 1 degrees
+    of freedom, at level VARIATION_LEVEL. Points share random numbers, so without any effect
+    of the factors they agree more than independent batches would: the test errs toward
+    "does not vary". Columns: outcome, points, spread (standard deviation across points),
+    point_error (standard error of a point's value), ratio (spread / point_error), p_value, varies.
+    """
+    design = points[points["kind"] == SAMPLED]
     rows = []
     for outcome in experiment.outcomes:
-        y = design[outcome].to_numpy(dtype=float)
-        if not np.all(np.isfinite(y)) or np.ptp(y) == 0:
-            continue  # an outcome with no value at some point, or the same everywhere, has no indices
-        rows += _indices(experiment, problem, x, y, outcome)
+        values = design[outcome].to_numpy(dtype=float)
+        half = (design[f"{outcome}_ci_high"] - design[f"{outcome}_ci_low"]).to_numpy(dtype=float) / 2
+        count = len(values)
+        if count < 2 or not np.all(np.isfinite(values)):
+            spread, error, p_value = np.nan, np.nan, np.nan  # an outcome with no value at some point: no indices
+        else:
+            spread = float(np.std(values, ddof=1)) if np.ptp(values) > 0 else 0.0  # no 1e-16 for a constant
+            error = float(np.sqrt(np.nanmean((half / Z95) ** 2)))
+            if spread == 0:
+                p_value = 1.0
+            elif not error > 0:
+                p_value = 0.0
+            else:
+                p_value = float(stats.chi2.sf((count - 1) * spread**2 / error**2, count - 1))
+        rows.append(
+            {
+                "outcome": outcome,
+                "points": count,
+                "spread": spread,
+                "point_error": error,
+                "ratio": spread / error if error and error > 0 else np.nan,
+                "p_value": p_value,
+                "varies": bool(p_value < VARIATION_LEVEL),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def sensitivity_indices(
+    experiment: Experiment, points: pd.DataFrame, variation: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Long table: outcome, factor, method, index name, value and 95% bootstrap interval (NaN where none),
+    for the outcomes that vary beyond simulation error (`outcome_variation`) only."""
+    if variation is None:
+        variation = outcome_variation(experiment, points)
+    design = points[points["kind"] == SAMPLED].sort_values("point")
+    problem = salib_problem(experiment.factors)
+    x = design[list(experiment.factors)].to_numpy(dtype=float)
+    rows = []
+    for outcome in variation.loc[variation["varies"], "outcome"]:
+        rows += _indices(experiment, problem, x, design[outcome].to_numpy(dtype=float), outcome)
     return pd.DataFrame(rows, columns=INDEX_COLUMNS)
+
+
+def design_warnings(experiment: Experiment, indices: pd.DataFrame) -> list[dict]:
+    """Outcomes whose indices the design is too small to pin down, with the size that would do.
+
+    An interval's half-width shrinks as 1 / sqrt(samples), so the samples needed are
+    samples x (widest half-width / target)^2, at least twice the samples, rounded up to a power
+    of 2 (Saltelli's scheme wants one). Symptoms named: a first-order index below zero or above its total index
+    by more than the target. PAWN gives no interval, so it gets no warning.
+    """
+    method = experiment.design.method
+    target = TARGET_HALF_WIDTH.get(method)
+    if target is None or indices.empty:
+        return []
+    found = []
+    for outcome, rows in indices.groupby("outcome", sort=False):
+        if method == "morris":
+            rows = rows[rows["index"] == "mu_star"]
+            target = TARGET_HALF_WIDTH["morris"] * max(float(rows["value"].max()), 1e-12)
+        half = float(((rows["ci_high"] - rows["ci_low"]) / 2).max())
+        symptoms = _symptoms(rows, target) if method == "sobol" else []
+        if not (half > target or symptoms):
+            continue
+        needed = int(2 ** np.ceil(np.log2(experiment.design.samples * max((half / target) ** 2, 2.0))))
+        per_sample = len(experiment.factors) + (2 if method == "sobol" else 1)
+        found.append(
+            {
+                "outcome": outcome,
+                "samples": experiment.design.samples,
+                "needed": needed,
+                "points_needed": needed * per_sample,
+                "half_width": half,
+                "target": target,
+                "symptoms": symptoms,
+            }
+        )
+    return found
+
+
+def _symptoms(rows: pd.DataFrame, target: float) -> list[str]:
+    """Sobol estimates that cannot be true of the real indices: negative first-order, first above total."""
+    wide = rows.pivot(index="factor", columns="index", values="value")
+    found = [
+        f"{factor}: first-order {value:.2f} below zero"
+        for factor, value in wide["first-order"].items()
+        if value < -target
+    ]
+    found += [
+        f"{factor}: first-order {row['first-order']:.2f} above total {row['total']:.2f}"
+        for factor, row in wide.iterrows()
+        if row["first-order"] > row["total"] + target
+    ]
+    return found
 
 
 def _indices(experiment: Experiment, problem: dict, x: np.ndarray, y: np.ndarray, outcome: str) -> list[dict]:
@@ -87,7 +192,8 @@ def _indices(experiment: Experiment, problem: dict, x: np.ndarray, y: np.ndarray
 def tornado(experiment: Experiment, points: pd.DataFrame) -> pd.DataFrame:
     """One-at-a-time swings: each outcome at each factor's low and high end, the rest at their centre.
 
-    Sorted by the size of the swing, largest first, within each outcome.
+    Each value carries its point's 95% interval (simulation error of that point, from the
+    points table). Sorted by the size of the swing, largest first, within each outcome.
     """
     swings = points[points["kind"] == ONE_AT_A_TIME]
     centre = swings[swings["oat_end"] == "centre"].iloc[0]
@@ -104,10 +210,14 @@ def tornado(experiment: Experiment, points: pd.DataFrame) -> pd.DataFrame:
                     "high_value": high[name],
                     "percentile": factor.percentile,
                     "centre": centre[outcome],
+                    "centre_ci_low": centre[f"{outcome}_ci_low"],
+                    "centre_ci_high": centre[f"{outcome}_ci_high"],
                     "at_low": low[outcome],
+                    "at_low_ci_low": low[f"{outcome}_ci_low"],
+                    "at_low_ci_high": low[f"{outcome}_ci_high"],
                     "at_high": high[outcome],
-                    "at_low_ci": f"{low[outcome + '_ci_low']:.4g} to {low[outcome + '_ci_high']:.4g}",
-                    "at_high_ci": f"{high[outcome + '_ci_low']:.4g} to {high[outcome + '_ci_high']:.4g}",
+                    "at_high_ci_low": high[f"{outcome}_ci_low"],
+                    "at_high_ci_high": high[f"{outcome}_ci_high"],
                     "swing": abs(high[outcome] - low[outcome]),
                 }
             )
@@ -132,8 +242,9 @@ class Discovery:
 def discover(experiment: Experiment, points: pd.DataFrame, scenario: Scenario | None = None) -> Discovery:
     """Which factor ranges make the discovery outcome at least its threshold, by PRIM.
 
-    With the scenario, a percentile factor's limits are also read as values of its
-    parameter in the scenario's base distribution.
+    The chosen box has the most coverage among boxes at least MIN_DENSITY dense, else it is
+    the knee of the trajectory (when none reaches it). With the scenario, a percentile factor's
+    limits are also read as values of its parameter in the scenario's base distribution.
     """
     outcome = experiment.discovery_outcome
     design = points[points["kind"] == SAMPLED]
@@ -144,7 +255,7 @@ def discover(experiment: Experiment, points: pd.DataFrame, scenario: Scenario | 
         threshold = float(np.nanpercentile(values, 75))
     interesting = values >= threshold
     cases, total = int(interesting.sum()), len(values)
-    empty = pd.DataFrame(columns=["step", "coverage", "density", "mass", "restricted"])
+    empty = pd.DataFrame(columns=prim.TRAJECTORY_COLUMNS)
     if cases == 0 or cases == total:
         which = "no" if cases == 0 else "every"
         reading = (
@@ -153,18 +264,13 @@ def discover(experiment: Experiment, points: pd.DataFrame, scenario: Scenario | 
         )
         return Discovery(outcome, threshold, cases, total, empty, None, pd.DataFrame(), reading)
     x = design[names].reset_index(drop=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        box = prim.Prim(x, interesting.astype(float), threshold=0.5, threshold_type=">").find_box()
-    trajectory = box.peeling_trajectory.rename(columns={"res dim": "restricted"})
-    trajectory = trajectory[["coverage", "density", "mass", "restricted"]].reset_index(names="step")
-    dense = trajectory[trajectory["density"] >= MIN_DENSITY]
-    chosen = dense.sort_values(["coverage", "density"], ascending=False).iloc[0] if len(dense) else trajectory.iloc[-1]
-    step = int(chosen["step"])
-    box.select(step)
-    limits = box.limits.reset_index(names="factor")[["factor", "min", "max"]].rename(
-        columns={"min": "low", "max": "high"}
-    )
+    peeling = prim.peel(x, interesting)
+    trajectory = peeling.trajectory
+    step = prim.densest_with_coverage(trajectory, MIN_DENSITY)
+    if step is None:
+        step = prim.knee(trajectory)
+    chosen = trajectory.iloc[step]
+    limits = peeling.limits(step)
     observed = {name: (x[name].min(), x[name].max()) for name in names}
     reading = _reading(experiment, outcome, threshold, cases, total, chosen, limits, observed, scenario)
     return Discovery(outcome, threshold, cases, total, trajectory, step, limits, reading)
