@@ -394,7 +394,7 @@ def test_hypothesis_override_of_unknown_parameter(tmp_path):
     bad = write_variant(tmp_path, override.format(name="objective_kms"), name="bad.yaml")
     problem = only_problem(bad)
     assert_at(problem, bad, 5, 7, "hypotheses.routine.overrides.objective_kms")
-    assert problem.message == "overrides unknown parameter 'objective_kms'"
+    assert problem.message == "overrides unknown parameter 'objective_kms' (did you mean 'objective_km'?)"
 
 
 def test_unknown_distribution_name(tmp_path):

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sim.scenario.distributions import WEIGHT_TOLERANCE, DistributionBase, Mixture
+from sim.scenario.outcomes import did_you_mean
 from sim.scenario.schema import Scenario
 from sim.scenario.yaml_source import FieldPath
 
@@ -65,7 +66,7 @@ def _replacement(
     it must name a parameter the scenario has, be of its kind, and carry its own provenance."""
     base = scenario.parameters.get(param)
     if base is None:
-        yield at, f"{verb} unknown parameter {param!r}"
+        yield at, f"{verb} unknown parameter {param!r}{did_you_mean(param, scenario.parameters)}"
         return
     if distribution.kind != base.kind:
         yield at, f"is a {distribution.kind} but parameter {param!r} is a {base.kind}"

@@ -8,6 +8,7 @@ swap a mixture for a uniform without leftover fields.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,24 +24,51 @@ from sim.scenario.yaml_source import FieldPath, PositionMap, read_yaml
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read, merge and validate a scenario; raise ScenarioError listing every problem."""
+    scenario, problems = read_scenario(path)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def read_scenario(path: str | Path) -> tuple[Scenario, list[Problem]]:
+    """The scenario, valid field by field, and its cross-field problems (names first) unraised, so that
+    `wargame validate` can add the mechanics' problems to the same round. ScenarioError if a field is wrong."""
     path = Path(path)
     data, positions, files = _resolve(path, chain=())
     data.pop("extends", None)
-    return scenario_from_data(data, positions, files)
+    return _validated(data, positions, files)
 
 
 def scenario_from_data(data: dict[str, Any], positions: PositionMap, files: list[Path] | tuple[str, ...]) -> Scenario:
     """Validate merged scenario data as a file's would be (the Python API's `vary` comes here too)."""
+    scenario, problems = _validated(data, positions, files)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _validated(
+    data: dict[str, Any], positions: PositionMap, files: list[Path] | tuple[str, ...]
+) -> tuple[Scenario, list[Problem]]:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(sorted_problems(problems_from_pydantic(exc, data, positions, Scenario))) from None
+        raise ScenarioError(names_first(problems_from_pydantic(exc, data, positions, Scenario))) from None
     scenario._positions = positions
     scenario._files = tuple(str(f) for f in files)
-    findings = check_scenario(scenario)
-    if findings:
-        raise ScenarioError(sorted_problems([scenario.located(at, message) for at, message in findings]))
-    return scenario
+    return scenario, names_first([scenario.located(at, message) for at, message in check_scenario(scenario)])
+
+
+_NAME_PROBLEM = re.compile(r"\bunknown\b|\(did you mean |^no transition, effect or variable reads ")
+
+
+def names_first(problems: list[Problem]) -> list[Problem]:
+    """Problems in reading order, those about a name (unknown, misspelt, read nowhere) first: a misspelt
+    name is the likeliest cause of the problems after it, and its did-you-mean the quickest fix."""
+    ordered = sorted_problems(problems)
+    return [p for p in ordered if _NAME_PROBLEM.search(p.message)] + [
+        p for p in ordered if not _NAME_PROBLEM.search(p.message)
+    ]
 
 
 def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], PositionMap, list[Path]]:
