@@ -200,9 +200,6 @@ def test_show_of_a_scenario_changed_in_python_loads_back(tmp_path):
     assert load_scenario(path).content_hash() == faster.content_hash()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="stdout closed early is handled in sim/cli/__init__.py's main (issue 14, item 7), not yet there"
-)
 def test_schema_for_piped_into_head_ends_without_a_traceback():
     """The schema (about 160 kB) outgrows the pipe's buffer, so `head` closes it while the command still writes."""
     command = f"{shlex.quote(sys.executable)} -m sim.cli schema --for {shlex.quote(str(BASELINE))} | head -1"
