@@ -16,18 +16,26 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import BASELINE, REPO, SCENARIOS, wargame
 
-from sim.experiments.analysis import discover, sensitivity_indices
+from sim.experiments.analysis import (
+    design_warnings,
+    discover,
+    outcome_variation,
+    sensitivity_indices,
+    tornado,
+)
 from sim.experiments.design import ONE_AT_A_TIME, SAMPLED, design_table
 from sim.experiments.loading import load_checked_experiment
 from sim.experiments.run import ExperimentRequest, resume_experiment, run_experiment
 from sim.experiments.settings import Setting, apply_setting, compile_setting
 from sim.experiments.spec import Design, Experiment, Factor, load_experiment
+from sim.plots.experiments import tornado as tornado_figure
 from sim.runner.backends import BackendSpec
 from sim.runner.batch import RunInterrupted
 from sim.scenario import ScenarioError, load_scenario
 from sim.statistics import wilson_interval, wilson_intervals
 
 EXAMPLE = SCENARIOS / "experiments" / "baseline-uncertainties.yaml"
+Z95 = 1.959963984540054  # the points table's 95% intervals
 
 # Ishigami function, a = 7, b = 0.1, inputs uniform on [-pi, pi]: analytic Sobol indices.
 A, B = 7.0, 0.1
@@ -64,6 +72,110 @@ def test_sobol_indices_of_the_ishigami_function_match_the_analytic_values():
         truth = (ISHIGAMI_FIRST if row.index == "first-order" else ISHIGAMI_TOTAL)[row.factor]
         assert row.ci_low <= truth <= row.ci_high, (row.factor, row.index, row.value, truth)
         assert row.ci_high - row.ci_low < 0.2
+
+
+def _ishigami_points(samples: int) -> tuple[Experiment, pd.DataFrame]:
+    factors = {f"x{i}": Factor(parameter=f"x{i}", low=-math.pi, high=math.pi) for i in (1, 2, 3)}
+    experiment = Experiment(
+        name="ishigami",
+        scenario="none",
+        factors=factors,
+        outcomes=("offensive.launched",),
+        design=Design(samples=samples),
+    )
+    points = design_table(experiment.design, experiment.factors)
+    points["offensive.launched"] = _ishigami(points[["x1", "x2", "x3"]].to_numpy())
+    for end in ("_ci_low", "_ci_high"):  # a closed form: no simulation error at a point
+        points["offensive.launched" + end] = points["offensive.launched"]
+    return experiment, points
+
+
+def test_a_small_sobol_design_is_warned_with_the_samples_that_pin_its_indices_down():
+    """At 32 samples Ishigami's indices are +/- 0.35 and an estimate no index can have appears (a
+    first-order above its total, or below zero); the warning asks for 32 x (0.35 / 0.1)^2, rounded
+    up to 512. At 512 the widest interval must be within 20% of the target +/- 0.1: the square-root
+    rule is an estimate from bootstrap widths that are themselves noisy at 32 samples, and 20% is
+    far below the factor of 3.5 by which the intervals narrow."""
+    experiment, points = _ishigami_points(32)
+    (warning,) = design_warnings(experiment, sensitivity_indices(experiment, points))
+    assert warning["samples"] == 32 and warning["needed"] == 512 and warning["points_needed"] == 512 * 5
+    assert warning["half_width"] > 0.3
+    assert any("above total" in symptom or "below zero" in symptom for symptom in warning["symptoms"])
+    experiment, points = _ishigami_points(warning["needed"])
+    indices = sensitivity_indices(experiment, points)
+    assert ((indices["ci_high"] - indices["ci_low"]) / 2).max() <= 0.12
+
+
+def test_outcomes_that_vary_less_than_a_points_simulation_error_get_no_indices():
+    """Four outcomes over one Sobol design (256 points), each point's value with a 95% interval of
+    +/- 1.96 x 0.03 (standard error 0.03): a real effect twice that error, pure noise of that error,
+    a constant but for one point (the README's ceasefire), and a tiny real effect.
+
+    The chi-square test at level 0.01 with 255 degrees of freedom: noise alone gives a ratio of
+    spread to error near 1 (p about 0.5 here; the seed is fixed), the real effect a ratio of
+    about 2 (p < 1e-50). Reading the interval's half-width as the error (1.96 times too large)
+    would call the real effect noise, and this test would fail.
+    """
+    factors = {"a": Factor(parameter="a"), "b": Factor(parameter="b")}
+    experiment = Experiment(
+        name="e", scenario="s", factors=factors, design=Design(samples=64), outcomes=("real", "noise", "flat", "tiny")
+    )
+    points = design_table(experiment.design, experiment.factors)
+    rng = np.random.default_rng(7)
+    error, count = 0.03, len(points)
+    values = {
+        "real": 0.5 + 2 * error * np.sqrt(12) * (points["a"] - 0.5),  # uniform: standard deviation 2 x error
+        "noise": 0.5 + rng.normal(0, error, count),
+        "flat": np.where(points["point"] == 3, 0.17, 0.165),
+        "tiny": 0.3 + 0.005 * points["b"],
+    }
+    for name, value in values.items():
+        points[name] = value
+        points[f"{name}_ci_low"], points[f"{name}_ci_high"] = value - Z95 * error, value + Z95 * error
+    variation = outcome_variation(experiment, points)
+    by_outcome = variation.set_index("outcome")
+    assert by_outcome["varies"].to_dict() == {"real": True, "noise": False, "flat": False, "tiny": False}
+    assert by_outcome.loc["real", "ratio"] == pytest.approx(2.0, rel=0.1)
+    assert by_outcome.loc["noise", "p_value"] > 0.05
+    assert set(sensitivity_indices(experiment, points, variation)["outcome"]) == {"real"}
+
+
+def test_tornado_bars_carry_each_points_interval():
+    factors = {"a": Factor(parameter="a", low=0, high=1), "b": Factor(parameter="b", low=0, high=1)}
+    experiment = Experiment(name="e", scenario="s", factors=factors, design=Design(samples=4), outcomes=("y",))
+    points = design_table(experiment.design, experiment.factors)
+    points["y"] = 0.2 + 0.1 * points["a"]
+    points["y_ci_low"], points["y_ci_high"] = points["y"] - 0.04, points["y"] + 0.05
+    swings = tornado(experiment, points)
+    row = swings[swings["factor"] == "a"].iloc[0]
+    assert (row["at_low"], row["at_high"]) == pytest.approx((0.2, 0.3))
+    assert (row["at_high_ci_low"], row["at_high_ci_high"]) == pytest.approx((0.26, 0.35))
+    assert (row["centre_ci_low"], row["centre_ci_high"]) == pytest.approx((0.21, 0.30))
+    figure = tornado_figure(swings, "y")
+    whiskers = [c for c in figure.axes[0].containers if c.__class__.__name__ == "ErrorbarContainer"]
+    ends = sorted(tuple(np.round(segment[:, 0], 6)) for c in whiskers for segment in c.lines[2][0].get_segments())
+    assert (0.26, 0.35) in ends and (0.16, 0.25) in ends  # factor a at its high and its low end
+
+
+def test_a_grid_level_outside_its_factors_range_is_refused_before_anything_runs(tmp_path: Path):
+    bad = tmp_path / "levels.yaml"
+    bad.write_text(
+        f"name: levels\nscenario: {BASELINE}\ndesign: {{method: grid}}\n"
+        "factors:\n"
+        "  force_ratio_threshold:\n"
+        "    parameter: force_ratio_threshold\n"
+        "    low: 1.5\n"
+        "    high: 3.5\n"
+        "    levels: [1.5, 2, 5]\n"
+        "  time_to_ready_days: {parameter: time_to_ready_days, levels: [0.5, 1.5]}\n"
+    )
+    result = wargame("sweep", bad, "--out", tmp_path / "out")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"{bad}:9:5: factors.force_ratio_threshold.levels: level 5 outside the factor's range (1.5 to 3.5)",
+        f"{bad}:10:55: factors.time_to_ready_days.levels: level 1.5 outside the factor's range (percentiles, 0 to 1)",
+    ]
+    assert not (tmp_path / "out").exists()
 
 
 def test_designs_have_the_sizes_salib_gives_and_one_at_a_time_points():

@@ -19,7 +19,16 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sim.scenario import Scenario
 from sim.scenario.errors import Problem, ScenarioError, sorted_problems
@@ -49,6 +58,23 @@ class Factor(_Strict):
     high: float | None = None
     levels: tuple[float, ...] | None = Field(None, description="values for a grid design (default: evenly spaced)")
     description: str | None = None
+
+    @field_validator("levels")
+    @classmethod
+    def _levels_within_range(cls, levels: tuple[float, ...] | None, info: ValidationInfo) -> tuple[float, ...] | None:
+        """A grid level outside the factor's range would run points the analysis cannot place."""
+        if levels is None:
+            return levels
+        low, high = info.data.get("low"), info.data.get("high")
+        low, high = (0.0, 1.0) if low is None and high is None else (low, high)
+        if low is None or high is None:
+            return levels  # the missing end is reported by the check of the whole factor
+        outside = [level for level in levels if not low <= level <= high]
+        if outside:
+            which = ", ".join(f"{level:g}" for level in outside)
+            scale = "percentiles, 0 to 1" if info.data.get("low") is None else f"{low:g} to {high:g}"
+            raise ValueError(f"level {which} outside the factor's range ({scale})")
+        return levels
 
     @model_validator(mode="after")
     def _one_target(self) -> Factor:

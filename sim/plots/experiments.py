@@ -34,7 +34,7 @@ def sensitivity_indices(indices: pd.DataFrame, outcome: str, name_of: Callable[[
     axes.set_yticks(y, [label(name) for name in factors])
     axes.axvline(0, color="black", linewidth=0.6)
     method = rows["method"].iloc[0] if len(rows) else ""
-    axes.set_xlabel(f"{method} index (bars: 95% bootstrap interval)")
+    axes.set_xlabel(f"{method} index (whiskers: 95% bootstrap interval over the design points)")
     axes.set_title(textwrap.fill(f"Sensitivity of {name_of(outcome)}", 60), fontsize="medium")
     axes.legend(fontsize="small")
     axes.grid(axis="x", alpha=0.3)
@@ -43,20 +43,34 @@ def sensitivity_indices(indices: pd.DataFrame, outcome: str, name_of: Callable[[
 
 def tornado(swings: pd.DataFrame, outcome: str, name_of: Callable[[str], str] = label) -> Figure:
     """Each factor's swing of an outcome (named by `name_of`) from its low to its high end, others
-    at their centre."""
+    at their centre; whiskers and the shaded band are each point's 95% interval (simulation error),
+    since that noise can be as large as a swing."""
     rows = swings[swings["outcome"] == outcome].sort_values("swing")
-    figure = new_figure(7.0, 0.45 * len(rows) + 1.4)
+    figure = new_figure(7.0, 0.5 * len(rows) + 1.8)
     axes = figure.add_subplot()
     centre = float(rows["centre"].iloc[0]) if len(rows) else 0.0
     y = np.arange(len(rows))
-    low, high = rows["at_low"].to_numpy(dtype=float), rows["at_high"].to_numpy(dtype=float)
-    axes.barh(y, low - centre, left=centre, color=colour(0), label="factor at its low end")
-    axes.barh(y, high - centre, left=centre, color=colour(1), label="factor at its high end")
+    if len(rows):
+        band = (float(rows["centre_ci_low"].iloc[0]), float(rows["centre_ci_high"].iloc[0]))
+        axes.axvspan(*band, color="grey", alpha=0.2, linewidth=0, label="95% interval at the centre")
+    for end, offset, k in (("low", 0.2, 0), ("high", -0.2, 1)):
+        value = rows[f"at_{end}"].to_numpy(dtype=float)
+        low, high = rows[f"at_{end}_ci_low"].to_numpy(dtype=float), rows[f"at_{end}_ci_high"].to_numpy(dtype=float)
+        axes.barh(y + offset, value - centre, 0.4, left=centre, color=colour(k), label=f"factor at its {end} end")
+        errors = np.clip(np.vstack([value - low, high - value]), 0, None)  # rounding can leave -1e-18
+        axes.errorbar(value, y + offset, xerr=errors, fmt="none", ecolor="black", capsize=2, linewidth=0.8)
     axes.axvline(centre, color="black", linewidth=0.8)
     axes.set_yticks(y, [label(name) for name in rows["factor"]])
-    axes.set_xlabel(textwrap.fill(f"{name_of(outcome)} (line: every factor at its centre, {centre:.3g})", 70))
+    axes.set_xlabel(
+        textwrap.fill(
+            f"{name_of(outcome)} (line: every factor at its centre, {centre:.3g}; "
+            "whiskers and band: 95% interval of each point, its simulation error)",
+            80,
+        ),
+        fontsize="small",
+    )
     axes.set_title(textwrap.fill(f"One at a time: what moves {name_of(outcome)}", 60), fontsize="medium")
-    axes.legend(fontsize="small")
+    figure.legend(loc="outside lower center", ncols=3, fontsize="small", frameon=False)  # clear of the whiskers
     axes.grid(axis="x", alpha=0.3)
     return figure
 

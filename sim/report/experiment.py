@@ -7,7 +7,17 @@ from typing import Any
 
 import pandas as pd
 
-from sim.experiments.analysis import MIN_DENSITY, RESAMPLES, Discovery, discover, sensitivity_indices, tornado
+from sim.experiments.analysis import (
+    MIN_DENSITY,
+    RESAMPLES,
+    VARIATION_LEVEL,
+    Discovery,
+    design_warnings,
+    discover,
+    outcome_variation,
+    sensitivity_indices,
+    tornado,
+)
 from sim.experiments.design import SAMPLED
 from sim.experiments.spec import Experiment
 from sim.plots import experiments as plots
@@ -25,11 +35,14 @@ class ExperimentFindings:
     indices: pd.DataFrame
     swings: pd.DataFrame
     discovery: Discovery
+    variation: pd.DataFrame  # per outcome: does it vary beyond a point's simulation error (analysis.outcome_variation)
 
 
 def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> ExperimentFindings:
     experiment = Experiment.model_validate(manifest["experiment_as_run"])
-    indices = sensitivity_indices(experiment, points)
+    variation = outcome_variation(experiment, points)
+    indices = sensitivity_indices(experiment, points, variation)
+    too_small = design_warnings(experiment, indices)
     swings = tornado(experiment, points)
     discovery = discover(experiment, points, Scenario.model_validate(manifest["scenario_as_run"]))
     design = points[points["kind"] == SAMPLED]
@@ -47,8 +60,8 @@ def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> E
                 ReportFigure(
                     f"sensitivity_{file_name(outcome)}",
                     f"Sensitivity of {label}",
-                    f"Bar chart of each factor's {part['method'].iloc[0]} indices for {label} with 95% intervals: "
-                    + "; ".join(f"{r.factor} {r.index} {r.value:.2f}" for r in part.itertuples()),
+                    f"Bar chart of each factor's {part['method'].iloc[0]} indices for {label} with 95% bootstrap "
+                    "intervals: " + "; ".join(f"{r.factor} {r.index} {r.value:.2f}" for r in part.itertuples()),
                     plots.sensitivity_indices(indices, outcome, name_of),
                 )
             )
@@ -57,8 +70,13 @@ def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> E
             ReportFigure(
                 f"tornado_{file_name(outcome)}",
                 f"One at a time: {label}",
-                f"Tornado chart of {label} with each factor at its low and high end, the others at their centre: "
-                + "; ".join(f"{r.factor} from {r.at_low:.3g} to {r.at_high:.3g}" for r in rows.itertuples()),
+                f"Tornado chart of {label} with each factor at its low and high end, the others at their centre, "
+                "each with its 95% interval of simulation error: "
+                + "; ".join(
+                    f"{r.factor} from {r.at_low:.3g} ({r.at_low_ci_low:.3g} to {r.at_low_ci_high:.3g}) "
+                    f"to {r.at_high:.3g} ({r.at_high_ci_low:.3g} to {r.at_high_ci_high:.3g})"
+                    for r in rows.itertuples()
+                ),
                 plots.tornado(swings, outcome, name_of),
             )
         )
@@ -94,6 +112,9 @@ def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> E
         ],
         "indices": indices,
         "index_rows": indices.to_dict("records"),
+        "quiet_outcomes": variation[~variation["varies"]].to_dict("records"),
+        "variation_level": VARIATION_LEVEL,
+        "design_warnings": too_small,
         "swings": swings.to_dict("records"),
         "discovery": discovery,
         "chosen": chosen,
@@ -104,4 +125,4 @@ def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> E
         "catalogue": catalogue,
     }
     report = render_report("experiment", context, figures)
-    return ExperimentFindings(report, indices, swings, discovery)
+    return ExperimentFindings(report, indices, swings, discovery, variation)
