@@ -64,6 +64,32 @@ def test_validate_names_the_misspelt_parameter_first_in_one_round(tmp_path, caps
     assert len(lines) == 3
 
 
+def test_validate_puts_a_misspelt_name_in_an_expression_before_an_earlier_problem(tmp_path, capsys):
+    path = tmp_path / "mechanics.yaml"
+    path.write_text(
+        f"""\
+schema_version: 1
+extends: {BASELINE}
+name: mechanics
+title: two mistakes in the mechanics
+actors:
+  talks:
+    states:
+      engaged:
+        transitions:
+          stall: {{effects: [{{add: {{alaska_outcome: 1}}}}]}}
+          round: {{rate: contact_round_per_month / 30.44}}
+""",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(path)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith(f"{path}:11:25: ")
+    assert lines[0].endswith("unknown name 'contact_round_per_month' (did you mean 'contact_rounds_per_month'?)")
+    assert lines[1].startswith(f"{path}:10:36: ") and "can only add to a number or count" in lines[1]
+    assert len(lines) == 2
+
+
 def test_names_first_keeps_reading_order_within_each_group():
     def at(line: int, message: str) -> Problem:
         return Problem(Position(Path("s.yaml"), line, 1), "f", message)

@@ -101,7 +101,10 @@ def _check_scenario(path: Path) -> None:
     still compiled, so a misspelt name in an expression or one no expression reads is in the same list."""
     scenario, problems = read_scenario(path)
     if not problems:
-        compile_scenario(scenario)
+        try:
+            compile_scenario(scenario)
+        except ScenarioError as exc:
+            raise ScenarioError(names_first(exc.problems)) from None
         return
     _, mechanics_problems = compile_machine(scenario)
     seen = {str(problem) for problem in problems}
