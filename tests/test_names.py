@@ -161,6 +161,14 @@ def test_params_of_a_scenario_with_problems_still_lists_its_names(tmp_path, caps
     assert captured.err.startswith(f"note: {tmp_path / 'typo.yaml'} has 2 problem(s)")
 
 
+@pytest.mark.parametrize("command", ["params", "show", "schema --for"])
+def test_a_file_that_is_not_a_scenario_is_one_line(command, capsys):
+    experiment = SCENARIOS / "experiments" / "baseline-uncertainties.yaml"
+    assert main([*command.split(), str(experiment)]) == 2
+    message = f"{experiment} is an experiment file, not a scenario: give the scenario it is about"
+    assert capsys.readouterr().err.splitlines() == [f"wargame {command.split()[0]}: {message}"]
+
+
 def test_params_frame_from_python_matches_the_command():
     frame = sim.params(BASELINE)
     assert list(frame.columns) == ["kind", "name", "value", "source", "meaning", "overridden_by"]

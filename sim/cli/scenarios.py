@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -75,10 +76,11 @@ def _check_file(path: Path, scenario_path: Path | None) -> None:
     from sim.scenario.yaml_source import read_yaml
 
     keys = read_yaml(path).data.keys()
-    if "factors" in keys:
+    kind = _kind_of(keys)
+    if kind == "an experiment file":
         load_checked_experiment(path)
         return
-    if "observations" not in keys and "resolutions" not in keys:
+    if kind == "a scenario":
         _check_scenario(path)
         return
     if scenario_path is None:
@@ -94,6 +96,12 @@ def _check_file(path: Path, scenario_path: Path | None) -> None:
         from sim.forecast.resolutions import load_resolutions
 
         load_resolutions(path, questions_of(scenario.as_data()))
+
+
+def _kind_of(keys: Iterable[str]) -> str:
+    """What a YAML file is, told by its top-level keys."""
+    kinds = {"factors": "an experiment file", "observations": "an evidence file", "resolutions": "a resolutions file"}
+    return next((kinds[key] for key in kinds if key in keys), "a scenario")
 
 
 def _check_scenario(path: Path) -> None:
@@ -130,6 +138,11 @@ def _schema(args: argparse.Namespace) -> int:
 def _read_for_names(path: Path) -> Scenario:
     """A scenario whose fields are valid, for its names; its other problems are noted, not fatal (finding
     a name is often how they get fixed)."""
+    from sim.scenario.yaml_source import read_yaml
+
+    kind = _kind_of(read_yaml(path).data.keys())
+    if kind != "a scenario":
+        raise UsageError(f"{path} is {kind}, not a scenario: give the scenario it is about")
     scenario, problems = read_scenario(path)
     if problems:
         print(f"note: {path} has {len(problems)} problem(s); `wargame validate {path}` lists them", file=sys.stderr)
