@@ -8,15 +8,19 @@ exits 2 with one line per problem; a traceback means a bug in this program.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 import pyarrow
 
 import sim
 from sim.cli import decide, experiments, forecast, runs, scenarios
-from sim.cli.common import INTERRUPTED, USER_ERROR, UsageError
+from sim.cli.common import CLOSED_OUTPUT, ENVIRONMENT_ERROR, INTERRUPTED, USER_ERROR, UsageError
 from sim.mechanics.interpreter import MechanicsError
 from sim.runner.backends import BackendError
 from sim.runner.store import RunDirectoryError
@@ -35,6 +39,19 @@ class _Parser(argparse.ArgumentParser):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Output closed early (`wargame schema | head -1`) ends it quietly, exit 141 as for SIGPIPE."""
+    try:
+        try:
+            return _command(argv)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, inside main, not as a message at exit
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError):  # no file descriptor under a test's capture
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the flush at exit writes nowhere
+        return CLOSED_OUTPUT
+
+
+def _command(argv: Sequence[str] | None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
@@ -45,9 +62,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return USER_ERROR
     except RunDirectoryError as exc:
         print(exc, file=sys.stderr)
-        return USER_ERROR
-    except (PermissionError, IsADirectoryError, NotADirectoryError) as exc:  # e.g. an --out that cannot be written
-        print(f"{exc.filename}: {exc.strerror}", file=sys.stderr)
         return USER_ERROR
     except UsageError as exc:
         print(f"wargame {args.command}: {exc}", file=sys.stderr)
@@ -61,9 +75,64 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MechanicsError as exc:  # the scenario's mechanics did something impossible: the author's to fix
         print(f"wargame {args.command}: the scenario's mechanics failed at run time: {exc}", file=sys.stderr)
         return USER_ERROR
+    except BrokenPipeError:
+        raise  # our output was closed: main ends quietly
+    except OSError as exc:  # the file system refused: an --out that cannot be written, a full disk
+        print(f"wargame {args.command}: {environment_error(exc, _target(args))}", file=sys.stderr)
+        return USER_ERROR if exc.errno in USERS_PATH_ERRORS else ENVIRONMENT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return INTERRUPTED
+
+
+def environment_error(exc: OSError, target: Path | None) -> str:
+    """One line for an error of the file system, by its errno: what went wrong, then the path it concerns.
+
+    Without a file name (a write that failed on an open file) the path is the command's output.
+    """
+    words = _WORDS.get(exc.errno or 0) or (exc.strerror or str(exc)).lower()
+    path = Path(exc.filename) if exc.filename else target
+    if exc.errno == errno.ENOTDIR and path is not None:
+        blocking = next((parent for parent in (path, *path.parents) if parent.is_file()), None)
+        if blocking is not None:
+            return f"{blocking} is a file, not a directory (in {path})"
+    return f"{words}: {path}" if path is not None else words
+
+
+_WORDS = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOENT: "no such file or directory (or one that cannot be created there)",
+    errno.ENOTDIR: "not a directory",
+    errno.EISDIR: "is a directory",
+    errno.ENAMETOOLONG: "file name too long",
+    errno.EIO: "input/output error (the disk or file system failed)",
+}
+# A path the user chose that cannot be used (exit 2); any other errno is the machine's (a full disk: exit 1).
+USERS_PATH_ERRORS = frozenset(
+    (
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.ENOENT,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.ENAMETOOLONG,
+        errno.EEXIST,
+    )
+)
+
+
+def _target(args: argparse.Namespace) -> Path | None:
+    """The path a command writes or reads: its --out, else its run directory."""
+    for name in ("out", "run_dir", "resume"):
+        value = getattr(args, name, None)
+        if value is not None:
+            return Path(value)
+    return None
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -20,7 +20,9 @@ from sim.runner.batch import RunInterrupted
 from sim.runner.store import RunDirectoryError, read_manifest
 
 USER_ERROR = 2
+ENVIRONMENT_ERROR = 1  # the machine's fault, not the user's: a full disk, a failing device
 INTERRUPTED = 130
+CLOSED_OUTPUT = 141  # stdout closed early (`| head`): what a shell reports for a command ended by SIGPIPE
 
 UsageError = OptionError  # options that do not fit together: one line, exit code 2 (the API raises the same)
 

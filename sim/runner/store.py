@@ -157,15 +157,57 @@ def resume(path: Path, kind: str, complete: Callable[[Path, dict[str, Any]], Pat
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
+    """The run directory's manifest, refused in one line if it is unreadable or lacks what reports and resume read."""
     try:
-        data = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        raw = (path / MANIFEST).read_bytes()
     except FileNotFoundError:
         raise RunDirectoryError(f"{path}: not a run directory (no {MANIFEST})") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise RunDirectoryError(f"{path / MANIFEST}: unreadable manifest ({exc})") from None
+    except OSError as exc:
+        raise RunDirectoryError(f"{path / MANIFEST}: unreadable manifest ({exc.strerror or exc})") from None
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:  # not JSON, or not text at all
+        raise RunDirectoryError(
+            f"{path / MANIFEST}: unreadable manifest ({f'not JSON: {exc}' if raw.strip() else 'empty'})"
+        ) from None
     if not isinstance(data, dict):
         raise RunDirectoryError(f"{path / MANIFEST}: unreadable manifest (not a JSON object)")
+    kind = data.get("kind", "run")
+    if kind not in _MANIFEST_FIELDS:
+        raise RunDirectoryError(f"{path / MANIFEST}: damaged manifest (unknown kind {kind!r})")
+    missing = [key for key in _MANIFEST_FIELDS[kind] if key not in data]
+    wrong = [key for key, kinds in _MANIFEST_TYPES.items() if key in data and not _typed(data[key], kinds)]
+    if missing or wrong:
+        said = [f"no {', '.join(missing)}"] if missing else []
+        said += [f"{key} is not a {' or '.join(t.__name__ for t in _MANIFEST_TYPES[key])}" for key in wrong]
+        raise RunDirectoryError(
+            f"{path / MANIFEST}: damaged manifest ({'; '.join(said)}): it cannot be reported or resumed; "
+            "run it again into a new --out"
+        )
     return data
+
+
+# What the manifest of each kind of run directory holds from its start, and its report and resume read.
+_SHARED_FIELDS = ("status", "scenario", "scenario_hash", "seed", "chunk_size", "versions", "scenario_as_run")
+_MANIFEST_FIELDS = {
+    "run": (*_SHARED_FIELDS, "replications_requested", "replications"),
+    "experiment": (*_SHARED_FIELDS, "experiment", "experiment_as_run", "replications_per_point", "points"),
+    "decision": (*_SHARED_FIELDS, "replications_per_course", "courses"),
+}
+_COUNTS = ("seed", "chunk_size", "replications_requested", "replications", "replications_per_point", "points")
+_MANIFEST_TYPES: dict[str, tuple[type, ...]] = {
+    "status": (str,),
+    "scenario_hash": (str,),
+    "versions": (dict,),
+    "scenario_as_run": (dict,),
+    "experiment_as_run": (dict,),
+    "precision": (dict, type(None)),
+    **{key: (int,) for key in (*_COUNTS, "replications_per_course", "courses")},
+}
+
+
+def _typed(value: object, kinds: tuple[type, ...]) -> bool:
+    return isinstance(value, kinds) and not isinstance(value, bool)
 
 
 def write_manifest(path: Path, manifest: dict[str, Any]) -> None:
