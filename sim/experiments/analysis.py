@@ -43,8 +43,9 @@ def outcome_variation(experiment: Experiment, points: pd.DataFrame) -> pd.DataFr
     outcomes, normal for numbers): (m - 1) s^2 / se^2 against chi-square with m - 1 degrees
     of freedom, at level VARIATION_LEVEL. Points share random numbers, so without any effect
     of the factors they agree more than independent batches would: the test errs toward
-    "does not vary". Columns: outcome, points, spread (standard deviation across points),
-    point_error (standard error of a point's value), ratio (spread / point_error), p_value, varies.
+    "does not vary"; a point without simulation error (a closed form) makes any spread real.
+    Columns: outcome, points, spread (standard deviation across points), point_error (standard
+    error of a point's value), ratio (spread / point_error), p_value, varies.
     """
     design = points[points["kind"] == SAMPLED]
     rows = []
@@ -97,9 +98,9 @@ def design_warnings(experiment: Experiment, indices: pd.DataFrame) -> list[dict]
     """Outcomes whose indices the design is too small to pin down, with the size that would do.
 
     An interval's half-width shrinks as 1 / sqrt(samples), so the samples needed are
-    samples x (widest half-width / target)^2, at least twice the samples, rounded up to a power
-    of 2 (Saltelli's scheme wants one). Symptoms named: a first-order index below zero or above its total index
-    by more than the target. PAWN gives no interval, so it gets no warning.
+    samples x (widest half-width / target)^2, at least twice the samples, rounded up to a
+    power of 2 (Saltelli's scheme wants one). Symptoms named: a first-order index below zero,
+    or above its total index, by more than the target. PAWN gives no interval: no warning.
     """
     method = experiment.design.method
     target = TARGET_HALF_WIDTH.get(method)
