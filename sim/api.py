@@ -28,12 +28,22 @@ from typing import TYPE_CHECKING, Any
 
 import sim
 from sim.decisions.courses import MAX_COURSES, RUNS_PER_COURSE
-from sim.engine import ENGINES, SIMPY, VECTORISED, CompiledScenario, compile_scenario, unsupported
+from sim.engine import (
+    ENGINES,
+    SIMPY,
+    VECTORISED,
+    CompiledScenario,
+    Replayed,
+    compile_scenario,
+    replay_replication,
+    unsupported,
+)
 from sim.runner import store
 from sim.runner.backends import BackendError as BackendError  # re-exported: sim.__all__
 from sim.runner.backends import BackendSpec
 from sim.runner.batch import BatchRequest, Precision, new_seed, resume_batch, run_batch, yes_no_outcomes
 from sim.runner.batch import RunInterrupted as RunInterrupted  # re-exported: sim.__all__
+from sim.runner.loop import MAX_REPLICATIONS
 from sim.runner.store import RunDirectoryError, check_run_directory, read_manifest
 from sim.scenario import Problem, Scenario, ScenarioError, load_scenario
 from sim.scenario.outcomes import did_you_mean
@@ -295,6 +305,37 @@ def _carry_out(
 def _positive(option: str, value: int | None) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
         raise OptionError(f"{option}: must be at least 1, got {value}")
+    if option == "--runs" and value is not None and value > MAX_REPLICATIONS:
+        raise OptionError(f"--runs: at most {MAX_REPLICATIONS:,} (docs/running.md, How many), got {value:,}")
+
+
+class ReplicationsFailed(Exception):
+    """More replications raised than `max_failures` allows; the run is complete and written all the same."""
+
+    def __init__(self, run_dir: Path, failures: int, max_failures: int):
+        import pyarrow.parquet as pq
+
+        self.run_dir, self.failures, self.max_failures = run_dir, failures, max_failures
+        first = pq.read_table(run_dir / store.FAILURES, columns=["replication"]).column(0)[0].as_py()
+        super().__init__(
+            f"{failures:,} replication{'s' if failures != 1 else ''} failed (more than --max-failures "
+            f"{max_failures}); they are listed in {run_dir / store.FAILURES}; see one with: "
+            f"wargame replay {run_dir} --replication {first}"
+        )
+
+
+def _within_failures(result: Run, max_failures: int | None) -> Run:
+    """The run, unless more replications failed than allowed: then ReplicationsFailed (after all is written)."""
+    _non_negative("--max-failures", max_failures)
+    failures = result.manifest.get("failures", 0)
+    if max_failures is not None and failures > max_failures:
+        raise ReplicationsFailed(result.path, failures, max_failures)
+    return result
+
+
+def _non_negative(option: str, value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise OptionError(f"{option}: must be 0 or more, got {value}")
 
 
 # Running ---------------------------------------------------------------------------------
@@ -317,6 +358,7 @@ def run(
     progress: ProgressOption = False,
     report: bool = True,
     announce: Announce | None = None,
+    max_failures: int | None = None,
 ) -> Run:
     """Run replications of a scenario (a Scenario, or a file's path) into a run directory; return the Run.
 
@@ -328,10 +370,13 @@ def run(
     once P(metric) is known to +/- precision. `progress`: True shows the command's display,
     a callable is called with (done, planned). `report=False` skips report.html (the
     tables are written either way). `announce` is called once with a line saying what is
-    about to run. Ctrl-C raises RunInterrupted; `resume(path)` finishes the run.
+    about to run. Ctrl-C raises RunInterrupted; `resume(path)` finishes the run. A replication
+    that raises is left out and listed in failures.parquet; past `max_failures` of them (None:
+    no limit) ReplicationsFailed is raised once everything is written.
     """
     backend = backend_spec(workers, dask_workers, scheduler, engine)
     _positive("--runs", runs)
+    _non_negative("--max-failures", max_failures)
     _positive("--chunk-size", chunk_size)
     if (precision is None) != (metric is None):
         raise OptionError("--precision and --metric go together")
@@ -367,7 +412,8 @@ def run(
         f"{compiled.scenario.name!r} on {backend.describe()}, {engine_phrase(compiled, backend)}, "
         f"seed {request.seed}"
     )
-    return _carry_out(text, lambda update: run_batch(request, update), progress, announce, report)
+    result = _carry_out(text, lambda update: run_batch(request, update), progress, announce, report)
+    return _within_failures(result, max_failures)
 
 
 def resume(
@@ -382,6 +428,7 @@ def resume(
     progress: ProgressOption = False,
     report: bool = True,
     announce: Announce | None = None,
+    max_failures: int | None = None,
 ) -> Run:
     """Finish an interrupted run, experiment or decision run: compute only what is missing; return the Run.
 
@@ -389,7 +436,7 @@ def resume(
     engine it started on (`engine` may only repeat it; `events=False` is refused on a run
     that writes its event log). `kind` ("run", "experiment", "decision") refuses a
     directory of another kind. A complete run computes nothing. `report=False` skips the
-    report (a decision run's CSV tables are written either way).
+    report (a decision run's CSV tables are written either way). `max_failures` as for `run`.
     """
     from sim.decisions.run import resume_decision
     from sim.experiments.run import resume_experiment
@@ -427,7 +474,8 @@ def resume(
             return resume_experiment(path, backend, update)
     else:
         raise OptionError(f"kind: {kind!r} is not one of run, experiment, decision")
-    return _carry_out(text, work, progress, announce, report)
+    _non_negative("--max-failures", max_failures)
+    return _within_failures(_carry_out(text, work, progress, announce, report), max_failures)
 
 
 def decide(
@@ -567,7 +615,8 @@ def compare(
     As `wargame compare`: each item is a scenario (a Scenario or a file), run for `runs`
     replications with one `seed`, or a finished run (a Run or its directory). The folder
     (default `results/compare/<UTC time>/`) holds comparison.html, side_by_side.csv and
-    differences.csv (paired differences: common random numbers), and `runs/`.
+    differences.csv (each difference re-weighted, paired or independent: docs/reports.md), and
+    `runs/`. Every input is checked (finished runs must be complete) before anything runs.
     """
     if len(items) < 2:
         raise OptionError("give at least two scenarios or runs to compare")
@@ -577,13 +626,16 @@ def compare(
     if target.exists() and any(target.iterdir()):
         raise RunDirectoryError(f"{target}: directory exists and is not empty; choose another --out")
     seed = new_seed() if seed is None else seed
-    # Check every input before running anything: a mistake costs nothing and writes nothing.
+    from sim.report import complete_manifest, write_comparison  # matplotlib loads only when a report is wanted
+
+    # Check every input before running anything (a finished run must be complete): a mistake
+    # costs nothing and writes nothing, so the same command can be run again once it is fixed.
     plan: list[tuple[Path, BatchRequest | None]] = []
     for item in items:
         if isinstance(item, Run):
             item = item.path
         if not isinstance(item, Scenario) and Path(item).is_dir():
-            read_manifest(Path(item))
+            complete_manifest(Path(item))
             plan.append((Path(item), None))
         else:
             compiled = _scenario(item)
@@ -600,8 +652,6 @@ def compare(
             with _progress(progress) as update:
                 run_batch(request, update)
         run_dirs.append(run_dir)
-    from sim.report import write_comparison  # matplotlib loads only when a report is wanted
-
     write_comparison(target, run_dirs)
     return target
 
@@ -930,3 +980,24 @@ class Run:
 def _labelled(frame: pd.DataFrame, plan: Any) -> pd.DataFrame:
     frame.insert(1, "label", [plan.label(name) for name in frame["outcome"]])
     return frame
+
+
+def replay(path: PathLike, *, replication: int) -> Replayed:
+    """Re-run one replication of a run alone on the SimPy engine (the reference), with the run's scenario and seed.
+
+    As `wargame replay`: for a row of failures.parquet, or any replication. The result has
+    its event log (up to the failure), its outcome row, or the exception it raised with the
+    original one chained on: `traceback.format_exception(replayed.error)` is the whole story.
+    """
+    path = Path(path)
+    manifest = read_manifest(path)
+    if manifest.get("kind", "run") != "run":
+        raise OptionError(f"{path}: replay takes a run of `wargame run`, not {manifest.get('kind')!r}")
+    try:
+        scenario, seed = Scenario.model_validate(manifest["scenario_as_run"]), manifest["seed"]
+        requested = int(manifest["replications_requested"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RunDirectoryError(f"{path / store.MANIFEST}: not a run's manifest ({exc})") from None
+    if isinstance(replication, bool) or not isinstance(replication, int) or not 0 <= replication < requested:
+        raise OptionError(f"--replication: this run has replications 0 to {requested - 1}, got {replication}")
+    return replay_replication(compile_scenario(scenario), seed, replication)

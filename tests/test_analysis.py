@@ -56,7 +56,7 @@ def test_paired_differences_are_narrower_when_replications_share_their_draws():
     rng = np.random.default_rng(3)
     a = rng.normal(100, 20, 2000)
     b = a + 1.0 + rng.normal(0, 0.5, 2000)
-    result = comparison.paired_differences(pd.DataFrame({"x": a}), pd.DataFrame({"x": b}), paired=True).iloc[0]
+    result = comparison.differences(pd.DataFrame({"x": a}), pd.DataFrame({"x": b}), paired=True).iloc[0]
     assert result["difference"] == pytest.approx(1.0, abs=0.05)
     assert result["ci_low"] < 1.0 < result["ci_high"]
     assert result["paired_half_width"] == pytest.approx(1.96 * 0.5 / math.sqrt(2000), rel=0.1)
@@ -66,7 +66,7 @@ def test_paired_differences_are_narrower_when_replications_share_their_draws():
 def test_unpaired_runs_fall_back_to_independent_intervals():
     a = pd.DataFrame({"offensive": [True, False] * 50})
     b = pd.DataFrame({"offensive": [True, True, False, False] * 25})
-    result = comparison.paired_differences(a, b, paired=False).iloc[0]
+    result = comparison.differences(a, b, paired=False).iloc[0]
     assert math.isnan(result["paired_half_width"]) and result["difference"] == 0
     assert result["ci_high"] == pytest.approx(1.959964 * math.sqrt(0.25 / 100 * 2 * 100 / 99), rel=1e-3)
 
