@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -12,9 +13,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from sim.analysis import summary
+from sim.analysis import provenance, summary
 from sim.engine import compile_scenario
-from sim.report import build_report, outcome_table, write_report
+from sim.report import build_report, outcome_table, run_report, write_report
+from sim.report.build import format_number
 from sim.report.plan import group_columns
 from sim.runner import store
 from sim.runner.batch import BatchRequest, run_batch
@@ -62,7 +64,7 @@ def test_scenario_text_is_escaped_in_html(run_of):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
 
 
-def test_report_without_its_given_outcome_says_so(run_of):
+def test_an_outcome_that_never_happens_has_no_given_rows_and_no_word_in_the_briefing(run_of):
     run_dir = run_of(
         "hypotheses: {routine: {weight: 1.0}, coercion: {weight: 0.0}, offensive: {weight: 0.0}}\n"
         "parameters: {offensive_intent_probability: {dist: fixed, value: 0.0, assumption: test}}\n"
@@ -71,6 +73,11 @@ def test_report_without_its_given_outcome_says_so(run_of):
     write_report(run_dir)
     label = OutcomeCatalogue.from_manifest(store.read_manifest(run_dir)).label("offensive.launched")
     assert f"No replication had {label}." in (run_dir / "report.md").read_text()
+    briefing = (run_dir / "briefing.md").read_text()
+    assert "Talks: ceasefire agreed" in briefing  # the briefing is there, and speaks of outcomes that vary
+    assert label not in briefing
+    html = (run_dir / "report.html").read_text()
+    assert label not in html.split('<section id="briefing">')[1].split("</section>")[0]
 
 
 def test_report_draws_the_paths_through_every_actor(run_of):
@@ -134,13 +141,92 @@ def illegible_text(figure: Figure) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def baseline_report(tmp_path_factory):
-    """The report of 400 baseline replications (seed 3: a dozen offensives, so every section has rows)."""
+def baseline_run(tmp_path_factory):
+    """400 baseline replications (seed 3: a dozen offensives, so every section has rows)."""
     out = tmp_path_factory.mktemp("report") / "run"
-    run_dir = run_batch(BatchRequest(compile_scenario(load_scenario(BASELINE)), replications=400, seed=3, out=out))
-    manifest = store.read_manifest(run_dir)
-    table = outcome_table(run_dir, group_columns(manifest["scenario_as_run"]))
+    return run_batch(BatchRequest(compile_scenario(load_scenario(BASELINE)), replications=400, seed=3, out=out))
+
+
+@pytest.fixture(scope="module")
+def baseline_report(baseline_run):
+    manifest = store.read_manifest(baseline_run)
+    table = outcome_table(baseline_run, group_columns(manifest["scenario_as_run"]))
     return build_report(manifest, table), table
+
+
+def test_failed_replications_are_named_in_the_report_header(baseline_run, baseline_report):
+    report, table = baseline_report
+    assert "failed" not in report.markdown.split("## ")[0]
+    manifest = {**store.read_manifest(baseline_run), "failures": 3}  # as a run with failures records it
+    failed = build_report(manifest, table)
+    assert (
+        "**3 replications failed** and are left out of every figure and table below" in failed.markdown.split("## ")[0]
+    )
+    assert "3 replications failed</strong>" in failed.html.split("</header>")[0]
+
+
+def test_baseline_briefing_gives_ranges_with_what_they_cover_drivers_and_the_hypotheses_spread(baseline_run):
+    report = run_report(baseline_run)  # with the drawn parameters, as `wargame run` builds it
+    briefing = report.briefing
+    assert briefing.startswith("# Briefing: ")
+    sentences = briefing.split("\n\n")[2:6]
+    assert "\n\n".join(sentences) in report.markdown.split("## Briefing")[1]  # the report opens with the same
+    assert sentences[0].startswith("By 2025-12-31 the model gives Talks: ceasefire agreed ")
+    assert "95% intervals of simulation error only" in sentences[1] and "not the uncertainty" in sentences[1]
+    assert "across the intent hypotheses" in sentences[1] and "across how the Alaska summit ended" in sentences[1]
+    assert "first-order share of the outcome's variance" in sentences[2]
+    assert sentences[3].startswith("Knowing ")
+    # What the scenario says the summit and intent decide: the ceasefire is certain after one in Alaska,
+    # and an offensive happens only under the offensive hypothesis.
+    assert "ceasefire 100.0%" in briefing and "routine 0.0%" in briefing
+    html = report.html.split('<section id="briefing">')[1].split("</section>")[0]
+    assert "simulation error only" in html and "drivers: share of variance" in html
+    # Measurement noise moves no headline outcome: it is never named a driver.
+    for noise in ("official figure noise", "western estimate noise", "western estimate bias"):
+        assert noise not in html
+
+
+def test_figures_of_probabilities_are_legible_and_label_their_values(baseline_report):
+    report, table = baseline_report
+    figures = {item.name: item.figure for item in report.figures}
+    for name in ("outcome_probabilities", "by_hypothesis", "by_alaska_outcome", "timeline", "convergence"):
+        assert illegible_text(figures[name]) == [], name
+    launched = table["offensive.launched"].mean()
+    texts = [t.get_text() for t in figures["outcome_probabilities"].findobj(Text)]
+    assert f"{launched:.1%}" in texts  # a small probability is written beside its bar
+
+
+def test_categorical_parameters_show_what_they_move_by_correlation_ratio():
+    rng = np.random.default_rng(5)
+    law = rng.choice(["square", "linear"], 3000)
+    scenario = {
+        "claims": {"c1": {"quote": "q", "by": "someone"}},
+        "parameters": {"law": {"dist": "categorical", "source": "c1"}, "pace": {"dist": "uniform", "source": "c1"}},
+    }
+    table = pd.DataFrame(
+        {
+            "param.law": law,
+            "param.pace": rng.random(3000),
+            "won": rng.random(3000) < np.where(law == "square", 0.8, 0.2),
+        }
+    )
+    rows = provenance.provenance_table(scenario, table).set_index("parameter")
+    (outcome, eta), *_ = rows.loc["law", "moves"]
+    # eta of a 0.8 / 0.2 split of equal halves: 0.3 / 0.5 = 0.6; its standard error here is about 0.015.
+    assert (outcome, rows.loc["law", "measure"]) == ("won", "η") and eta == pytest.approx(0.6, abs=0.05)
+    assert rows.loc["pace", "moves"] == [] and rows.loc["pace", "measure"] == "ρ"  # no effect, nothing listed
+
+
+def test_tables_print_whole_numbers_whole_and_float_noise_as_zero():
+    assert [format_number(v) for v in (2.0, 0.0, 8.674e-19, -3e-17, 1.2345, 12.345, 20681.0)] == [
+        "2",
+        "0",
+        "0",
+        "0",
+        "1.23",
+        "12.3",
+        "20,681",
+    ]
 
 
 def test_internal_variables_stay_in_the_tables_and_out_of_the_report(baseline_report):
