@@ -101,3 +101,23 @@ def test_box_selection_by_minimum_density_and_by_the_knee():
     assert densest_with_coverage(trajectory, 0.75) == 2
     assert densest_with_coverage(trajectory, 0.95) is None
     assert knee(trajectory) == 2
+
+
+def test_the_published_toy_example_of_primr_finds_its_bump():
+    """The toy example of the primr package's vignette (Masselot, "A basic toy example"): 1,000
+    points uniform on the unit square, y = 2 x1 + 5 x2 + 10 [x1 >= 0.8 and x2 >= 0.5] + N(0, 1); the
+    published answer is the bump x1 >= 0.8, x2 >= 0.5. Our PRIM is for yes/no outcomes, so the
+    outcome of interest is y > 9: outside the bump y exceeds 9 only when the noise is above 2 at the
+    corner (about 2% there, far less elsewhere), inside it always does. Tolerance 0.05 on each
+    lower limit: one peel near the box moves a limit by about 0.05 x its width (0.01 to 0.025).
+    The vignette's random numbers are R's, so the points differ; the bump does not.
+    """
+    rng = np.random.default_rng(12345)
+    x = pd.DataFrame(rng.uniform(size=(1000, 2)), columns=["x1", "x2"])
+    bump = (x["x1"] >= 0.8) & (x["x2"] >= 0.5)
+    y = 2 * x["x1"] + 5 * x["x2"] + 10 * bump + rng.normal(size=len(x))
+    peeling = peel(x, (y > 9).to_numpy())
+    limits = peeling.limits(knee(peeling.trajectory)).set_index("factor")
+    assert limits.loc["x1", "low"] == pytest.approx(0.8, abs=0.05)
+    assert limits.loc["x2", "low"] == pytest.approx(0.5, abs=0.05)
+    assert limits.loc["x1", "high"] >= 0.95 and limits.loc["x2", "high"] >= 0.95  # the bump reaches the edges
