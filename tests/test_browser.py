@@ -7,6 +7,7 @@ under the test's temporary directory (and printed) for a person to look at.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -121,3 +122,23 @@ def test_markup_in_a_title_renders_as_text(reports):
     with browser_page(reports["report"]) as (page, problems):
         heading = page.inner_text("h1")
     assert heading == "<script>alert(1)</script> & co" and problems == []
+
+
+def test_run_report_opens_with_a_briefing_and_every_interval_says_what_it_covers(reports):
+    """The briefing is the first section, in sentences and a table; any heading, sentence, list
+    item or figure text that speaks of an interval says it is one of simulation error."""
+    with browser_page(reports["report"]) as (page, problems):
+        first = page.evaluate("document.querySelector('main section').id")
+        sentences = page.locator("#briefing div.briefing p").all_inner_texts()
+        drivers = page.locator("#briefing table th").all_inner_texts()
+        intervals = page.evaluate(
+            "Array.from(document.querySelectorAll('th, td, p, li, figcaption, dt, dd'))"
+            ".map(e => e.innerText).concat(Array.from(document.images).map(i => i.alt))"
+            ".filter(t => /interval/i.test(t))"
+        )
+    assert problems == [] and first == "briefing"
+    assert 2 <= len(sentences) <= 5 and "simulation error only" in sentences[1]
+    assert "across the intent hypotheses" in sentences[1]
+    assert "drivers: share of variance" in drivers
+    unexplained = [text for text in intervals if not re.search("simulation|Monte Carlo", text)]
+    assert intervals and unexplained == []

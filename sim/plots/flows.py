@@ -16,11 +16,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from sim.plots.style import colour, new_figure
+from sim.plots.style import colour, new_figure, percent
 
 BOX_WIDTH, BOX_HEIGHT = 1.5, 0.62  # data units; layers are 2.6 apart, rows 1.25
 LAYER_GAP, ROW_GAP = 2.6, 1.25
 WRAP = 20  # characters a line of a state's name
+LABEL_WIDTH, LABEL_HEIGHT = 0.8, 0.2  # data units an arrow's label takes ("67%, 21 Sep" at 6.5 pt), with a margin
+ALONG = (0.5, 0.36, 0.64, 0.26, 0.74)  # where on its arrow a label may sit, tried in turn until it overlaps no other
 
 
 def state_flow(
@@ -50,6 +52,7 @@ def state_flow(
     }
     taken = {(row.from_state, row.to_state): row for row in flows.itertuples()}
     pairs = set(taken) | set(declared)
+    placed: list[tuple[float, float]] = []  # centres of the arrow labels drawn so far
     for origin, target in sorted(pairs, key=lambda pair: (pair in taken, pair)):
         if origin not in boxes or target not in boxes:
             continue
@@ -58,7 +61,7 @@ def state_flow(
             if row is not None:
                 _loop(axes, positions[origin], row)
             continue
-        _arrow(axes, positions, boxes, origin, target, row, reverse=(target, origin) in pairs)
+        _arrow(axes, positions, boxes, origin, target, row, reverse=(target, origin) in pairs, placed=placed)
     xs = [p[0] for p in positions.values()]
     ys = [p[1] for p in positions.values()]
     axes.set_xlim(min(xs) - BOX_WIDTH / 2 - 0.3, max(xs) + BOX_WIDTH / 2 + 0.3)
@@ -112,7 +115,7 @@ def _box(axes, centre: tuple[float, float], name: str, share: float | None, init
     axes.add_patch(box)
     text = textwrap.fill(name, WRAP)
     if share is not None and not np.isnan(share):
-        text += f"\n{'start' if initial else f'{share:.0%}'}"
+        text += f"\n{'start' if initial else percent(share)}"
     axes.text(
         x,
         y,
@@ -127,7 +130,7 @@ def _box(axes, centre: tuple[float, float], name: str, share: float | None, init
     return box
 
 
-def _arrow(axes, positions, boxes, origin: str, target: str, row, reverse: bool) -> None:
+def _arrow(axes, positions, boxes, origin: str, target: str, row, reverse: bool, placed: list) -> None:
     (x0, y0), (x1, y1) = positions[origin], positions[target]
     forward = x1 > x0 and (x1 - x0) <= LAYER_GAP * 1.01
     rad = 0.0 if forward and not reverse else (0.22 if reverse or x1 != x0 else 0.45)
@@ -151,9 +154,8 @@ def _arrow(axes, positions, boxes, origin: str, target: str, row, reverse: bool)
     )
     if row is None:
         return
-    # The midpoint of matplotlib's arc3 curve: half the control point's offset (equal aspect).
-    mx = (x0 + x1) / 2 + 0.5 * rad * (y1 - y0)
-    my = (y0 + y1) / 2 - 0.5 * rad * (x1 - x0)
+    mx, my = _label_place((x0, y0), (x1, y1), rad, placed)
+    placed.append((mx, my))
     axes.text(
         mx,
         my,
@@ -164,6 +166,22 @@ def _arrow(axes, positions, boxes, origin: str, target: str, row, reverse: bool)
         zorder=5,
         bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9},
     )
+
+
+def _label_place(start: tuple[float, float], end: tuple[float, float], rad: float, placed: list) -> tuple[float, float]:
+    """Where an arrow's label goes: the first point of ALONG on matplotlib's arc3 curve (a
+    quadratic Bezier whose control point is offset by `rad` times the chord) that overlaps no
+    label placed before; the midpoint if every one does."""
+    (x0, y0), (x1, y1) = start, end
+    cx, cy = (x0 + x1) / 2 + rad * (y1 - y0), (y0 + y1) / 2 - rad * (x1 - x0)
+    candidates = [
+        ((1 - t) ** 2 * x0 + 2 * t * (1 - t) * cx + t**2 * x1, (1 - t) ** 2 * y0 + 2 * t * (1 - t) * cy + t**2 * y1)
+        for t in ALONG
+    ]
+    for x, y in candidates:
+        if all(abs(x - px) >= LABEL_WIDTH or abs(y - py) >= LABEL_HEIGHT for px, py in placed):
+            return x, y
+    return candidates[0]
 
 
 def _loop(axes, centre: tuple[float, float], row) -> None:
@@ -180,7 +198,7 @@ def _loop(axes, centre: tuple[float, float], row) -> None:
             zorder=2,
         )
     )
-    text = f"again: {row.share:.0%}, {row.entries_per_replication:.1f}× each"
+    text = f"again: {percent(row.share)}, {row.entries_per_replication:.1f}× each"
     axes.text(
         x,
         top + 0.36 * BOX_WIDTH / 2 * 1.1 + 0.12,
@@ -196,5 +214,5 @@ def _loop(axes, centre: tuple[float, float], row) -> None:
 def edge_label(share: float, first: dt.date | None) -> str:
     """ "42%, 12 Sep": share of replications, median first date."""
     if first is None or pd.isna(first):
-        return f"{share:.0%}"
-    return f"{share:.0%}, {first.day} {first:%b}"
+        return percent(share)
+    return f"{percent(share)}, {first.day} {first:%b}"

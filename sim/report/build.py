@@ -96,7 +96,8 @@ def build_report(
         ReportFigure(
             "outcome_probabilities",
             "Outcome probabilities",
-            "Bar chart of the probability of each yes/no outcome with 95% Wilson intervals: "
+            "Bar chart of the probability of each yes/no outcome, on a square-root scale, with 95% Wilson "
+            "intervals (simulation error only): "
             + "; ".join(f"{plan.label(r.outcome)} {r.probability:.1%}" for r in probabilities.itertuples()),
             outcomes.outcome_probabilities(
                 probabilities.assign(outcome=[plan.label(n) for n in probabilities["outcome"]])
@@ -108,7 +109,7 @@ def build_report(
             ReportFigure(
                 "timeline",
                 "Over time",
-                "Step curves of the cumulative probability, from "
+                "Step curves of the cumulative probability (square-root scale, 95% bands of simulation error), from "
                 f"{start} to {horizon}, of: "
                 + "; ".join(
                     f"{name} (ending at {curve['probability'].iloc[-1]:.1%})" for name, curve in curves.items()
@@ -156,7 +157,7 @@ def build_report(
                 "convergence",
                 f"Convergence of P({name})",
                 f"Line of the running estimate of the probability of {name} against the number of "
-                f"replications (log scale) with its 95% interval, ending at {values.mean():.1%}",
+                f"replications (log scale) with its 95% interval (simulation error), ending at {values.mean():.1%}",
                 timelines.convergence(values, name),
             )
         )
