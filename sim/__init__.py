@@ -7,6 +7,7 @@ The API (reference and a worked example: docs/api.md; module sim.api):
     run(scenario, runs=, seed=)   run replications into a run directory; a Run
     resume(path)                  finish an interrupted run, experiment or decision run; a Run
     open_run(path)                open an existing run directory; a Run
+    replay(path, replication=)    one replication again, alone, on the SimPy engine: its log or its failure
     decide(scenario, runs=)       every course of action on the same futures; a Run
     sweep(experiment)             an experiment file: design points, indices, PRIM; a Run
     compare(items)                scenarios or runs side by side; the comparison's folder
@@ -17,7 +18,7 @@ The API (reference and a worked example: docs/api.md; module sim.api):
     Run                           a run directory: frames, outcome tables, figures, report
     RunAssessment, RunScores      an assessment's and a scoring's tables as frames, folder and report
     Scenario, ScenarioError, OptionError, RunDirectoryError, RunInterrupted, EvidenceImpossible,
-    BackendError                  the errors a caller may catch, each one line for a user
+    BackendError, ReplicationsFailed  the errors a caller may catch, each one line for a user
 
 `import sim` stays light: the API loads on first use of one of these names.
 """
@@ -36,6 +37,7 @@ __all__ = [
     "BackendError",
     "EvidenceImpossible",
     "OptionError",
+    "ReplicationsFailed",
     "Run",
     "RunAssessment",
     "RunDirectoryError",
@@ -49,6 +51,7 @@ __all__ = [
     "load",
     "open_run",
     "params",
+    "replay",
     "resume",
     "run",
     "score",
@@ -62,6 +65,7 @@ if TYPE_CHECKING:
         BackendError,
         EvidenceImpossible,
         OptionError,
+        ReplicationsFailed,
         Run,
         RunAssessment,
         RunDirectoryError,
@@ -75,6 +79,7 @@ if TYPE_CHECKING:
         load,
         open_run,
         params,
+        replay,
         resume,
         run,
         score,

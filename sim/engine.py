@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import operator
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -210,8 +210,19 @@ class Outcomes:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """A replication that raised: enough to find it again (`wargame replay`) and to say where it broke."""
+
+    replication: int
+    hypothesis: str
+    component: str  # what was being evaluated: a transition's key, "the initial values", "at the horizon"
+    error: str  # the exception's type (the underlying one where the mechanics wrapped it)
+    message: str
+
+
+@dataclass(frozen=True)
 class Chunk:
-    """A block of contiguous replications, kept column-wise for fast writing."""
+    """A block of contiguous replications, kept column-wise for fast writing (failed ones left out)."""
 
     indices: np.ndarray
     hypotheses: np.ndarray
@@ -221,6 +232,7 @@ class Chunk:
     engine: str = SIMPY  # the engine that ran it
     note: str | None = None  # why the vectorised engine handed it to the reference, if it did
     results: list[Result] | None = None  # the SimPy engine's replications, one object each
+    failures: tuple[Failure, ...] = ()  # replications that raised, when run_chunk was asked to isolate them
 
 
 def chunk_inputs(
@@ -246,11 +258,14 @@ def run_chunk(
     *,
     engine: str = SIMPY,
     events: bool = True,
+    isolate_failures: bool = False,
 ) -> Chunk:
     """Run replications `indices` of a batch seeded with `seed` on `engine` ("simpy" or "vectorised").
 
     The vectorised engine hands a chunk to the reference (SimPy) when the scenario needs a
-    feature it lacks or a replication would raise; the chunk says so in `note`.
+    feature it lacks or a replication would raise; the chunk says so in `note`. With
+    `isolate_failures`, a replication that raises is left out and listed in `failures`
+    (the reference runs replications one by one, so it can tell which); otherwise it raises.
     """
     key = keyed.seed_key(seed)
     index_array = np.asarray(indices, dtype=np.int64)
@@ -262,9 +277,13 @@ def run_chunk(
                 return _run_vectorised(compiled, key, index_array, hypotheses, parameters, events)
             except NeedsReference as exc:
                 reason = str(exc)
-        chunk = _run_simpy(compiled, key, index_array, hypotheses, parameters)
+            except Exception as exc:  # a failure the array engine did not foresee: find the replication
+                if not isolate_failures:
+                    raise
+                reason = f"a replication raised {type(exc).__name__}: {exc}"
+        chunk = _run_simpy(compiled, key, index_array, hypotheses, parameters, isolate_failures)
         return dataclasses.replace(chunk, note=reason)
-    return _run_simpy(compiled, key, index_array, hypotheses, parameters)
+    return _run_simpy(compiled, key, index_array, hypotheses, parameters, isolate_failures)
 
 
 def unsupported(compiled: CompiledScenario) -> str | None:
@@ -336,25 +355,52 @@ def _run_simpy(
     index_array: np.ndarray,
     hypotheses: np.ndarray,
     parameters: dict[str, np.ndarray],
+    isolate_failures: bool = False,
 ) -> Chunk:
+    results: list[Result] = []
+    events = EventColumns([], [], [], [], [])
+    failures: list[Failure] = []
+    kept: list[int] = []  # positions of the replications that finished
+    for position, (index, hypothesis, world) in enumerate(_worlds(compiled, key, index_array, hypotheses, parameters)):
+        try:
+            result = world.run()
+        except Exception as exc:
+            if not isolate_failures and isinstance(exc, MechanicsError):
+                raise MechanicsError(f"replication {index} (hypothesis {hypothesis}): {exc}") from None
+            if not isolate_failures:
+                raise
+            cause = exc.__context__ if isinstance(exc, MechanicsError) and exc.__context__ else exc
+            failures.append(Failure(index, hypothesis, world.current, type(cause).__name__, str(exc)))
+            continue
+        kept.append(position)
+        results.append(result)
+        events.add(sorted(result.events, key=operator.itemgetter(0)))
+    if failures:
+        keep = np.asarray(kept, dtype=np.int64)
+        index_array, hypotheses = index_array[keep], hypotheses[keep]
+        parameters = {name: values[keep] for name, values in parameters.items()}
+    outcomes = outcomes_of(compiled, results)
+    return Chunk(index_array, hypotheses, parameters, outcomes, events, results=results, failures=tuple(failures))
+
+
+def _worlds(
+    compiled: CompiledScenario,
+    key: keyed.Key,
+    index_array: np.ndarray,
+    hypotheses: np.ndarray,
+    parameters: dict[str, np.ndarray],
+) -> Iterator[tuple[int, str, World]]:
+    """(index, hypothesis, replication ready to run) for each replication, its draws keyed and prefetched."""
     indices = index_array.tolist()
     sites = set().union(*(machine.draw_sites() for machine in compiled.machines.values()))
     table, columns = draws.prefetch(key, index_array, sites)
-    results: list[Result] = []
-    events = EventColumns([], [], [], [], [])
     names = compiled.parameter_names
     # Plain Python values: the model's arithmetic on them is several times faster than on numpy scalars.
     rows = list(zip(*(parameters[name].tolist() for name in names), strict=True)) if names else [()] * len(indices)
     for index, first_draws, hypothesis, values in zip(indices, table, hypotheses.tolist(), rows, strict=True):
         params = dict(zip(names, values, strict=True))
         replication_draws = draws.ReplicationDraws(key, index, first_draws, columns)
-        try:
-            result = World(compiled.machines[hypothesis], replication_draws, params).run()
-        except MechanicsError as exc:
-            raise MechanicsError(f"replication {index} (hypothesis {hypothesis}): {exc}") from None
-        results.append(result)
-        events.add(sorted(result.events, key=operator.itemgetter(0)))
-    return Chunk(index_array, hypotheses, parameters, outcomes_of(compiled, results), events, results=results)
+        yield index, hypothesis, World(compiled.machines[hypothesis], replication_draws, params)
 
 
 def outcomes_of(compiled: CompiledScenario, results: list[Result]) -> Outcomes:
@@ -385,13 +431,52 @@ def run_replication(compiled: CompiledScenario, seed: int, index: int) -> Replic
     chunk = run_chunk(compiled, seed, range(index, index + 1))
     row: dict[str, Any] = {"replication": index, **outcome_row(compiled, chunk, 0)}
     row.update({f"param.{name}": plain(values[0]) for name, values in chunk.parameters.items()})
-    start = compiled.scenario.start
     log = chunk.events
-    events = [
+    events = zip(log.day, log.component, log.event, log.detail, strict=True)
+    return Replication(row, _dated(compiled.scenario.start, index, events))
+
+
+def _dated(start: dt.date, index: int, events: Iterable[tuple[float, str, str, str]]) -> list[EventRow]:
+    return [
         (index, start + dt.timedelta(days=int(day)), component, event, detail)
-        for day, component, event, detail in zip(log.day, log.component, log.event, log.detail, strict=True)
+        for day, component, event, detail in events
     ]
-    return Replication(row, events)
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """One replication run alone on the reference engine: its log up to the end or the failure, and the failure."""
+
+    replication: int
+    hypothesis: str
+    parameters: dict[str, Any]
+    events: list[EventRow]
+    row: dict[str, Any] | None  # its outcome columns; None if it raised
+    error: BaseException | None  # what it raised, the original exception chained on (for the full traceback)
+
+
+def replay_replication(
+    compiled: CompiledScenario, seed: int, index: int, pins: Mapping[str, float] | None = None
+) -> Replayed:
+    """Run replication `index` of a run seeded with `seed` alone, keeping what it did before any failure."""
+    key = keyed.seed_key(seed)
+    index_array = np.array([index], dtype=np.int64)
+    hypotheses, parameters = chunk_inputs(compiled, key, index_array, pins)
+    ((_, hypothesis, world),) = _worlds(compiled, key, index_array, hypotheses, parameters)
+    row, error = None, None
+    try:
+        result = world.run()
+    except Exception as exc:
+        exc.__suppress_context__ = False  # the mechanics' own message, and under it where the arithmetic failed
+        error = exc
+    else:
+        chunk = Chunk(
+            index_array, hypotheses, parameters, outcomes_of(compiled, [result]), EventColumns([], [], [], [], [])
+        )
+        row = outcome_row(compiled, chunk, 0)
+    values = {name: plain(column[0]) for name, column in parameters.items()}
+    events = _dated(compiled.scenario.start, index, sorted(world.events, key=operator.itemgetter(0)))
+    return Replayed(index, hypothesis, values, events, row, error)
 
 
 def draw_hypotheses(uniforms: np.ndarray, weights: Mapping[str, float]) -> np.ndarray:

@@ -19,14 +19,14 @@ from typing import NoReturn
 import pyarrow
 
 import sim
-from sim.cli import decide, experiments, forecast, runs, scenarios
+from sim.cli import decide, experiments, forecast, replay, runs, scenarios
 from sim.cli.common import CLOSED_OUTPUT, ENVIRONMENT_ERROR, INTERRUPTED, USER_ERROR, UsageError
 from sim.mechanics.interpreter import MechanicsError
 from sim.runner.backends import BackendError
 from sim.runner.store import RunDirectoryError
 from sim.scenario import ScenarioError
 
-GROUPS = (scenarios, runs, experiments, decide, forecast)  # in the order `wargame --help` lists them
+GROUPS = (scenarios, runs, replay, experiments, decide, forecast)  # in the order `wargame --help` lists them
 
 __all__ = ["UsageError", "main"]
 

@@ -24,7 +24,8 @@ from sim.experiments.run import POINT_COLUMN, run_points
 from sim.experiments.settings import Setting
 from sim.runner import store
 from sim.runner.backends import BackendSpec
-from sim.runner.batch import MAX_CHUNK, Progress, record_completion, utc_now, versions
+from sim.runner.batch import MAX_CHUNK
+from sim.runner.loop import Progress, utc_now, versions
 from sim.scenario import Scenario
 from sim.scenario.errors import Problem, ScenarioError
 
@@ -126,9 +127,7 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
     courses = read_courses(out, levers)
     settings = [Setting(course={name: row[name] for name in levers}).to_json() for _, row in courses.iterrows()]
     replications, seed = manifest["replications_per_course"], manifest["seed"]
-    started = run_points(out, manifest, settings, replications, seed, backend, progress)
-    record_completion(out, manifest, len(settings) * replications, started, backend)
-    return out
+    return run_points(out, manifest, settings, replications, seed, backend, progress)
 
 
 def read_courses(run_dir: Path, levers: list[str] | None = None) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,19 +27,11 @@ from sim.experiments.settings import Setting, compile_setting, setting_for
 from sim.experiments.spec import Experiment, experiment_data
 from sim.mechanics.interpreter import MechanicsError
 from sim.runner import store
-from sim.runner.backends import BackendSpec, execute
-from sim.runner.batch import (
-    MAX_CHUNK,
-    Progress,
-    RunInterrupted,
-    chunk_ranges,
-    close_results,
-    record_completion,
-    record_interruption,
-    utc_now,
-    versions,
-)
+from sim.runner.backends import BackendSpec
+from sim.runner.batch import MAX_CHUNK
+from sim.runner.loop import ChunkPlan, ChunkWork, Progress, run_chunks, utc_now, versions
 from sim.runner.tables import replications_schema, replications_table
+from sim.runner.work import ChunkResult, deliver
 from sim.scenario import Scenario
 from sim.statistics import wilson_intervals
 
@@ -116,12 +108,14 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
         setting_for(experiment.factors, values).to_json()
         for values in design[list(experiment.factors)].to_dict("records")
     ]
-    started = run_points(out, manifest, settings, experiment.replications, experiment.seed, backend, progress)
-    points = points_table(out, experiment, design)
-    store.atomic_write_table(out / store.POINTS, pa.Table.from_pandas(points, preserve_index=False))
-    store.atomic_write_text(out / "points.csv", points.to_csv(index=False))
-    record_completion(out, manifest, len(settings) * experiment.replications, started, backend)
-    return out
+
+    def write_points() -> None:
+        points = points_table(out, experiment, design)
+        store.atomic_write_table(out / store.POINTS, pa.Table.from_pandas(points, preserve_index=False))
+        store.atomic_write_text(out / "points.csv", points.to_csv(index=False))
+
+    replications, seed = experiment.replications, experiment.seed
+    return run_points(out, manifest, settings, replications, seed, backend, progress, write_points)
 
 
 def run_points(
@@ -132,66 +126,29 @@ def run_points(
     seed: int,
     backend: BackendSpec,
     progress: Progress | None,
-) -> float:
+    finish: Callable[[], None] | None = None,
+) -> Path:
     """Run `replications` of every point (its `Setting` as JSON; point k is settings[k]) into one table.
 
-    Every point shares `seed`, so replication i of each starts from the same streams. Finished
-    chunks are kept; an interruption is recorded and raised. Returns when the work started
-    (perf_counter), for the caller to record completion once its own tables are written.
+    Every point shares `seed`, so replication i of each starts from the same streams. The
+    chunk loop (sim/runner/loop.py) keeps finished chunks, records an interruption, and
+    marks the run complete once `finish` has written the caller's own tables.
     """
     scenario_json = json.dumps(manifest["scenario_as_run"])  # in the order written
-    ranges = chunk_ranges(replications, manifest["chunk_size"])
-    tasks_all = []
-    for point, setting in enumerate(settings):
-        for c, span in enumerate(ranges):
-            index = point * len(ranges) + c
-            tasks_all.append((index, (scenario_json, setting, seed, point, index, span.start, span.stop)))
-    planned = len(tasks_all)
-    per_chunk = [len(ranges[i % len(ranges)]) for i in range(planned)]
-    store.remove_partial_files(out)
-    recomputed = store.verify_chunks(out, lambda i: ranges[i % len(ranges)] if i < planned else range(0), False)
-    if recomputed:
-        manifest["chunks_recomputed"] = [*manifest.get("chunks_recomputed", []), *recomputed]
-    finished = set(store.finished_chunks(out, with_events=False))
-    done = sum(per_chunk[i] for i in finished if i < planned)
-    total = sum(per_chunk)
-    if progress:
-        progress(done, total)
-    started = time.perf_counter()
-    schema = point_schema(scenario_json)
-    assembler = store.TableAssembler(out, schema, None)
-    run_dir = None if backend.remote() else str(out)
-    tasks = ((index, (*arguments, run_dir, backend.engine)) for index, arguments in tasks_all if index not in finished)
-    results = iter(())
-    try:
-        results = execute(backend, compute_point_chunk, tasks, prepare=lambda: _prepare(scenario_json))
-        for index, table in results:
-            if table is not None:
-                store.write_chunk(out, index, table, None)
-            finished.add(index)
-            assembler.append_up_to(_prefix(finished))
-            done += per_chunk[index]
-            if progress:
-                progress(done, total)
-    except BaseException as exc:
-        close_results(results)
-        assembler.abandon()
-        kept = [i for i in store.finished_chunks(out, with_events=False) if i < planned]
-        done = sum(per_chunk[i] for i in kept)
-        record_interruption(out, manifest, done, started)
-        if isinstance(exc, KeyboardInterrupt):
-            raise RunInterrupted(out, done, total) from None
-        raise
-    close_results(results)
-    assembler.finish(planned)
-    return started
+    plan = ChunkPlan(replications, manifest["chunk_size"], len(settings))
 
+    def arguments(index: int) -> tuple[Any, ...]:
+        point, span = plan.point(index), plan.span(index)
+        return (scenario_json, settings[point], seed, point, index, span.start, span.stop)
 
-def _prefix(finished: set[int]) -> int:
-    count = 0
-    while count in finished:
-        count += 1
-    return count
+    work = ChunkWork(
+        plan,
+        compute_point_chunk,
+        arguments,
+        point_schema(scenario_json),
+        prepare=lambda: _prepare(scenario_json),
+    )
+    return run_chunks(out, manifest, work, backend, progress, finish)
 
 
 @functools.lru_cache(maxsize=4)
@@ -211,21 +168,22 @@ def compute_point_chunk(
     stop: int,
     run_dir: str | None,
     engine: str = SIMPY,
-) -> pa.Table | None:
-    """Replications [start, stop) of one design point; written into `run_dir` if given, else returned."""
+) -> ChunkResult:
+    """Replications [start, stop) of one design point; written into `run_dir` if given, else returned.
+
+    A replication that raises stops the run naming the point: here a failure is usually a
+    course's or a design point's own (an option's mechanics, a factor's extreme value).
+    """
     setting = Setting.from_json(setting_json)
     compiled = _compiled(scenario_json, setting_json)
     try:
         chunk = run_chunk(compiled, seed, range(start, stop), pins=setting.pins, engine=engine, events=False)
-    except MechanicsError as exc:  # say which point failed: a course's options, or a design point's values
+    except MechanicsError as exc:
         raise MechanicsError(f"{_point_words(point, setting)}: {exc}") from None
     schema = point_schema(scenario_json)
     rows = replications_table(chunk, pa.schema(list(schema)[1:]), compiled)
     table = rows.add_column(0, schema.field(POINT_COLUMN), pa.array(np.full(len(rows), point, dtype=np.int64)))
-    if run_dir is None:
-        return table
-    store.write_chunk(Path(run_dir), chunk_index, table, None)
-    return None
+    return deliver(run_dir, chunk_index, table, None, None, chunk.note, {})
 
 
 def _point_words(point: int, setting: Setting) -> str:

@@ -15,6 +15,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,14 +174,32 @@ def _dask_client(spec: BackendSpec, client_type: Any, cluster_type: Any, log_lev
             reason = " ".join(str(exc).split())[:160] or type(exc).__name__
             message = f"--scheduler {spec.scheduler}: cannot reach a Dask scheduler there ({reason})"
             raise BackendError(message) from None
-    cluster = cluster_type(
-        n_workers=spec.worker_count(),
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=log_level,
-    )
+    with _workers_ignore_interrupts():
+        cluster = cluster_type(
+            n_workers=spec.worker_count(),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=log_level,
+        )
     return client_type(cluster), cluster
+
+
+@contextmanager
+def _workers_ignore_interrupts() -> Iterator[None]:
+    """Start local Dask workers with Ctrl-C ignored (they inherit it), so only this process hears it.
+
+    Ctrl-C reaches every process of the terminal's group: each worker used to print its own
+    traceback. Here it stops the run cleanly and closes the cluster, which ends the workers.
+    """
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _top_up(

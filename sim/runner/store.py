@@ -26,6 +26,7 @@ from ruamel.yaml import YAML
 MANIFEST = "manifest.json"
 REPLICATIONS = "replications.parquet"
 EVENTS = "events.parquet"
+FAILURES = "failures.parquet"  # replications that raised (only when some did)
 SCENARIO_AS_RUN = "scenario.yaml"
 CHUNKS = "chunks"
 # Chunk files are Arrow IPC: a tenth of Parquet's cost to write, next to nothing to read back,
@@ -40,6 +41,7 @@ OWNED = (
     MANIFEST,
     REPLICATIONS,
     EVENTS,
+    FAILURES,
     SCENARIO_AS_RUN,
     CHUNKS,
     "report.md",
@@ -80,6 +82,9 @@ def check_run_directory(path: Path, scenario_hash: str) -> None:
     """Refuse `path` unless it is absent, empty, or an earlier run of the same scenario."""
     if path.exists() and not path.is_dir():
         raise RunDirectoryError(f"{path}: exists and is not a directory")
+    writer = writer_of(path)
+    if writer:  # checked first: another process's half-prepared directory is not "someone else's files"
+        raise RunDirectoryError(f"{path}: {writer} is writing this run directory; {WAIT}")
     if path.is_dir() and any(entry.name != LOCK for entry in path.iterdir()):
         manifest = read_manifest(path) if (path / MANIFEST).is_file() else None
         if manifest is None or manifest.get("scenario_hash") != scenario_hash:
@@ -106,6 +111,24 @@ def prepare_run_directory(path: Path, scenario_hash: str) -> None:
     (path / CHUNKS).mkdir(parents=True, exist_ok=True)
 
 
+WAIT = "wait for it to finish, or choose another --out"
+_held: set[Path] = set()  # run directories this process holds the lock of
+
+
+def writer_of(path: Path) -> str | None:
+    """Who holds the run directory's lock, if another process does ("wargame process PID"); else None."""
+    lock = path / LOCK
+    if path.resolve() in _held or not lock.is_file():
+        return None
+    with open(lock) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return handle.read().strip() or "another process"
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return None
+
+
 @contextmanager
 def exclusive(path: Path) -> Iterator[None]:
     """Hold the run directory's advisory lock while writing it: a second writer is refused, naming the first.
@@ -123,15 +146,15 @@ def exclusive(path: Path) -> Iterator[None]:
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
-            raise RunDirectoryError(
-                f"{path}: {holder} is writing this run directory; wait for it to finish, or choose another --out"
-            ) from None
+            raise RunDirectoryError(f"{path}: {holder} is writing this run directory; {WAIT}") from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"wargame process {os.getpid()}")
         handle.flush()
+        _held.add(path.resolve())
         yield
     finally:
+        _held.discard(path.resolve())
         handle.close()  # releases the lock
 
 
@@ -231,20 +254,25 @@ def write_yaml(target: Path, data: dict[str, Any], header: str) -> None:
     atomic_write_bytes(target, buffer.getvalue().encode())
 
 
-def write_chunk(path: Path, chunk_index: int, replications: pa.Table, events: pa.Table | None) -> None:
-    """Write one finished chunk's tables, each atomically (write, then rename); events, if kept, and then its
-    check file (checksums and replication range) last: a chunk counts as finished only once that is there."""
+def write_chunk(
+    path: Path, chunk_index: int, replications: pa.Table, events: pa.Table | None, failures: pa.Table | None = None
+) -> None:
+    """Write one finished chunk's tables, each atomically (write, then rename); events and failures, if any,
+    and then its check file (checksums and replication range) last: a chunk counts as finished only once that
+    is there."""
     files = {"replications": chunk_file(path, "replications", chunk_index)}
     _atomic_write_chunk_table(files["replications"], replications)
-    if events is not None:
-        files["events"] = chunk_file(path, "events", chunk_index)
-        _atomic_write_chunk_table(files["events"], events)
-    numbers = replications.column("replication").to_numpy() if replications.num_rows else []
+    for name, table in (("events", events), ("failures", failures)):
+        if table is not None:
+            files[name] = chunk_file(path, name, chunk_index)
+            _atomic_write_chunk_table(files[name], table)
+    parts = [table.column("replication").to_numpy() for table in (replications, failures) if table is not None]
+    numbers = [int(bound) for part in parts if len(part) for bound in (part.min(), part.max())]
     check = {
         "sha256": {name: _sha256(target) for name, target in files.items()},
-        "rows": replications.num_rows,
-        "first": int(min(numbers)) if len(numbers) else None,
-        "last": int(max(numbers)) if len(numbers) else None,
+        "rows": replications.num_rows + (failures.num_rows if failures is not None else 0),
+        "first": min(numbers) if numbers else None,
+        "last": max(numbers) if numbers else None,
     }
     atomic_write_bytes(_check_file(path, chunk_index), json.dumps(check).encode())
 
@@ -268,9 +296,7 @@ def verify_chunks(path: Path, expected: Callable[[int], range], with_events: boo
     for index in finished_chunks(path, with_events):
         reason = _chunk_problem(path, index, expected(index), with_events)
         if reason:
-            for prefix in ("replications", "events"):
-                chunk_file(path, prefix, index).unlink(missing_ok=True)
-            _check_file(path, index).unlink(missing_ok=True)
+            discard_chunks(path, [index])
             removed.append(f"chunk {index}: {reason}; computed again")
     return removed
 
@@ -279,7 +305,7 @@ def _chunk_problem(path: Path, index: int, span: range, with_events: bool) -> st
     try:
         check = json.loads(_check_file(path, index).read_text())
         names = ["replications", "events"] if with_events else ["replications"]
-        for name in names:
+        for name in [*names, *(["failures"] if "failures" in check["sha256"] else [])]:
             if _sha256(chunk_file(path, name, index)) != check["sha256"][name]:
                 return f"{name} table damaged (checksum differs)"
         if check["rows"] and (check["first"], check["last"]) != (span.start, span.stop - 1):
@@ -334,9 +360,9 @@ def remove_partial_files(path: Path) -> None:
 
 
 def discard_chunks(path: Path, indices: list[int]) -> None:
-    """Remove chunks a precision target made unnecessary."""
+    """Remove chunks a precision target made unnecessary, or that failed their check."""
     for index in indices:
-        for prefix in ("replications", "events"):
+        for prefix in ("replications", "events", "failures"):
             chunk_file(path, prefix, index).unlink(missing_ok=True)
         _check_file(path, index).unlink(missing_ok=True)
 
@@ -378,10 +404,34 @@ class TableAssembler:
         shutil.rmtree(self.path / CHUNKS)
 
     def abandon(self) -> None:
-        """Stop without tables: an interrupted run keeps its chunks, never half a table."""
+        """Stop without tables: an interrupted run keeps its chunks, never half a table (even on a full disk)."""
         for _, _, partial, _, writer in self.parts:
-            writer.close()
+            try:
+                writer.close()
+            except OSError:
+                pass  # the partial table goes anyway
             partial.unlink(missing_ok=True)
+
+
+def assemble_failures(path: Path, chunk_count: int, schema: pa.Schema) -> int:
+    """Gather the failures of chunks 0 .. chunk_count-1 into failures.parquet (written only if there are any);
+    return how many there are."""
+    parts = [read_chunk_table(target) for index, target in _failure_chunks(path) if index < chunk_count]
+    rows = sum(part.num_rows for part in parts)
+    if rows:
+        atomic_write_table(path / FAILURES, pa.concat_tables([part.cast(schema) for part in parts]))
+    return rows
+
+
+def count_failures(path: Path) -> int:
+    """Replications that raised in the chunks finished so far."""
+    return sum(read_chunk_table(target).num_rows for _, target in _failure_chunks(path))
+
+
+def _failure_chunks(path: Path) -> list[tuple[int, Path]]:
+    """(index, file) of every chunk's failures table, in chunk order (only chunks where a replication raised)."""
+    found = (path / CHUNKS).glob(f"failures-*{CHUNK_SUFFIX}")
+    return sorted((int(target.stem.split("-")[1]), target) for target in found)
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:

@@ -1,18 +1,21 @@
-"""Arrow schemas of the two result tables, so every chunk and every run has the same columns.
+"""Arrow schemas of the result tables, so every chunk and every run has the same columns.
 
 Columns come from the scenario's outcome catalogue (sim.scenario.outcomes): dates are
 date32 (null when the state was never entered), yes/no are bool, numbers float64 (counts
 int64), categories and final states strings; then `param.<name>` for every parameter.
+Replications that raised have a row in the failures table instead.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
 import pyarrow as pa
 
 from sim.engine import Chunk, CompiledScenario
+from sim.mechanics import keyed
 from sim.scenario.outcomes import CATEGORY, DATE, NUMBER, YES_NO
 
 _PARAMETER_TYPES = {"number": pa.float64(), "bool": pa.bool_(), "category": pa.string()}
@@ -26,6 +29,31 @@ EVENTS_SCHEMA = pa.schema(
         ("detail", pa.string()),
     ]
 )
+
+
+FAILURES_SCHEMA = pa.schema(
+    [
+        ("replication", pa.int64()),
+        ("seed", pa.string()),  # the run's root seed, as text: a seed may exceed 64 bits
+        ("stream_key", pa.string()),  # the Philox key of that seed; replication i draws from (key, i)
+        ("hypothesis", pa.string()),
+        ("component", pa.string()),  # what was being evaluated: a transition's key, "the initial values"
+        ("error", pa.string()),
+        ("message", pa.string()),
+    ]
+)
+
+
+def failures_table(chunk: Chunk, seed: int) -> pa.Table | None:
+    """The replications of a chunk that raised, one row each; None if none did."""
+    if not chunk.failures:
+        return None
+    k0, k1 = keyed.seed_key(seed)
+    rows = [
+        {"seed": str(seed), "stream_key": f"{k0:08x}{k1:08x}", **dataclasses.asdict(failure)}
+        for failure in chunk.failures
+    ]
+    return pa.Table.from_pylist(rows, schema=FAILURES_SCHEMA)
 
 
 def replications_schema(compiled: CompiledScenario) -> pa.Schema:
