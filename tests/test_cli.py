@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import BASELINE, REPO, wargame
+from conftest import BASELINE, REPO, SCENARIOS, wargame
 
 from sim.analysis.summary import wilson_interval
+from sim.cli import main
 from sim.scenario import load_scenario
 
 RUNS = 1000
+DATA = REPO / "tests" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +185,121 @@ def test_schema_and_version_and_help():
     assert wargame("--version").stdout.startswith("wargame ")
     for command in ("validate", "run", "report", "schema"):
         assert wargame(command, "--help").returncode == 0
+
+
+def json_of(capsys, *args: object) -> dict:
+    """The command's --json output: json.loads fails on anything printed beside the one document."""
+    code = main([*map(str, args), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)
+
+
+def manifest_of(run_dir) -> dict:
+    return json.loads((Path(run_dir) / "manifest.json").read_text())
+
+
+def test_json_of_run_names_the_run_directory_and_the_seed_it_drew(tmp_path, capsys):
+    document = json_of(capsys, "run", BASELINE, "--runs", 20, "--workers", 1, "--no-report", "--out", tmp_path / "r")
+    assert document["run_dir"] == str(tmp_path / "r") and document["report"] is None
+    assert document["seed"] == manifest_of(tmp_path / "r")["seed"]  # drawn, since none was given, and recorded
+
+
+def test_a_seed_drawn_is_announced(tmp_path):
+    result = wargame("run", BASELINE, "--runs", 20, "--workers", 1, "--no-report", "--out", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == str(tmp_path)
+    assert f"seed {manifest_of(tmp_path)['seed']}" in result.stderr
+
+
+def test_json_of_sweep_and_sensitivity_and_their_seeds(tmp_path, capsys):
+    """An experiment file's seed is the default; without one in the file or on the command line one is drawn."""
+    experiment = tmp_path / "experiment.yaml"
+    experiment.write_text(
+        f"name: small\nscenario: {BASELINE}\nreplications: 10\ndesign: {{method: lhs, samples: 2}}\n"
+        "factors:\n  exercise_strength: {parameter: exercise_strength}\n"
+    )
+    options = ("--workers", 1, "--no-report")
+    drawn = json_of(capsys, "sweep", experiment, *options, "--out", tmp_path / "drawn")
+    assert drawn["run_dir"] == str(tmp_path / "drawn") and drawn["report"] is None and drawn["points"] == 5
+    assert drawn["seed"] == manifest_of(tmp_path / "drawn")["seed"]
+    sensitivity = ("sensitivity", BASELINE, "--params", "exercise_strength", "--method", "lhs", "--samples", 2)
+    document = json_of(capsys, *sensitivity, "--runs", 10, *options, "--out", tmp_path / "sensitivity")
+    assert document["run_dir"] == str(tmp_path / "sensitivity")
+    assert document["seed"] == manifest_of(tmp_path / "sensitivity")["seed"]  # no longer always 0
+
+
+def test_json_of_assess_and_score_name_their_reports(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    assessed = json_of(
+        capsys, "assess", DATA / "scoring.yaml", "--evidence", DATA / "scoring-evidence.yaml", "--runs", 400,
+        "--workers", 1, "--out", run_dir,
+    )  # fmt: skip
+    folder = run_dir / "assessments" / "scoring-evidence"
+    assert assessed["run_dir"] == str(run_dir) and assessed["assessment"] == str(folder)
+    assert assessed["report"] == str(folder / "assessment.html") and Path(assessed["report"]).is_file()
+    assert assessed["seed"] == manifest_of(run_dir)["seed"]
+    assert sum(assessed["posterior"].values()) == pytest.approx(1)  # exact up to rounding: weights normalised
+
+    scored = json_of(capsys, "score", run_dir, "--resolutions", DATA / "scoring-resolutions.yaml")
+    assert scored["scores"] == str(run_dir / "scores")
+    assert scored["report"] == str(run_dir / "scores" / "score.html")
+    assert scored["report_markdown"] == str(run_dir / "scores" / "score.md")
+    assert all(Path(scored[key]).is_file() for key in ("report", "report_markdown"))
+    assert scored["summary"]["resolved"] == 4 and scored["posterior_summary"] is None
+
+
+@pytest.mark.slow  # two sweeps
+def test_an_experiment_files_seed_is_the_default_and_seed_overrides_it(tmp_path, capsys):
+    experiment = tmp_path / "experiment.yaml"
+    experiment.write_text(
+        f"name: small\nscenario: {BASELINE}\nreplications: 10\nseed: 17\ndesign: {{method: lhs, samples: 2}}\n"
+        "factors:\n  exercise_strength: {parameter: exercise_strength}\n"
+    )
+    options = ("--workers", 1, "--no-report")
+    assert json_of(capsys, "sweep", experiment, *options, "--out", tmp_path / "file")["seed"] == 17
+    assert json_of(capsys, "sweep", experiment, *options, "--seed", 4, "--out", tmp_path / "given")["seed"] == 4
+
+
+@pytest.mark.slow  # two runs and a comparison report with its figures
+def test_json_of_compare_names_its_report_and_seed(tmp_path):
+    result = wargame(
+        "compare", BASELINE, SCENARIOS / "intent-routine.yaml", "--runs", 50, "--workers", 1, "--out", tmp_path / "c",
+        "--json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["comparison"] == str(tmp_path / "c")
+    assert document["report"] == str(tmp_path / "c" / "comparison.html") and Path(document["report"]).is_file()
+    for run_dir in (tmp_path / "c" / "runs").iterdir():
+        assert manifest_of(run_dir)["seed"] == document["seed"]  # one seed, drawn, for every scenario file
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ("run", BASELINE, "--precision", "0.05", "--metric", "offensive.launch"),
+            "wargame run: --metric: 'offensive.launch' is not a yes/no outcome (did you mean 'offensive.launched'?)",
+        ),
+        (
+            ("assess", DATA / "scoring.yaml", "--evidence", DATA / "scoring-evidence.yaml", "--precision", "0.05",
+             "--metric", "patrol.acros"),
+            "wargame assess: --metric: 'patrol.acros' is not a yes/no outcome (did you mean 'patrol.across'?)",
+        ),
+        (
+            ("sensitivity", BASELINE, "--params", "exercise_strenght"),
+            "--params: factors.exercise_strenght.parameter: the scenario has no parameter 'exercise_strenght' "
+            "(did you mean 'exercise_strength'?)",
+        ),
+        (
+            ("sensitivity", BASELINE, "--params", "exercise_strength", "--outcomes", "talks.ceasfire"),
+            "--outcomes: outcomes.0: unknown outcome 'talks.ceasfire' (did you mean 'talks.ceasefire'?)",
+        ),
+    ],
+)  # fmt: skip
+def test_a_misspelt_name_on_the_command_line_gets_did_you_mean(tmp_path, capsys, args, message):
+    assert main([*map(str, args), "--out", str(tmp_path / "out")]) == 2
+    out, err = capsys.readouterr()
+    assert err.strip() == message and not out
+    assert not (tmp_path / "out").exists()

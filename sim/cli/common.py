@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +47,6 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--metric", metavar="OUTCOME", help="the yes/no outcome --precision is about, e.g. offensive.launched"
     )
-    parser.add_argument(
-        "--max-failures",
-        type=non_negative_int,
-        default=0,
-        metavar="N",
-        help="replications that may raise before the command exits 1 (default 0); each is in failures.parquet",
-    )
     add_backend_options(parser)
 
 
@@ -89,23 +82,9 @@ def execute_batch(args: argparse.Namespace, quiet: bool) -> Path:
                 f"resume it with: wargame {command} --resume {args.resume}"
             )
         events = False if getattr(args, "no_events", False) else None
-        with _failures_exit(args):
-            return api.resume(
-                args.resume,
-                **where,
-                engine=args.engine,
-                events=events,
-                kind="run",
-                max_failures=args.max_failures,
-                **shown,
-            ).path
+        return api.resume(args.resume, **where, engine=args.engine, events=events, kind="run", **shown).path
     if args.scenario is None:
         raise UsageError("give a SCENARIO to run, or --resume RUN_DIR")
-    with _failures_exit(args):
-        return _start_run(args, where, shown)
-
-
-def _start_run(args: argparse.Namespace, where: dict[str, Any], shown: dict[str, Any]) -> Path:
     return api.run(
         args.scenario,
         runs=args.runs,
@@ -117,23 +96,8 @@ def _start_run(args: argparse.Namespace, where: dict[str, Any], shown: dict[str,
         events=not getattr(args, "no_events", False),
         precision=args.precision,
         metric=args.metric,
-        max_failures=args.max_failures,
         **shown,
     ).path
-
-
-@contextmanager
-def _failures_exit(args: argparse.Namespace) -> Iterator[None]:
-    """Past --max-failures: the report as usual, then one line and exit code 1 (the run is complete and kept).
-
-    SystemExit carries the line and the code out past the command's handler, as argparse's own exits do.
-    """
-    try:
-        yield
-    except api.ReplicationsFailed as failed:
-        if not getattr(args, "no_report", False):
-            print(f"report: {write_report(failed.run_dir)}")
-        raise SystemExit(f"wargame {args.command}: {failed}") from None
 
 
 def say(line: str) -> None:
@@ -183,9 +147,7 @@ def add_experiment_options(parser: argparse.ArgumentParser) -> None:
         "--resume", type=Path, metavar="RUN_DIR", help="finish an interrupted experiment: compute what is missing"
     )
     add_backend_options(parser)
-    shown = parser.add_mutually_exclusive_group()
-    shown.add_argument("--quiet", action="store_true", help="no progress display")
-    shown.add_argument("--json", action="store_true", help="print only a JSON summary, with the run directory")
+    add_shown_options(parser)
 
 
 def write_report(run_dir: Path) -> Path:
@@ -199,10 +161,37 @@ def print_result(
     report = None if args.no_report else write_report(run_dir)
     if args.json:
         manifest = read_manifest(run_dir)
-        summary = {key: manifest.get(key) for key in summary_keys}
-        print(json.dumps({"run_dir": str(run_dir), "report": str(report) if report else None, **summary}))
+        print_json({"run_dir": run_dir, "report": report, **{key: manifest.get(key) for key in summary_keys}})
         return 0
     if report:
         print(f"report: {report}")
     print(run_dir)
     return 0
+
+
+def add_shown_options(parser: argparse.ArgumentParser) -> None:
+    """--quiet or --json: what every command that writes results prints besides them."""
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--quiet", action="store_true", help="no progress display")
+    shown.add_argument(
+        "--json", action="store_true", help="print one JSON document (with the paths written) and nothing else"
+    )
+
+
+def print_json(document: dict[str, Any]) -> None:
+    """The one JSON document of --json on stdout: paths as strings, a value that is no number (NaN) as null."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(key): plain(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(item) for item in value]
+        if isinstance(value, Path):
+            return str(value)
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if hasattr(value, "item"):  # a numpy scalar
+            return plain(value.item())
+        return value
+
+    print(json.dumps(plain(document)))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from sim.cli.common import (
     interrupted,
     non_negative_int,
     positive_int,
+    print_json,
     say,
 )
 from sim.decisions.courses import MAX_COURSES, RUNS_PER_COURSE
@@ -82,7 +82,7 @@ def _decide(args: argparse.Namespace) -> int:
         manifest = run.manifest
         keys = ("status", "scenario", "seed", "courses", "replications_per_course", "elapsed_seconds")
         summary = {key: manifest.get(key) for key in keys} | run.decision_summary()
-        print(json.dumps({"run_dir": str(run.path), "report": str(report) if report else None, **summary}))
+        print_json({"run_dir": run.path, "report": report, **summary})
         return 0
     if report:
         print(f"report: {report}")

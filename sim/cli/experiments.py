@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ from sim.experiments.spec import (
     outcome_problems,
     with_scenario_defaults,
 )
-from sim.runner.batch import RunInterrupted
+from sim.runner.batch import RunInterrupted, new_seed
 from sim.scenario import Problem, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
@@ -42,7 +43,9 @@ def register(commands: Any) -> None:
     )
     sweep.add_argument("experiment", type=Path, nargs="?", metavar="EXPERIMENT", help="experiment YAML file")
     sweep.add_argument("--runs", type=positive_int, help="replications per design point (default: the file's)")
-    sweep.add_argument("--seed", type=non_negative_int, help="root seed of every point (default: the file's)")
+    sweep.add_argument(
+        "--seed", type=non_negative_int, help="root seed of every point (default: the file's, else a fresh one)"
+    )
     sweep.add_argument(
         "--samples", type=positive_int, help="the design's samples (default: the file's); fewer for a quick look"
     )
@@ -65,7 +68,9 @@ def register(commands: Any) -> None:
     )
     sensitivity.add_argument("--method", choices=("sobol", "morris", "lhs"), default="sobol", help="design")
     sensitivity.add_argument("--runs", type=positive_int, default=200, help="replications per design point")
-    sensitivity.add_argument("--seed", type=non_negative_int, default=0, help="root seed of every point")
+    sensitivity.add_argument(
+        "--seed", type=non_negative_int, help="root seed of every point (default: a fresh one, kept in the manifest)"
+    )
     sensitivity.add_argument(
         "--outcomes", metavar="A,B", help="outcomes to analyse (default: the scenario's report headline)"
     )
@@ -80,9 +85,10 @@ def _sweep(args: argparse.Namespace) -> int:
         return _run_experiment(args, None)
     if args.experiment is None:
         raise UsageError("give an EXPERIMENT file to run, or --resume RUN_DIR")
-    return _run_experiment(
-        args, api.experiment_request(args.experiment, runs=args.runs, seed=args.seed, samples=args.samples)
-    )
+    request = api.experiment_request(args.experiment, runs=args.runs, seed=args.seed, samples=args.samples)
+    if "seed" not in request.experiment.model_fields_set:  # neither the file nor --seed gave one: draw it
+        request = dataclasses.replace(request, experiment=request.experiment.model_copy(update={"seed": new_seed()}))
+    return _run_experiment(args, request)
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
@@ -99,7 +105,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
             name=f"{scenario.name}_sensitivity",
             title=f"Sensitivity of {scenario.title}",
             scenario=str(args.scenario),
-            seed=args.seed,
+            seed=new_seed() if args.seed is None else args.seed,
             replications=args.runs,
             design=Design(method=args.method, samples=args.samples),
             factors=dict(_factor_option(text) for text in _names(args.params)),

@@ -15,8 +15,17 @@ from typing import Any
 import pandas as pd
 
 from sim import api
-from sim.cli.common import USER_ERROR, UsageError, add_run_options, execute_batch, interrupted
+from sim.cli.common import (
+    USER_ERROR,
+    UsageError,
+    add_run_options,
+    add_shown_options,
+    execute_batch,
+    interrupted,
+    print_json,
+)
 from sim.runner.batch import RunInterrupted
+from sim.runner.store import read_manifest
 
 
 def register(commands: Any) -> None:
@@ -35,7 +44,7 @@ def register(commands: Any) -> None:
         help="approximate Bayesian computation: widen numeric observations by a relative tolerance T, e.g. 0.1",
     )
     add_run_options(assess)
-    assess.add_argument("--quiet", action="store_true", help="no progress display")
+    add_shown_options(assess)
     assess.set_defaults(handler=_assess)
 
     score = commands.add_parser("score", help="score a run's forecast questions against resolved answers")
@@ -53,6 +62,9 @@ def register(commands: Any) -> None:
         type=Path,
         help="folder for scores.csv, scores.json, score.md, score.html (default RUN_DIR/scores/, or DIR/scores/ "
         "with --assessment)",
+    )
+    score.add_argument(
+        "--json", action="store_true", help="print one JSON document (with the paths written) and nothing else"
     )
     score.set_defaults(handler=_score)
 
@@ -78,7 +90,7 @@ def _assess(args: argparse.Namespace) -> int:
         run_dir = existing
     else:
         try:
-            run_dir = execute_batch(args, quiet=args.quiet)
+            run_dir = execute_batch(args, quiet=args.quiet or args.json)
         except RunInterrupted as stopped:
             return interrupted(stopped, f"assess --evidence {args.evidence}")
     try:
@@ -91,9 +103,26 @@ def _assess(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return USER_ERROR
-    _print_assessment(assessed.assessment)
-    print(f"report: {assessed.report}")
-    print(assessed.folder)
+    result = assessed.assessment
+    if args.json:
+        print_json(
+            {
+                "run_dir": run_dir,
+                "assessment": assessed.folder,
+                "report": assessed.report,
+                "seed": read_manifest(run_dir)["seed"],
+                "replications": result.replications,
+                "effective_replications": result.effective_replications,
+                "posterior": dict(zip(result.hypotheses["hypothesis"], result.hypotheses["posterior"], strict=True)),
+            }
+        )
+    else:
+        _print_assessment(result)
+        print(f"report: {assessed.report}")
+        print(assessed.folder)
+    advice = result.advice()
+    if advice:
+        print(f"warning: {advice}", file=sys.stderr)
     return 0
 
 
@@ -110,16 +139,26 @@ def _print_assessment(result: Any) -> None:
         )
     for row in result.diagnosticity.itertuples():
         print(f"  {row.observation}: {row.verdict} (max/min likelihood ratio {row.max_min_ratio:.2f})")
-    advice = result.advice()
-    if advice:
-        print(f"warning: {advice}", file=sys.stderr)
 
 
 def _score(args: argparse.Namespace) -> int:
     scored = api.score(args.run_dir, args.resolutions, assessment=args.assessment, out=args.out)
-    _print_scores(scored.sets, scored.summaries, scored.assessment_about)
-    print(f"report: {scored.report}")
-    print(scored.folder)
+    if args.json:
+        print_json(
+            {
+                "run_dir": args.run_dir,
+                "scores": scored.folder,
+                "report": scored.report,
+                "report_markdown": scored.report.with_suffix(".md"),
+                "summary": scored.summary,
+                "posterior_summary": scored.posterior_summary,
+            }
+        )
+    else:
+        _print_scores(scored.sets, scored.summaries, scored.assessment_about)
+        print(f"report: {scored.report}")
+        print(scored.folder)
+    _warn_of_hindsight(scored.sets)
     return 0
 
 
@@ -174,6 +213,9 @@ def _print_scores(
         if summary["numeric_resolved"]:
             print(f"numeric{which}: mean CRPS skill against the questions' baselines {summary['mean_crps_skill']:+.2f}")
         print(f"reliability diagram{which}: {summary['reliability_diagram']}")
+
+
+def _warn_of_hindsight(sets: dict[str, pd.DataFrame]) -> None:
     late = sets.get("posterior", pd.DataFrame({"late_evidence": []}))
     late = late[late["late_evidence"].fillna("").astype(bool)]
     for row in late.itertuples():

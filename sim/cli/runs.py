@@ -11,16 +11,18 @@ from sim import api
 from sim.cli.common import (
     add_backend_options,
     add_run_options,
+    add_shown_options,
     execute_batch,
     interrupted,
     non_negative_int,
     positive_int,
+    print_json,
     print_result,
     say,
     write_report,
 )
 from sim.engine import VECTORISED
-from sim.runner.batch import RunInterrupted
+from sim.runner.batch import RunInterrupted, new_seed
 from sim.runner.store import read_manifest
 
 
@@ -34,9 +36,7 @@ def register(commands: Any) -> None:
         action="store_true",
         help="write no event log (events.parquet, the largest table; the report then draws no flow figures)",
     )
-    shown = run.add_mutually_exclusive_group()
-    shown.add_argument("--quiet", action="store_true", help="no progress display")
-    shown.add_argument("--json", action="store_true", help="print only a JSON summary, with the run directory")
+    add_shown_options(run)
     run.set_defaults(handler=_run)
 
     report = commands.add_parser(
@@ -52,9 +52,11 @@ def register(commands: Any) -> None:
     compare.add_argument(
         "--runs", type=positive_int, default=2_000, help="replications per scenario file (default 2000)"
     )
-    compare.add_argument("--seed", type=non_negative_int, help="one seed for every scenario (default: a fresh one)")
+    compare.add_argument(
+        "--seed", type=non_negative_int, help="one seed for every scenario file (default: a fresh one, announced)"
+    )
     compare.add_argument("--out", type=Path, help="output directory (default results/compare/<time>/)")
-    compare.add_argument("--quiet", action="store_true", help="no progress display")
+    add_shown_options(compare)
     add_backend_options(compare)
     compare.set_defaults(handler=_compare)
 
@@ -89,22 +91,28 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    seed = new_seed() if args.seed is None else args.seed  # drawn here so that --json can say it
+    quiet = args.quiet or args.json
     try:
         out = api.compare(
             args.items,
             runs=args.runs,
-            seed=args.seed,
+            seed=seed,
             out=args.out,
             workers=args.workers,
             dask_workers=args.dask_workers,
             scheduler=args.scheduler,
             engine=args.engine or VECTORISED,
             chunk_size=args.chunk_size,
-            progress=not args.quiet,
-            announce=None if args.quiet else say,
+            progress=not quiet,
+            announce=None if quiet else say,
         )
     except RunInterrupted as stopped:
         return interrupted(stopped)
+    if args.json:
+        ran = any(not item.is_dir() for item in args.items)  # finished runs keep their own seeds
+        print_json({"comparison": out, "report": out / "comparison.html", "seed": seed if ran else None})
+        return 0
     print(f"report: {out / 'comparison.html'}")
     print(out)
     return 0
