@@ -9,7 +9,8 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,13 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--metric", metavar="OUTCOME", help="the yes/no outcome --precision is about, e.g. offensive.launched"
     )
+    parser.add_argument(
+        "--max-failures",
+        type=non_negative_int,
+        default=0,
+        metavar="N",
+        help="replications that may raise before the command exits 1 (default 0); each is in failures.parquet",
+    )
     add_backend_options(parser)
 
 
@@ -82,9 +90,23 @@ def execute_batch(args: argparse.Namespace, quiet: bool) -> Path:
                 f"resume it with: wargame {command} --resume {args.resume}"
             )
         events = False if getattr(args, "no_events", False) else None
-        return api.resume(args.resume, **where, engine=args.engine, events=events, kind="run", **shown).path
+        with _failures_exit(args):
+            return api.resume(
+                args.resume,
+                **where,
+                engine=args.engine,
+                events=events,
+                kind="run",
+                max_failures=args.max_failures,
+                **shown,
+            ).path
     if args.scenario is None:
         raise UsageError("give a SCENARIO to run, or --resume RUN_DIR")
+    with _failures_exit(args):
+        return _start_run(args, where, shown)
+
+
+def _start_run(args: argparse.Namespace, where: dict[str, Any], shown: dict[str, Any]) -> Path:
     return api.run(
         args.scenario,
         runs=args.runs,
@@ -96,8 +118,23 @@ def execute_batch(args: argparse.Namespace, quiet: bool) -> Path:
         events=not getattr(args, "no_events", False),
         precision=args.precision,
         metric=args.metric,
+        max_failures=args.max_failures,
         **shown,
     ).path
+
+
+@contextmanager
+def _failures_exit(args: argparse.Namespace) -> Iterator[None]:
+    """Past --max-failures: the report as usual, then one line and exit code 1 (the run is complete and kept).
+
+    SystemExit carries the line and the code out past the command's handler, as argparse's own exits do.
+    """
+    try:
+        yield
+    except api.ReplicationsFailed as failed:
+        if not getattr(args, "no_report", False):
+            print(f"report: {write_report(failed.run_dir)}")
+        raise SystemExit(f"wargame {args.command}: {failed}") from None
 
 
 def say(line: str) -> None:
