@@ -22,6 +22,7 @@ BOX_WIDTH, BOX_HEIGHT = 1.5, 0.62  # data units; layers are 2.6 apart, rows 1.25
 LAYER_GAP, ROW_GAP = 2.6, 1.25
 WRAP = 20  # characters a line of a state's name
 LABEL_WIDTH, LABEL_HEIGHT = 0.8, 0.2  # data units an arrow's label takes ("67%, 21 Sep" at 6.5 pt), with a margin
+FOOTER_CHARACTERS_PER_INCH = 16  # of the x-small footer: it wraps to the figure's width instead of running off it
 ALONG = (0.5, 0.36, 0.64, 0.26, 0.74)  # where on its arrow a label may sit, tried in turn until it overlaps no other
 
 
@@ -42,7 +43,8 @@ def state_flow(
     positions = _positions(states, depths, flows)
     layers = max(depths.values(), default=0) + 1
     rows = max((sum(1 for s in states if depths[s] == d) for d in range(layers)), default=1)
-    figure = new_figure(max(4.5, 2.25 * layers + 0.6), max(2.6, 1.05 * rows + 1.2))
+    width = max(4.5, 2.25 * layers + 0.6)
+    figure = new_figure(width, max(2.6, 1.05 * rows + 1.2))
     axes = figure.add_subplot()
     axes.set_aspect("equal")
     axes.axis("off")
@@ -70,8 +72,11 @@ def state_flow(
     figure.text(
         0.01,
         0.01,
-        "arrows: share of replications that took the transition, median date they first did; "
-        "boxes: share that entered the state",
+        textwrap.fill(
+            "arrows: share of replications that took the transition, median date they first did; "
+            "boxes: share that entered the state",
+            int(width * FOOTER_CHARACTERS_PER_INCH),
+        ),
         fontsize="x-small",
         color="#555555",
     )
