@@ -105,6 +105,27 @@ def test_a_disk_that_fills_during_a_run_is_one_line(tmp_path, capsys, monkeypatc
     assert one_line(capsys, main(args), 1) == f"wargame run: no space left on device: {out}"
 
 
+def test_a_disk_that_fills_once_the_run_started_says_how_to_resume(tmp_path, capsys, monkeypatch):
+    """The manifest is written, then the disk is full: the line says how to finish the run, and that works."""
+    write_bytes = pathlib.Path.write_bytes
+
+    def full_but_for_the_manifest(self, data):
+        if "manifest.json" not in self.name:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write_bytes(self, data)
+
+    monkeypatch.setattr(pathlib.Path, "write_bytes", full_but_for_the_manifest)
+    out = tmp_path / "run"
+    args = ["run", str(BASELINE), "--runs", "10", "--workers", "1", "--quiet", "--out", str(out)]
+    line = one_line(capsys, main(args), 1)
+    assert line == f"wargame run: no space left on device: {out}; once there is room, resume with: " + (
+        f"wargame run --resume {out}"
+    )
+    monkeypatch.undo()  # room again
+    assert main(["run", "--resume", str(out), "--workers", "1", "--quiet", "--no-report"]) == 0
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
 @pytest.mark.slow  # a whole report (about 15 s of figures) before the disk fills
 def test_a_disk_that_fills_during_a_report_is_one_line(finished_run, tmp_path, capsys, monkeypatch):
     run_dir = shutil.copytree(finished_run, tmp_path / "run")

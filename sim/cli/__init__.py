@@ -23,7 +23,7 @@ from sim.cli import decide, experiments, forecast, replay, runs, scenarios
 from sim.cli.common import CLOSED_OUTPUT, ENVIRONMENT_ERROR, INTERRUPTED, USER_ERROR, UsageError
 from sim.mechanics.interpreter import MechanicsError
 from sim.runner.backends import BackendError
-from sim.runner.store import RunDirectoryError
+from sim.runner.store import RESUMED_BY, RunDirectoryError, read_manifest
 from sim.scenario import ScenarioError
 
 GROUPS = (scenarios, runs, replay, experiments, decide, forecast)  # in the order `wargame --help` lists them
@@ -78,8 +78,12 @@ def _command(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         raise  # our output was closed: main ends quietly
     except OSError as exc:  # the file system refused: an --out that cannot be written, a full disk
-        print(f"wargame {args.command}: {environment_error(exc, _target(args))}", file=sys.stderr)
-        return USER_ERROR if exc.errno in USERS_PATH_ERRORS else ENVIRONMENT_ERROR
+        if exc.errno in USERS_PATH_ERRORS:
+            print(f"wargame {args.command}: {environment_error(exc, _target(args))}", file=sys.stderr)
+            return USER_ERROR
+        hint = _resume_hint(_target(args))
+        print(f"wargame {args.command}: {environment_error(exc, _target(args))}{hint}", file=sys.stderr)
+        return ENVIRONMENT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return INTERRUPTED
@@ -124,6 +128,17 @@ USERS_PATH_ERRORS = frozenset(
         errno.EEXIST,
     )
 )
+
+
+def _resume_hint(target: Path | None) -> str:
+    """How to finish the run a failing disk left unfinished at `target`, if it did."""
+    try:
+        manifest = read_manifest(target) if target is not None else {"status": "complete"}
+    except RunDirectoryError:
+        return ""
+    if manifest.get("status") == "complete":
+        return ""
+    return f"; once there is room, resume with: {RESUMED_BY[manifest.get('kind', 'run')]} --resume {target}"
 
 
 def _target(args: argparse.Namespace) -> Path | None:
