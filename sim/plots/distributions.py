@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from sim.plots.style import colour, new_figure
 
@@ -63,6 +63,7 @@ def outcome_distributions(panels: Sequence[Panel]) -> Figure:
         ordered = np.sort(values)
         cdf.step(ordered, np.arange(1, len(ordered) + 1) / len(ordered), where="post", color=colour(3), linewidth=1.2)
         cdf.set_ylim(0, 1)
+        cdf.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         cdf.tick_params(labelsize="x-small")
         if index % columns == columns - 1 or index == len(panels) - 1:
             cdf.set_ylabel("cumulative share", fontsize="small")
