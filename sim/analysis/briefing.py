@@ -1,5 +1,5 @@
 """What a run's briefing says: its main outcomes, how they split by hypothesis and by the main
-branch, which parameters drive them, and which knowledge would move them most (docs/reports.md#briefing).
+branch, which parameters drive them, and which knowledge would move them most (docs/reports.md#the-briefing).
 
 Drivers are first-order variance shares computed from the replications the run already has
 (given data, no new design): RBD-FAST (SALib's estimator, Plischke's ordering) for a numeric
@@ -25,7 +25,7 @@ MIN_SHARE = 0.02  # a parameter explaining under 2% of an outcome's variance is 
 MAX_DRIVERS = 3
 CATEGORY_LIMIT = 12  # a parameter with at most this many distinct values is treated as a category
 BRIEFING_SEED = 20250815
-DRIVER_ROWS = 10_000  # the leading replications drivers are read from: a share's error there is about 0.002
+DRIVER_ROWS = 10_000  # the leading replications drivers are read from: noise in a share there is about 0.001
 
 
 @dataclass(frozen=True)
