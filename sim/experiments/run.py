@@ -141,13 +141,7 @@ def run_points(
         point, span = plan.point(index), plan.span(index)
         return (scenario_json, settings[point], seed, point, index, span.start, span.stop)
 
-    work = ChunkWork(
-        plan,
-        compute_point_chunk,
-        arguments,
-        point_schema(scenario_json),
-        prepare=lambda: _prepare(scenario_json),
-    )
+    work = ChunkWork(plan, compute_point_chunk, arguments, point_schema(scenario_json), lambda: _prepare(scenario_json))
     return run_chunks(out, manifest, work, backend, progress, finish)
 
 

@@ -115,18 +115,11 @@ def _complete(out: Path, manifest: dict[str, Any], backend: BackendSpec, progres
         raise store.RunDirectoryError(f"{out}: the manifest's scenario does not match its hash; cannot resume")
     plan = ChunkPlan(manifest["replications_requested"], manifest["chunk_size"])
     events, seed = manifest.get("events", True), manifest["seed"]
+    precision = Precision(**manifest["precision"]) if manifest.get("precision") else None
 
     def arguments(index: int) -> tuple[Any, ...]:
-        span = plan.span(index)
-        return (scenario_json, seed, index, span.start, span.stop, events)
+        return (scenario_json, seed, index, plan.span(index).start, plan.span(index).stop, events)
 
-    work = ChunkWork(
-        plan,
-        compute_chunk,
-        arguments,
-        replications_schema(compiled),
-        prepare=lambda: prepare_samplers(compiled),
-        events=events,
-        precision=Precision(**manifest["precision"]) if manifest.get("precision") else None,
-    )
+    schema, prepare = replications_schema(compiled), lambda: prepare_samplers(compiled)
+    work = ChunkWork(plan, compute_chunk, arguments, schema, prepare, events=events, precision=precision)
     return run_chunks(out, manifest, work, backend, progress)
