@@ -272,7 +272,7 @@ def test_the_report_shows_the_targets_with_their_gaps(reported):
         in section
     )
     assert (
-        "| closures (mean) | 3.00 | 2025-01-01 | assumption: a test number | 1.00 | 1.00 to 1.00 | -2.00 |" in section
+        "| closures (mean) | 3 | 2025-01-01 | assumption: a test number | 1 | 1 to 1 | -2 |" in section
     )
     assert "covers simulation error only" in section
     html = (reported / "report.html").read_text()
