@@ -14,6 +14,7 @@ from sim.report.build import Report, build_report
 from sim.report.compare import Compared, build_comparison
 from sim.report.experiment import build_experiment_report
 from sim.report.plan import group_columns
+from sim.report.publish import publish
 from sim.runner import store
 
 __all__ = ["Report", "build_report", "run_report", "write_comparison", "write_experiment_report", "write_report"]
@@ -41,12 +42,9 @@ def run_report(run_dir: Path) -> Report:
 def write_report(run_dir: Path) -> Path:
     """Write the report files of a complete run into its directory; return the HTML path."""
     report = run_report(run_dir)
-    write_figures(run_dir / "plots", report)
-    for name, frame in report.tables.items():
-        store.atomic_write_text(run_dir / name, frame.to_csv(index=False))
-    store.atomic_write_text(run_dir / "briefing.md", report.briefing)
-    store.atomic_write_text(run_dir / "report.md", report.markdown)
-    store.atomic_write_text(run_dir / "report.html", report.html)
+    texts = {name: frame.to_csv(index=False) for name, frame in report.tables.items()}
+    texts |= {"briefing.md": report.briefing, "report.md": report.markdown, "report.html": report.html}
+    publish(run_dir, texts, report.figures)
     return run_dir / "report.html"
 
 
@@ -62,11 +60,8 @@ def write_comparison(out: Path, run_dirs: list[Path]) -> Path:
         name = _unique_name(manifest["scenario"], [run.name for run in runs])
         runs.append(Compared(name, manifest, outcome_table(run_dir)))
     report, side, differences = build_comparison(runs)
-    write_figures(out / "plots", report)
-    store.atomic_write_text(out / "side_by_side.csv", side.to_csv(index=False))
-    store.atomic_write_text(out / "differences.csv", differences.to_csv(index=False))
-    store.atomic_write_text(out / "comparison.md", report.markdown)
-    store.atomic_write_text(out / "comparison.html", report.html)
+    texts = {"side_by_side.csv": side.to_csv(index=False), "differences.csv": differences.to_csv(index=False)}
+    publish(out, texts | {"comparison.md": report.markdown, "comparison.html": report.html}, report.figures)
     return out / "comparison.html"
 
 
@@ -75,12 +70,14 @@ def write_experiment_report(run_dir: Path) -> Path:
     manifest = complete_manifest(run_dir, "experiment")
     points = pq.read_table(run_dir / store.POINTS).to_pandas()
     findings = build_experiment_report(manifest, points)
-    write_figures(run_dir / "plots", findings.report)
-    store.atomic_write_text(run_dir / "sensitivity.csv", findings.indices.to_csv(index=False))
-    store.atomic_write_text(run_dir / "tornado.csv", findings.swings.to_csv(index=False))
-    store.atomic_write_text(run_dir / "discovery.csv", findings.discovery.trajectory.to_csv(index=False))
-    store.atomic_write_text(run_dir / "report.md", findings.report.markdown)
-    store.atomic_write_text(run_dir / "report.html", findings.report.html)
+    texts = {
+        "sensitivity.csv": findings.indices.to_csv(index=False),
+        "tornado.csv": findings.swings.to_csv(index=False),
+        "discovery.csv": findings.discovery.trajectory.to_csv(index=False),
+        "report.md": findings.report.markdown,
+        "report.html": findings.report.html,
+    }
+    publish(run_dir, texts, findings.report.figures)
     return run_dir / "report.html"
 
 
@@ -115,13 +112,6 @@ def state_entries(run_dir: Path, manifest: dict[str, Any]) -> pd.DataFrame | Non
         return None
     columns = ["replication", "date", "component", "event"]
     return pq.read_table(path, columns=columns, filters=[("component", "in", actors)]).to_pandas()
-
-
-def write_figures(folder: Path, report: Report) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for item in report.figures:
-        store.atomic_write_bytes(folder / f"{item.name}.png", item.png)
-        store.atomic_write_figure(folder / f"{item.name}.svg", item.figure)
 
 
 def _unique_name(name: str, taken: list[str]) -> str:

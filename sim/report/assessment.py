@@ -17,8 +17,8 @@ from sim.evidence import assessment as rules
 from sim.evidence.assessment import Assessment
 from sim.evidence.schema import EvidenceFile
 from sim.plots import forecasting
-from sim.report import write_figures
 from sim.report.build import Report, ReportFigure, render_report
+from sim.report.publish import publish
 from sim.runner import store
 
 TABLES = ("posterior_hypotheses.csv", "ach_matrix.csv", "diagnosticity.csv", "posterior_path.csv", "outcomes.csv")
@@ -108,11 +108,8 @@ def write_assessment(
     }
     store.atomic_write_table(out / WEIGHTS, weights.replace_schema_metadata({"assessment": json.dumps(about)}))
     frames = (result.hypotheses, result.ach, result.diagnosticity, result.sequence, result.outcomes)
-    for name, frame in zip(TABLES, frames, strict=True):
-        store.atomic_write_text(out / name, frame.to_csv(index=False))
+    texts = {name: frame.to_csv(index=False) for name, frame in zip(TABLES, frames, strict=True)}
     if len(result.forecasts):
-        store.atomic_write_text(out / "forecasts.csv", result.forecasts.to_csv(index=False))
-    write_figures(out / "plots", report)
-    store.atomic_write_text(out / "assessment.md", report.markdown)
-    store.atomic_write_text(out / "assessment.html", report.html)
+        texts["forecasts.csv"] = result.forecasts.to_csv(index=False)
+    publish(out, texts | {"assessment.md": report.markdown, "assessment.html": report.html}, report.figures)
     return out / "assessment.html"

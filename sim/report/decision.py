@@ -20,6 +20,7 @@ from sim.decisions.run import COURSE_COLUMN, criteria_met, read_courses
 from sim.experiments.run import POINT_COLUMN
 from sim.plots import decisions as plots
 from sim.report.build import Report, ReportFigure, render_report
+from sim.report.publish import publish
 from sim.runner import store
 from sim.scenario import Scenario
 from sim.scenario.outcomes import NUMBER, YES_NO, OutcomeCatalogue
@@ -109,13 +110,7 @@ def write_decision_report(run_dir: Path, analysis: DecisionAnalysis | None = Non
     """Write a complete decision run's tables and report into its directory; return the HTML path."""
     analysis = analysis or write_decision_tables(run_dir)
     report = build_decision_report(analysis)
-    folder = run_dir / "plots"
-    folder.mkdir(parents=True, exist_ok=True)
-    for item in report.figures:
-        store.atomic_write_bytes(folder / f"{item.name}.png", item.png)
-        store.atomic_write_figure(folder / f"{item.name}.svg", item.figure)
-    store.atomic_write_text(run_dir / "report.md", report.markdown)
-    store.atomic_write_text(run_dir / "report.html", report.html)
+    publish(run_dir, {"report.md": report.markdown, "report.html": report.html}, report.figures)
     return run_dir / "report.html"
 
 
