@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,10 +15,15 @@ from ruamel.yaml import YAML
 
 from sim.engine import CompiledScenario, compile_scenario
 from sim.scenario import load_scenario
+from sim.scenario.loader import ALLOW_ROOT
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
 BASELINE = SCENARIOS / "baseline.yaml"
+
+# Tests write variants in pytest's temporary folders that extend the repository's scenarios: outside
+# their own project, so allowed explicitly, as a user would with --allow-root (the commands they run inherit it).
+os.environ[ALLOW_ROOT] = str(REPO)
 
 
 def wargame(*args: object) -> subprocess.CompletedProcess[str]:

@@ -80,6 +80,7 @@ def project(tmp_path_factory) -> Path:
     """A copy of scenarios/, so a mutated file sits where its `extends` and `scenario` paths resolve."""
     root = tmp_path_factory.mktemp("fuzz")
     shutil.copytree(REPO / "scenarios", root / "scenarios")
+    (root / ".wargame-root").touch()  # the copy is a project of its own: its bases lie inside it
     return root
 
 

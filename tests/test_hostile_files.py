@@ -91,7 +91,7 @@ def test_an_oversized_file_is_refused_before_it_is_read(tmp_path: Path):
 @pytest.mark.parametrize(
     ("base", "words"),
     [
-        ("/etc/passwd", "must be a .yaml or .yml file"),
+        ("/etc/passwd", "lies outside this scenario's project"),
         ("plain.yaml", "is not a scenario file"),
     ],
 )
@@ -102,6 +102,54 @@ def test_extends_does_not_read_or_echo_files_that_are_not_scenarios(tmp_path: Pa
     result = validate(path)
     refused(result, words)
     assert "hunter2" not in result.stderr and "secret_key" not in result.stderr and "x:0:0" not in result.stderr
+
+
+def _project(tmp_path: Path) -> Path:
+    """A project folder (marked by .wargame-root) holding a base, and a scenario folder outside it."""
+    project = tmp_path / "project"
+    (project / "scenarios").mkdir(parents=True)
+    (project / ".wargame-root").touch()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    for folder in (project / "scenarios", outside):
+        (folder / "base.yaml").write_text(
+            (SCENARIOS / "examples" / "border-closure.yaml")
+            .read_text()
+            .replace("extends: ../baseline.yaml", f"extends: {SCENARIOS / 'baseline.yaml'}")
+        )
+    return project
+
+
+@pytest.mark.parametrize("how", ["absolute", "dots", "symlink"])
+def test_extends_stays_inside_the_scenario_s_project(tmp_path: Path, monkeypatch, capsys, how: str):
+    from sim.cli import main
+
+    project = _project(tmp_path)
+    outside = tmp_path / "elsewhere" / "base.yaml"
+    if how == "symlink":
+        (project / "scenarios" / "link.yaml").symlink_to(outside)
+    base = {"absolute": str(outside), "dots": "../../elsewhere/base.yaml", "symlink": "link.yaml"}[how]
+    variant = project / "scenarios" / "variant.yaml"
+    variant.write_text(f"extends: {base}\nname: v\n")
+    monkeypatch.setenv("WARGAME_ALLOW_ROOT", str(SCENARIOS))  # the repository's baseline, which the bases extend
+    assert main(["validate", str(variant)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"{variant}:1:1: extends: base scenario {base!r} lies outside this scenario's project")
+    assert len(error.strip().splitlines()) == 1 and "border" not in error  # nothing of the base is echoed
+    # Allowed explicitly, the same base is read.
+    assert main(["--allow-root", str(tmp_path / "elsewhere"), "validate", str(variant)]) == 0
+    assert capsys.readouterr().out == f"{variant}: ok\n"
+
+
+def test_bases_anywhere_inside_the_project_are_found(tmp_path: Path, monkeypatch, capsys):
+    from sim.cli import main
+
+    project = _project(tmp_path)
+    (project / "variants").mkdir()
+    variant = project / "variants" / "v.yaml"
+    variant.write_text("extends: ../scenarios/base.yaml\nname: v\n")
+    monkeypatch.setenv("WARGAME_ALLOW_ROOT", str(SCENARIOS))
+    assert main(["validate", str(variant)]) == 0, capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ import contextlib
 import errno
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -25,6 +25,7 @@ from sim.mechanics.interpreter import MechanicsError
 from sim.runner.backends import BackendError
 from sim.runner.store import RESUMED_BY, RunDirectoryError, read_manifest
 from sim.scenario import ScenarioError
+from sim.scenario.loader import ALLOW_ROOT
 
 GROUPS = (scenarios, runs, replay, experiments, decide, forecast)  # in the order `wargame --help` lists them
 
@@ -55,7 +56,8 @@ def _command(argv: Sequence[str] | None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.handler(args))
+        with _allowing(args.allow_root):
+            return int(args.handler(args))
     except ScenarioError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -150,9 +152,32 @@ def _target(args: argparse.Namespace) -> Path | None:
     return None
 
 
+@contextlib.contextmanager
+def _allowing(roots: list[Path]) -> Iterator[None]:
+    """--allow-root DIR, for this command only: the loader reads allowed roots from the environment."""
+    before = os.environ.get(ALLOW_ROOT)
+    if roots:
+        os.environ[ALLOW_ROOT] = os.pathsep.join([*(str(root) for root in roots), *([before] if before else [])])
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ALLOW_ROOT, None)
+        else:
+            os.environ[ALLOW_ROOT] = before
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="wargame", description="Monte Carlo wargame scenarios: validate, run, report.")
     parser.add_argument("--version", action="version", version=f"wargame {sim.__version__}")
+    parser.add_argument(
+        "--allow-root",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="a folder outside the scenario's project that `extends` may take bases from (repeatable)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for group in GROUPS:
         group.register(commands)

@@ -34,7 +34,7 @@ def read_scenario(path: str | Path) -> tuple[Scenario, list[Problem]]:
     """The scenario, valid field by field, and its cross-field problems (names first) unraised, so that
     `wargame validate` can add the mechanics' problems to the same round. ScenarioError if a field is wrong."""
     path = Path(path)
-    data, positions, files = _resolve(path, chain=())
+    data, positions, files = _resolve(path, chain=(), roots=(project_root(path), *allowed_roots()))
     data.pop("extends", None)
     return _validated(data, positions, files)
 
@@ -71,8 +71,31 @@ def names_first(problems: list[Problem]) -> list[Problem]:
     ]
 
 
-def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], PositionMap, list[Path]]:
-    """The merged data of `path` and its bases, with positions from whichever file gave each value."""
+PROJECT_MARKERS = (".git", "pyproject.toml", ".wargame-root")
+ALLOW_ROOT = "WARGAME_ALLOW_ROOT"  # folders (os.pathsep between them) bases may also come from; --allow-root sets it
+
+
+def project_root(path: Path) -> Path:
+    """The project a scenario belongs to: the nearest folder above it holding .git, pyproject.toml or
+    .wargame-root, else the scenario's own folder. Its bases must lie inside (or in an allowed root)."""
+    folder = path.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in PROJECT_MARKERS):
+            return candidate
+    return folder
+
+
+def allowed_roots() -> tuple[Path, ...]:
+    return tuple(Path(entry).resolve() for entry in os.environ.get(ALLOW_ROOT, "").split(os.pathsep) if entry)
+
+
+def _resolve(
+    path: Path, chain: tuple[Path, ...], roots: tuple[Path, ...]
+) -> tuple[dict[str, Any], PositionMap, list[Path]]:
+    """The merged data of `path` and its bases, with positions from whichever file gave each value.
+
+    A base must resolve (symbolic links followed) inside one of `roots`: a scenario cannot make the
+    program open files elsewhere on the machine, whatever its `extends` says."""
     document = read_yaml(path)
     base_name = document.data.get("extends")
     if base_name is None:
@@ -83,6 +106,12 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Posit
     base_path = Path(
         os.path.normpath(path.parent / base_name)
     )  # relative if the variant's path is: errors read as typed
+    if not any(base_path.resolve().is_relative_to(root) for root in roots):
+        message = (
+            f"base scenario {base_name!r} lies outside this scenario's project ({roots[0]}); keep bases inside it, "
+            f"or allow another folder with: wargame --allow-root DIR ... (or {ALLOW_ROOT}=DIR)"
+        )
+        raise ScenarioError([Problem(where, "extends", message, file=path)])
     if base_path.resolve() in chain or base_path.resolve() == path.resolve():
         cycle = " -> ".join(str(p.name) for p in (*chain, path.resolve(), base_path.resolve()))
         raise ScenarioError([Problem(where, "extends", f"extends itself in a cycle: {cycle}", file=path)])
@@ -96,7 +125,7 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Posit
         # Not a scenario: say so once, rather than echo its keys back as unknown fields.
         message = f"base {base_name!r} is not a scenario file (it has neither schema_version nor extends)"
         raise ScenarioError([Problem(where, "extends", message, file=path)])
-    base_data, base_positions, files = _resolve(base_path, (*chain, path.resolve()))
+    base_data, base_positions, files = _resolve(base_path, (*chain, path.resolve()), roots)
     merged = merge_data(base_data, document.data)
     positions = {p: pos for p, pos in base_positions.items() if not _overridden(p, document.data)}
     positions.update(document.positions)
