@@ -843,9 +843,9 @@ def test_validate_prints_one_line_per_problem_and_exits_2(tmp_path):
     when_line, when_col = position_of(text, "when:")
     to_line, to_col = position_of(text, "to: donee")
     paren_col = when_col + len("when: alarm and ")
-    assert completed.stderr.splitlines() == [
-        f"{path}:{when_line}:{paren_col}: {TRANSITION}.when: syntax error: '(' was never closed",
+    assert completed.stderr.splitlines() == [  # a misspelt name first (validate's one round), then reading order
         f"{path}:{to_line}:{to_col}: {TRANSITION}.branches.0.to: actor 'a' has no state 'donee' (did you mean 'done'?)",
+        f"{path}:{when_line}:{paren_col}: {TRANSITION}.when: syntax error: '(' was never closed",
     ]
 
 

@@ -569,6 +569,7 @@ def test_variant_fix_of_a_base_error(tmp_path):
 
 
 def test_extends_relative_to_the_variant_file(tmp_path):
+    (tmp_path / ".wargame-root").touch()  # the project: sub/ may reach its parent
     first = write_variant(tmp_path, "name: first\n", name="first.yaml")
     body = "extends: ../first.yaml\nparameters:\n  northern_share:\n    mode: 0.7\n"
     second = write(tmp_path, "sub/second.yaml", body)
