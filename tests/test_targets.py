@@ -271,9 +271,7 @@ def test_the_report_shows_the_targets_with_their_gaps(reported):
         "| 90.0% to 100.0% | 2025-01-15 | assumption: a test range | 100.0% | 98.1% to 100.0% | 0 points (inside"
         in section
     )
-    assert (
-        "| closures (mean) | 3 | 2025-01-01 | assumption: a test number | 1 | 1 to 1 | -2 |" in section
-    )
+    assert "| closures (mean) | 3 | 2025-01-01 | assumption: a test number | 1 | 1 to 1 | -2 |" in section
     assert "covers simulation error only" in section
     html = (reported / "report.html").read_text()
     assert '<section id="targets">' in html and '<a href="#targets">' in html
