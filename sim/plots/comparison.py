@@ -28,7 +28,7 @@ def probabilities_side_by_side(
         axes.errorbar(
             p,
             y + offset,
-            xerr=[p - low, high - p],
+            xerr=[np.clip(p - low, 0, None), np.clip(high - p, 0, None)],  # a re-weighted sum's rounding at 0 or 1
             fmt=MARKERS[index % len(MARKERS)],
             color=colour(index),
             capsize=2,
@@ -59,8 +59,8 @@ def overlaid_cdfs(
         keep = ~np.isnan(values)
         weight = (weights or {}).get(name)
         order = np.argsort(values[keep], kind="stable")
-        if not len(order):
-            continue
+        if not len(order) or (weight is not None and not weight[keep].sum() > 0):
+            continue  # no replication (or none with weight) has a value
         if weight is None:
             steps, count = np.arange(1, len(order) + 1) / len(order), f"n={len(order):,}"
         else:
