@@ -564,6 +564,8 @@ def experiment_request(
     spec, scenario = load_checked_experiment(Path(experiment))
     changes = {"replications": runs, "seed": seed}
     spec = spec.model_copy(update={k: v for k, v in changes.items() if v is not None})
+    if "seed" not in spec.model_fields_set:  # neither the file nor `seed` gave one: a fresh one, kept in the manifest
+        spec = spec.model_copy(update={"seed": new_seed()})
     if samples is not None:
         spec = spec.model_copy(update={"design": spec.design.model_copy(update={"samples": samples})})
     return ExperimentRequest(spec, scenario, Path(), str(experiment))

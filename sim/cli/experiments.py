@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -86,8 +85,6 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.experiment is None:
         raise UsageError("give an EXPERIMENT file to run, or --resume RUN_DIR")
     request = api.experiment_request(args.experiment, runs=args.runs, seed=args.seed, samples=args.samples)
-    if "seed" not in request.experiment.model_fields_set:  # neither the file nor --seed gave one: draw it
-        request = dataclasses.replace(request, experiment=request.experiment.model_copy(update={"seed": new_seed()}))
     return _run_experiment(args, request)
 
 

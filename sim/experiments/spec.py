@@ -131,7 +131,11 @@ class Experiment(_Strict):
     title: str | None = None
     description: str | None = None
     scenario: str = Field(description="the scenario file, relative to this file")
-    seed: int = Field(0, ge=0, description="root seed of every design point's replications")
+    seed: int = Field(
+        0,
+        ge=0,
+        description="root seed of every design point's replications (absent: drawn, kept in the manifest)",
+    )
     replications: int = Field(200, ge=1, description="replications per design point")
     design: Design = Design()
     factors: dict[Identifier, Factor] = Field(min_length=1)
