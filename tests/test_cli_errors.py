@@ -142,7 +142,19 @@ def _without(key):
     return damage
 
 
+def _with(**changes):
+    def damage(manifest_path):
+        manifest = json.loads(manifest_path.read_text())
+        manifest.update(changes)
+        manifest_path.write_text(json.dumps(manifest))
+
+    return damage
+
+
 DAMAGES = {
+    "chunks of none": (_with(status="running", chunk_size=0), "chunk_size 0 is outside 1 to 1,000,000,000"),
+    "negative chunks": (_with(status="running", chunk_size=-5), "chunk_size -5 is outside 1 to"),
+    "a trillion": (_with(replications=10**12), "replications 1,000,000,000,000 is outside 0 to 1,000,000,000"),
     "no seed": (_without("seed"), "damaged manifest (no seed)"),
     "no scenario": (_without("scenario_as_run"), "damaged manifest (no scenario_as_run)"),
     "seed as text": (lambda p: p.write_text(p.read_text().replace('"seed": 1,', '"seed": "one",')), "seed is not"),

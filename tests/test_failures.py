@@ -117,18 +117,32 @@ def test_an_interrupted_run_with_failures_resumes_to_the_same_tables(compiled, w
     assert store.read_manifest(out)["failures"] == store.read_manifest(whole)["failures"]
 
 
-def test_the_command_exits_1_past_max_failures_naming_the_table_and_replay(scenario_file, expected_failures, tmp_path):
+def test_the_command_exits_1_past_max_failures_naming_the_table_and_replay(
+    scenario_file, expected_failures, tmp_path, capsys
+):
     out = tmp_path / "cli"
     command = ["run", str(scenario_file), "--runs", str(RUNS), "--seed", str(SEED), "--workers", "1"]
-    with pytest.raises(SystemExit) as exited:
-        main([*command, "--engine", "simpy", "--no-report", "--quiet", "--out", str(out)])
-    line = str(exited.value.code)  # a message, not a number: Python prints it and exits with status 1
+    assert main([*command, "--engine", "simpy", "--no-report", "--quiet", "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == f"{out}\n"  # the run's result as usual, then the line on stderr
+    line = captured.err.strip()
     assert "\n" not in line and f"{len(expected_failures)} replications failed" in line
     assert str(out / "failures.parquet") in line
     assert f"wargame replay {out} --replication {expected_failures[0]}" in line
     assert store.read_manifest(out)["status"] == "complete"  # everything written before the exit
     allowed = [*command, "--no-report", "--quiet", "--max-failures", str(len(expected_failures))]
     assert main([*allowed, "--out", str(tmp_path / "allowed")]) == 0
+
+
+def test_json_past_max_failures_is_one_document_with_the_failures(scenario_file, expected_failures, tmp_path, capsys):
+    out = tmp_path / "json"
+    command = ["run", str(scenario_file), "--runs", str(RUNS), "--seed", str(SEED), "--workers", "1", "--no-report"]
+    assert main([*command, "--json", "--out", str(out)]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["failures"] == len(expected_failures)
+    assert document["failures_file"] == str(out / "failures.parquet")
+    assert main([*command, "--json", "--max-failures", "1000", "--out", str(tmp_path / "allowed")]) == 0
+    assert json.loads(capsys.readouterr().out)["failures"] == len(expected_failures)
 
 
 def test_replay_prints_the_failure_with_its_whole_traceback(whole, expected_failures, capsys):

@@ -9,20 +9,21 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sim import api
 from sim.api import OptionError
 from sim.engine import ENGINES, VECTORISED
+from sim.runner import store
 from sim.runner.backends import BackendSpec
 from sim.runner.batch import RunInterrupted
 from sim.runner.store import RunDirectoryError, read_manifest
 
 USER_ERROR = 2
 ENVIRONMENT_ERROR = 1  # the machine's fault, not the user's: a full disk, a failing device
+REPLICATIONS_FAILED = 1  # more replications raised than --max-failures allows (the run is complete and kept)
 INTERRUPTED = 130
 CLOSED_OUTPUT = 141  # stdout closed early (`| head`): what a shell reports for a command ended by SIGPIPE
 
@@ -90,7 +91,7 @@ def execute_batch(args: argparse.Namespace, quiet: bool) -> Path:
                 f"resume it with: wargame {command} --resume {args.resume}"
             )
         events = False if getattr(args, "no_events", False) else None
-        with _failures_exit(args):
+        try:
             return api.resume(
                 args.resume,
                 **where,
@@ -100,10 +101,14 @@ def execute_batch(args: argparse.Namespace, quiet: bool) -> Path:
                 max_failures=args.max_failures,
                 **shown,
             ).path
+        except api.ReplicationsFailed as failed:
+            return _past_max_failures(args, failed)
     if args.scenario is None:
         raise UsageError("give a SCENARIO to run, or --resume RUN_DIR")
-    with _failures_exit(args):
+    try:
         return _start_run(args, where, shown)
+    except api.ReplicationsFailed as failed:
+        return _past_max_failures(args, failed)
 
 
 def _start_run(args: argparse.Namespace, where: dict[str, Any], shown: dict[str, Any]) -> Path:
@@ -123,18 +128,20 @@ def _start_run(args: argparse.Namespace, where: dict[str, Any], shown: dict[str,
     ).path
 
 
-@contextmanager
-def _failures_exit(args: argparse.Namespace) -> Iterator[None]:
-    """Past --max-failures: the report as usual, then one line and exit code 1 (the run is complete and kept).
+def _past_max_failures(args: argparse.Namespace, failed: api.ReplicationsFailed) -> Path:
+    """Past --max-failures the run is complete and kept: the command goes on as usual (report, --json), and
+    `failed_exit` ends it with one line and exit code 1."""
+    args.replications_failed = failed
+    return failed.run_dir
 
-    SystemExit carries the line and the code out past the command's handler, as argparse's own exits do.
-    """
-    try:
-        yield
-    except api.ReplicationsFailed as failed:
-        if not getattr(args, "no_report", False):
-            print(f"report: {write_report(failed.run_dir)}")
-        raise SystemExit(f"wargame {args.command}: {failed}") from None
+
+def failed_exit(args: argparse.Namespace) -> int:
+    """0, or (past --max-failures) the one line that says so, and 1."""
+    failed = getattr(args, "replications_failed", None)
+    if failed is None:
+        return 0
+    print(f"wargame {args.command}: {failed}", file=sys.stderr)
+    return REPLICATIONS_FAILED
 
 
 def say(line: str) -> None:
@@ -198,12 +205,16 @@ def print_result(
     report = None if args.no_report else write_report(run_dir)
     if args.json:
         manifest = read_manifest(run_dir)
-        print_json({"run_dir": run_dir, "report": report, **{key: manifest.get(key) for key in summary_keys}})
-        return 0
+        failures = {"failures": manifest.get("failures", 0)}
+        if failures["failures"]:
+            failures["failures_file"] = run_dir / store.FAILURES
+        summary = {key: manifest.get(key) for key in summary_keys}
+        print_json({"run_dir": run_dir, "report": report, **summary, **failures})
+        return failed_exit(args)
     if report:
         print(f"report: {report}")
     print(run_dir)
-    return 0
+    return failed_exit(args)
 
 
 def add_shown_options(parser: argparse.ArgumentParser) -> None:

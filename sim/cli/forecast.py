@@ -21,6 +21,7 @@ from sim.cli.common import (
     add_run_options,
     add_shown_options,
     execute_batch,
+    failed_exit,
     interrupted,
     print_json,
 )
@@ -123,7 +124,7 @@ def _assess(args: argparse.Namespace) -> int:
     advice = result.advice()
     if advice:
         print(f"warning: {advice}", file=sys.stderr)
-    return 0
+    return failed_exit(args)
 
 
 def _print_assessment(result: Any) -> None:

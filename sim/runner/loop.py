@@ -32,10 +32,7 @@ from sim.statistics import wilson_half_width
 
 Progress = Callable[[int, int], None]  # (replications done, replications planned)
 
-# The most replications one run (or one point) may ask for. Far past any question's need (a
-# probability's 95% interval is +/- 0.00003 at 10**9), about four days on two cores at the
-# benchmarks' 2,000-3,000 a second, tens of gigabytes of tables. Beyond it a typo is likelier.
-MAX_REPLICATIONS = 10**9
+MAX_REPLICATIONS = store.MAX_REPLICATIONS  # the most replications one run (or one point) may ask for
 
 
 class RunInterrupted(Exception):
