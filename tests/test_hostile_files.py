@@ -139,6 +139,7 @@ def test_extends_stays_inside_the_scenario_s_project(tmp_path: Path, monkeypatch
     # Allowed explicitly, the same base is read.
     assert main(["--allow-root", str(tmp_path / "elsewhere"), "validate", str(variant)]) == 0
     assert capsys.readouterr().out == f"{variant}: ok\n"
+    assert main(["validate", "--allow-root", str(tmp_path / "elsewhere"), str(variant)]) == 0  # after the command too
 
 
 def test_bases_anywhere_inside_the_project_are_found(tmp_path: Path, monkeypatch, capsys):

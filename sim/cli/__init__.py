@@ -181,4 +181,13 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for group in GROUPS:
         group.register(commands)
+    for command in commands.choices.values():  # where users put it: `wargame validate --allow-root DIR ...` too
+        command.add_argument(
+            "--allow-root",
+            action="append",
+            type=Path,
+            default=argparse.SUPPRESS,
+            metavar="DIR",
+            help="a folder outside the scenario's project that `extends` may take bases from",
+        )
     return parser

@@ -180,7 +180,8 @@ def _print_plain(rows: list[NameRow]) -> None:
     """Aligned text, one name a line, for grep and pipes."""
     for index, (kind, group) in enumerate(_groups(rows)):
         columns = [c for c in _COLUMNS if any(getattr(r, c) for r in group)]
-        cells = [[cell for cell, c in zip(_cells(r), _COLUMNS, strict=True) if c in columns] for r in group]
+        header = [c.replace("_", " ") for c in columns]  # the same headings as the terminal's table
+        cells = [header, *([cell for cell, c in zip(_cells(r), _COLUMNS, strict=True) if c in columns] for r in group)]
         widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
         print(("\n" if index else "") + f"{KINDS[kind]} ({len(group)})")
         for row in cells:
