@@ -144,17 +144,68 @@ def test_tornado_bars_carry_each_points_interval():
     factors = {"a": Factor(parameter="a", low=0, high=1), "b": Factor(parameter="b", low=0, high=1)}
     experiment = Experiment(name="e", scenario="s", factors=factors, design=Design(samples=4), outcomes=("y",))
     points = design_table(experiment.design, experiment.factors)
-    points["y"] = 0.2 + 0.1 * points["a"]
+    points["y"] = 0.2 + 0.4 * points["a"]  # spread across the design about 5 times a point's error: it varies
     points["y_ci_low"], points["y_ci_high"] = points["y"] - 0.04, points["y"] + 0.05
     swings = tornado(experiment, points)
     row = swings[swings["factor"] == "a"].iloc[0]
-    assert (row["at_low"], row["at_high"]) == pytest.approx((0.2, 0.3))
-    assert (row["at_high_ci_low"], row["at_high_ci_high"]) == pytest.approx((0.26, 0.35))
-    assert (row["centre_ci_low"], row["centre_ci_high"]) == pytest.approx((0.21, 0.30))
+    assert (row["at_low"], row["at_high"]) == pytest.approx((0.2, 0.6))
+    assert (row["at_high_ci_low"], row["at_high_ci_high"]) == pytest.approx((0.56, 0.65))
+    assert (row["centre_ci_low"], row["centre_ci_high"]) == pytest.approx((0.36, 0.45))
     figure = tornado_figure(swings, "y")
     whiskers = [c for c in figure.axes[0].containers if c.__class__.__name__ == "ErrorbarContainer"]
     ends = sorted(tuple(np.round(segment[:, 0], 6)) for c in whiskers for segment in c.lines[2][0].get_segments())
-    assert (0.26, 0.35) in ends and (0.16, 0.25) in ends  # factor a at its high and its low end
+    assert (0.56, 0.65) in ends and (0.16, 0.25) in ends  # factor a at its high and its low end
+
+
+def _noisy_and_real_points() -> tuple[Experiment, pd.DataFrame]:
+    """A Sobol design (4 x 64 + 5 points) with two outcomes, each point's standard error 0.5:
+    `real` (ground taken, km) rises with factor a, 8 times that error across the design; `noise`
+    is that error alone. `real` is mostly near 0, so its normal intervals run below 0."""
+    factors = {"a": Factor(parameter="a", low=0, high=1), "b": Factor(parameter="b", low=0, high=1)}
+    experiment = Experiment(
+        name="e",
+        scenario="s",
+        factors=factors,
+        design=Design(samples=64),
+        outcomes=("noise", "real"),
+        discovery={"outcome": "noise"},
+    )
+    points = design_table(experiment.design, experiment.factors)
+    rng = np.random.default_rng(11)
+    error = 0.5
+    values = {"noise": 2 + rng.normal(0, error, len(points)), "real": 0.1 + 14 * points["a"] ** 2}
+    for name, value in values.items():
+        points[name] = value
+        points[f"{name}_ci_low"], points[f"{name}_ci_high"] = value - Z95 * error, value + Z95 * error
+    return experiment, points
+
+
+def test_an_outcome_that_does_not_vary_gets_no_swings_and_no_prim_box():
+    """Noise alone (p about 0.5 at 260 points, seed fixed) must not be read as a swing or a region; PRIM
+    on that noise would otherwise box the points that happened to land above the 75th percentile."""
+    experiment, points = _noisy_and_real_points()
+    variation = outcome_variation(experiment, points)
+    assert variation.set_index("outcome")["varies"].to_dict() == {"noise": False, "real": True}
+    assert set(tornado(experiment, points, variation)["outcome"]) == {"real"}
+    found = discover(experiment, points, variation=variation)
+    assert found.chosen_step is None and found.trajectory.empty and found.limits.empty
+    assert "PRIM would box noise" in found.reading
+    found = discover(
+        experiment.model_copy(update={"discovery": experiment.discovery.model_copy(update={"outcome": "real"})}), points
+    )
+    assert found.chosen_step is not None and "a at least" in found.reading
+
+
+def test_a_non_negative_outcomes_one_at_a_time_intervals_stop_at_zero():
+    """Ground taken at factor a's low end is 0.1 km with a normal interval of 0.1 +/- 0.98: the table
+    must say 0 to 1.08, not -0.88 to 1.08; an outcome with a point below 0 keeps its interval as it is."""
+    experiment, points = _noisy_and_real_points()
+    row = tornado(experiment, points).set_index("factor").loc["a"]
+    assert (row["at_low"], row["at_low_ci_low"]) == pytest.approx((0.1, 0.0))
+    assert row["at_low_ci_high"] == pytest.approx(0.1 + Z95 * 0.5)
+    shifted = points.assign(**{name: points[name] - 1 for name in ("real", "real_ci_low", "real_ci_high")})
+    row = tornado(experiment, shifted).set_index("factor").loc["a"]
+    assert row["at_low_ci_low"] == pytest.approx(-0.9 - Z95 * 0.5)
 
 
 def test_a_grid_level_outside_its_factors_range_is_refused_before_anything_runs(tmp_path: Path):
@@ -272,6 +323,8 @@ def test_prim_finds_the_box_that_makes_an_outcome_likely():
     )
     points = design_table(experiment.design, experiment.factors)
     points["offensive.launched"] = ((points["a"] > 0.6) & (points["b"] < 0.3)).astype(float)
+    for end in ("_ci_low", "_ci_high"):  # a closed form: no simulation error at a point
+        points["offensive.launched" + end] = points["offensive.launched"]
     found = discover(experiment, points)
     limits = found.limits.set_index("factor")
     assert set(limits.index) == {"a", "b"}
@@ -294,12 +347,15 @@ def test_the_example_experiment_gives_the_same_numbers_on_processes_and_dask(tmp
     assert rewritten.returncode == 0, rewritten.stderr
     html = (tmp_path / "d" / "report.html").read_text()
     # Figures are named after the outcome with the dot made safe for a file name and an HTML id.
-    for figure in ("sensitivity_talks_ceasefire", "tornado_offensive_launched"):
+    for figure in ("sensitivity_talks_ceasefire", "tornado_talks_ceasefire"):
         assert f'id="figure-{figure}"' in html and (tmp_path / "d" / "plots" / f"{figure}.png").is_file()
-    # At 20 replications a point no point sees an offensive: no indices for it, and PRIM has no region to find.
+    # At 20 replications a point an offensive is too rare to vary beyond noise: no indices, tornado or PRIM box.
     quiet = html.split("<h3>Does not vary here</h3>")[1].split("</table>")[0]
     assert "<td>Offensive from Belarus: offensive launched</td>" in quiet
-    assert "<strong>Reading:</strong>" in html and "there is no region to find" in html
+    assert "<strong>Reading:</strong>" in html and "PRIM would box noise" in html
+    assert 'id="figure-tornado_offensive_launched"' not in html and 'id="figure-prim_tradeoff"' not in html
+    assert "offensive.launched" not in set(pd.read_csv(tmp_path / "d" / "tornado.csv")["outcome"])
+    assert pd.read_csv(tmp_path / "d" / "discovery.csv").empty
     # Outcomes are named as the catalogue labels them, the column beside.
     outcomes = html.split('id="outcomes"')[1].split("</section>")[0]
     assert "<td>Offensive from Belarus: offensive launched</td><td><code>offensive.launched</code></td>" in outcomes

@@ -27,6 +27,23 @@ RESAMPLES = 1_000
 CONFIDENCE = 0.95
 MIN_DENSITY = 0.75  # the chosen PRIM box: the most coverage among boxes at least this dense
 INDEX_COLUMNS = ["outcome", "factor", "method", "index", "value", "ci_low", "ci_high"]
+TORNADO_COLUMNS = [
+    "outcome",
+    "factor",
+    "low_value",
+    "high_value",
+    "percentile",
+    "centre",
+    "centre_ci_low",
+    "centre_ci_high",
+    "at_low",
+    "at_low_ci_low",
+    "at_low_ci_high",
+    "at_high",
+    "at_high_ci_low",
+    "at_high_ci_high",
+    "swing",
+]
 VARIATION_LEVEL = 0.01  # an outcome varies when noise alone would give its spread less often than this
 Z95 = stats.norm.ppf(0.975)  # the points table's intervals are 95% ones
 # A design is big enough when its widest index interval is at most this wide either side: 0.1 for
@@ -190,16 +207,22 @@ def _indices(experiment: Experiment, problem: dict, x: np.ndarray, y: np.ndarray
     return rows
 
 
-def tornado(experiment: Experiment, points: pd.DataFrame) -> pd.DataFrame:
+def tornado(experiment: Experiment, points: pd.DataFrame, variation: pd.DataFrame | None = None) -> pd.DataFrame:
     """One-at-a-time swings: each outcome at each factor's low and high end, the rest at their centre.
 
-    Each value carries its point's 95% interval (simulation error of that point, from the
-    points table). Sorted by the size of the swing, largest first, within each outcome.
+    Only outcomes that vary beyond simulation error (`outcome_variation`): a swing of one that
+    does not is noise. Each value carries its point's 95% interval (simulation error of that
+    point, from the points table), clipped by `_within_range`. Sorted by the size of the swing,
+    largest first, within each outcome.
     """
-    swings = points[points["kind"] == ONE_AT_A_TIME]
+    if variation is None:
+        variation = outcome_variation(experiment, points)
+    varying = set(variation.loc[variation["varies"], "outcome"])
+    swings = _within_range(experiment, points)
+    swings = swings[swings["kind"] == ONE_AT_A_TIME]
     centre = swings[swings["oat_end"] == "centre"].iloc[0]
     rows = []
-    for outcome in experiment.outcomes:
+    for outcome in (name for name in experiment.outcomes if name in varying):
         for name, factor in experiment.factors.items():
             ends = swings[swings["oat_factor"] == name].set_index("oat_end")
             low, high = ends.loc["low"], ends.loc["high"]
@@ -222,8 +245,24 @@ def tornado(experiment: Experiment, points: pd.DataFrame) -> pd.DataFrame:
                     "swing": abs(high[outcome] - low[outcome]),
                 }
             )
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=TORNADO_COLUMNS)
     return table.sort_values(["outcome", "swing"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def _within_range(experiment: Experiment, points: pd.DataFrame) -> pd.DataFrame:
+    """The points table with each interval clipped at 0 for an outcome no point has below 0.
+
+    The points table's intervals are normal (mean ± 1.96 standard errors), which runs below
+    0 for a skewed non-negative outcome (ground taken: mostly 0, sometimes far), a value it
+    cannot take. An outcome whose every point's mean is at least 0 is read as non-negative
+    (probabilities, counts, days, km) and its intervals clipped there; the upper end is kept.
+    """
+    clipped = points.copy()
+    for outcome in experiment.outcomes:
+        if (points[outcome].dropna() >= 0).all():
+            low = f"{outcome}_ci_low"
+            clipped[low] = points[low].clip(lower=0)
+    return clipped
 
 
 @dataclass(frozen=True)
@@ -240,12 +279,19 @@ class Discovery:
     reading: str
 
 
-def discover(experiment: Experiment, points: pd.DataFrame, scenario: Scenario | None = None) -> Discovery:
+def discover(
+    experiment: Experiment,
+    points: pd.DataFrame,
+    scenario: Scenario | None = None,
+    variation: pd.DataFrame | None = None,
+) -> Discovery:
     """Which factor ranges make the discovery outcome at least its threshold, by PRIM.
 
     The chosen box has the most coverage among boxes at least MIN_DENSITY dense, else it is
-    the knee of the trajectory (when none reaches it). With the scenario, a percentile factor's
-    limits are also read as values of its parameter in the scenario's base distribution.
+    the knee of the trajectory (when none reaches it). No box when the outcome does not vary
+    beyond simulation error (`outcome_variation`): which points clear the threshold is then
+    chance. With the scenario, a percentile factor's limits are also read as values of its
+    parameter in the scenario's base distribution.
     """
     outcome = experiment.discovery_outcome
     design = points[points["kind"] == SAMPLED]
@@ -257,6 +303,15 @@ def discover(experiment: Experiment, points: pd.DataFrame, scenario: Scenario | 
     interesting = values >= threshold
     cases, total = int(interesting.sum()), len(values)
     empty = pd.DataFrame(columns=prim.TRAJECTORY_COLUMNS)
+    if variation is None:
+        variation = outcome_variation(experiment, points)
+    if not variation.loc[variation["outcome"] == outcome, "varies"].any():
+        reading = (
+            f"{outcome} does not vary across the design beyond the simulation error of a point (see "
+            '"Does not vary here"): which points reach the threshold is chance, so PRIM would box noise '
+            "and no box is shown. More replications per point, or wider factor ranges, would tell."
+        )
+        return Discovery(outcome, threshold, cases, total, empty, None, pd.DataFrame(), reading)
     if cases == 0 or cases == total:
         which = "no" if cases == 0 else "every"
         reading = (
@@ -311,7 +366,7 @@ def _reading(
             conditions.append(f"{row.factor} at most {said(row.high)}")
     where = "; ".join(conditions) if conditions else "anywhere in the design"
     return (
-        f"{cases} of {total} design points ({cases / total:.0%}) have {outcome} at or above {threshold:.3g}. "
+        f"{cases:,} of {total:,} design points ({cases / total:.0%}) have {outcome} at or above {threshold:.3g}. "
         f"They concentrate where {where}. That region holds {chosen['mass']:.0%} of the design; "
         f"{chosen['density']:.0%} of its points have {outcome} at or above {threshold:.3g} (density), "
         f"and it holds {chosen['coverage']:.0%} of all such points (coverage)."

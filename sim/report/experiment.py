@@ -22,6 +22,7 @@ from sim.experiments.design import SAMPLED
 from sim.experiments.spec import Experiment
 from sim.plots import experiments as plots
 from sim.report.build import Report, ReportFigure, render_report
+from sim.report.build import format_number as num
 from sim.report.plan import column_label, file_name
 from sim.scenario import Scenario
 from sim.scenario.outcomes import OutcomeCatalogue
@@ -43,8 +44,8 @@ def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> E
     variation = outcome_variation(experiment, points)
     indices = sensitivity_indices(experiment, points, variation)
     too_small = design_warnings(experiment, indices)
-    swings = tornado(experiment, points)
-    discovery = discover(experiment, points, Scenario.model_validate(manifest["scenario_as_run"]))
+    swings = tornado(experiment, points, variation)
+    discovery = discover(experiment, points, Scenario.model_validate(manifest["scenario_as_run"]), variation)
     design = points[points["kind"] == SAMPLED]
     catalogue = OutcomeCatalogue.from_manifest(manifest)
 
@@ -61,11 +62,13 @@ def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> E
                     f"sensitivity_{file_name(outcome)}",
                     f"Sensitivity of {label}",
                     f"Bar chart of each factor's {part['method'].iloc[0]} indices for {label} with 95% bootstrap "
-                    "intervals: " + "; ".join(f"{r.factor} {r.index} {r.value:.2f}" for r in part.itertuples()),
+                    "intervals: " + "; ".join(f"{r.factor} {r.index} {num(r.value)}" for r in part.itertuples()),
                     plots.sensitivity_indices(indices, outcome, name_of),
                 )
             )
         rows = swings[swings["outcome"] == outcome]
+        if rows.empty:  # does not vary beyond simulation error: its swings would be noise
+            continue
         figures.append(
             ReportFigure(
                 f"tornado_{file_name(outcome)}",
@@ -73,8 +76,8 @@ def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> E
                 f"Tornado chart of {label} with each factor at its low and high end, the others at their centre, "
                 "each with its 95% interval of simulation error: "
                 + "; ".join(
-                    f"{r.factor} from {r.at_low:.3g} ({r.at_low_ci_low:.3g} to {r.at_low_ci_high:.3g}) "
-                    f"to {r.at_high:.3g} ({r.at_high_ci_low:.3g} to {r.at_high_ci_high:.3g})"
+                    f"{r.factor} from {num(r.at_low)} ({num(r.at_low_ci_low)} to {num(r.at_low_ci_high)}) "
+                    f"to {num(r.at_high)} ({num(r.at_high_ci_low)} to {num(r.at_high_ci_high)})"
                     for r in rows.itertuples()
                 ),
                 plots.tornado(swings, outcome, name_of),
@@ -87,7 +90,7 @@ def build_experiment_report(manifest: dict[str, Any], points: pd.DataFrame) -> E
                 "Scenario discovery: PRIM trade-off",
                 f"Scatter of coverage against density for each box PRIM peeled for {name_of(discovery.outcome)} "
                 f"at or above "
-                f"{discovery.threshold:.3g}; the chosen box is circled",
+                f"{num(discovery.threshold)}; the chosen box is circled",
                 plots.prim_tradeoff(discovery.trajectory, discovery.chosen_step),
             )
         )
