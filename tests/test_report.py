@@ -181,13 +181,17 @@ def test_baseline_briefing_gives_ranges_with_what_they_cover_drivers_and_the_hyp
     assert sentences[0].startswith("By 2025-12-31 the model gives Talks: ceasefire agreed ")
     assert "95% intervals of simulation error only" in sentences[1] and "not the uncertainty" in sentences[1]
     assert "across the intent hypotheses" in sentences[1] and "across how the Alaska summit ended" in sentences[1]
-    assert "first-order share of the outcome's variance" in sentences[2]
+    assert "by first-order share" in sentences[2] and "the intent hypothesis accounts for" in sentences[2]
+    # Parameters drawn differently under each hypothesis are measured beyond it, not credited with its effect.
+    assert "preparation under cover" not in sentences[2]
+    # The summit's ending decides the ceasefire (100% after a ceasefire in Alaska): not quoted as a spread.
+    assert "across how the Alaska summit ended, Talks: ceasefire agreed" not in sentences[1]
     assert sentences[3].startswith("Knowing ")
     # What the scenario says the summit and intent decide: the ceasefire is certain after one in Alaska,
     # and an offensive happens only under the offensive hypothesis.
     assert "ceasefire 100.0%" in briefing and "routine 0.0%" in briefing
     html = report.html.split('<section id="briefing">')[1].split("</section>")[0]
-    assert "simulation error only" in html and "drivers: share of variance" in html
+    assert "simulation error only" in html and "then parameters' beyond it" in html
     # Measurement noise moves no headline outcome: it is never named a driver.
     for noise in ("official figure noise", "western estimate noise", "western estimate bias"):
         assert noise not in html
@@ -283,6 +287,33 @@ def test_group_means_show_a_dash_where_a_group_has_no_value(baseline_report):
     assert "| attackers left when the fighting stops | — |" in routine
     assert "A dash (—): no replication of the group has the outcome" in routine
     assert "&mdash;" in report.html and "n/a <small>&plusmn; n/a" not in report.html
+
+
+def test_group_means_of_the_given_outcomes_agree_with_the_given_section(baseline_report):
+    """Force ratio and days of fighting are recorded (0 or a ratio of unengaged troops) without an offensive;
+    by hypothesis they are averaged, as in the Given section, over the offensives alone."""
+    report, table = baseline_report
+    given = table[table["offensive.launched"]]
+    section = report.markdown.split("## By intent hypothesis")[1].split("\n## ")[0]
+    means, given_means = section.split("Given Offensive from Belarus: offensive launched: means")
+    assert "days of fighting" not in means and "force ratio" not in means
+    combat_days = given[given["hypothesis"] == "offensive"]["combat_days"]
+    expected = format_number(combat_days.mean()) + " ± " + format_number(combat_days.std() / len(combat_days) ** 0.5)
+    header = next(line for line in given_means.splitlines() if line.startswith("| outcome |"))
+    row = next(line for line in given_means.splitlines() if line.startswith("| days of fighting |"))
+    cells = dict(zip(header.strip(" |").split(" | "), row.strip(" |").split(" | "), strict=True))
+    # No offensive under routine or coercion: a dash, not a mean of zeros.
+    assert (cells["offensive"], cells["routine"], cells["coercion"]) == (expected, "—", "—")
+    assert f"offensive {len(combat_days)}" in given_means and "routine 0" in given_means
+    given_section = report.markdown.split("## Given ")[1].split("\n## ")[0]
+    assert f"| days of fighting | {len(given)} | {format_number(combat_days.mean())} |" in given_section
+
+
+def test_failed_replications_are_named_in_the_briefing_first_lines(baseline_run, baseline_report):
+    _, table = baseline_report
+    manifest = {**store.read_manifest(baseline_run), "failures": 1}
+    first_lines = build_report(manifest, table).briefing.split("\n\n")[:3]
+    assert "**1 replication failed** and is left out of every figure below" in first_lines[1]
 
 
 def test_distribution_panels_are_legible(baseline_report):

@@ -4,13 +4,17 @@ branch, which parameters drive them, and which knowledge would move them most (d
 Drivers are first-order variance shares computed from the replications the run already has
 (given data, no new design): RBD-FAST (SALib's estimator, Plischke's ordering) for a numeric
 parameter, the bias-adjusted correlation ratio (epsilon squared) for a categorical one; both
-estimate Var(E[Y | X]) / Var(Y), so they rank on one scale. A parameter is named only when
-its share beats every one of NULL_PERMUTATIONS shuffled copies of itself and MIN_SHARE.
+estimate Var(E[Y | X]) / Var(Y), so they rank on one scale. The intent hypothesis gets its own
+correlation ratio; every parameter is measured beyond it, on Y - E[Y | hypothesis] (as a share
+of Var(Y)), since a parameter drawn differently under each hypothesis would otherwise be named
+for the hypothesis's effect. A share is named only when it beats every one of NULL_PERMUTATIONS
+shuffled copies of its input and MIN_SHARE.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,7 +55,8 @@ class OutcomeBrief:
     ci_high: float
     by_hypothesis: list[Split]
     by_branch: list[Split]
-    drivers: list[Driver]
+    hypothesis: Driver | None  # the intent hypothesis's own share, when above noise
+    drivers: list[Driver]  # parameters, by their share beyond the hypothesis
 
     def spread(self, splits: list[Split]) -> tuple[Split, Split] | None:
         """The lowest and highest conditional probability among `splits` (None with fewer than two)."""
@@ -81,8 +86,12 @@ class Briefing:
     observation: Observation | None = None
 
     def widest(self, kind: str) -> OutcomeBrief | None:
-        """The outcome whose probability differs most across the hypotheses ("hypothesis") or the branch."""
-        ranked = [(o, o.spread(o.by_hypothesis if kind == "hypothesis" else o.by_branch)) for o in self.outcomes]
+        """The outcome whose probability differs most across the hypotheses ("hypothesis") or the branch,
+        leaving out those the branch decides (see `decided`)."""
+        if kind == "hypothesis":
+            ranked = [(o, o.spread(o.by_hypothesis)) for o in self.outcomes]
+        else:
+            ranked = [(o, o.spread(o.by_branch)) for o in self.outcomes if not decided(o.by_branch)]
         ranked = [(o, s) for o, s in ranked if s is not None]
         if not ranked:
             return None
@@ -111,7 +120,7 @@ def build_briefing(
                 ci_high=high,
                 by_hypothesis=splits(table, "hypothesis", name),
                 by_branch=splits(table, branch, name) if branch else [],
-                drivers=inputs.drivers(sample[name].to_numpy(dtype=float)),
+                **inputs.drivers(sample[name].to_numpy(dtype=float)),
             )
         )
     columns = ["hypothesis", *([branch] if branch else [])]
@@ -136,6 +145,12 @@ def splits(table: pd.DataFrame, column: str, outcome: str) -> list[Split]:
     return sorted(rows, key=lambda split: -split.share)
 
 
+def decided(splits: list[Split]) -> bool:
+    """Whether some value of the branch settles the outcome (0% or 100% within it): the branch is then
+    part of the outcome's definition (a ceasefire summit is a ceasefire), and its spread says nothing."""
+    return any(split.probability in (0.0, 1.0) for split in splits)
+
+
 def most_informative(columns: list[str], briefs: list[OutcomeBrief]) -> Observation | None:
     """The category whose value, once known, would move a main outcome most: the largest expected
     absolute change of its probability, sum over values of share x |P(outcome | value) - P(outcome)|."""
@@ -143,7 +158,7 @@ def most_informative(columns: list[str], briefs: list[OutcomeBrief]) -> Observat
     for brief in briefs:
         for column in columns:
             parts = brief.by_hypothesis if column == "hypothesis" else brief.by_branch
-            if len(parts) < 2:
+            if len(parts) < 2 or (column != "hypothesis" and decided(parts)):
                 continue
             shift = sum(part.share * abs(part.probability - brief.probability) for part in parts)
             if best is None or shift > best.shift:
@@ -188,26 +203,48 @@ class Inputs:
     def shares(self, outcome: np.ndarray) -> pd.DataFrame:
         """Each input's first-order share of `outcome`'s variance (one value a replication, none
         missing), the largest share a shuffled copy got, and whether it is a driver: above both
-        that and MIN_SHARE."""
+        that and MIN_SHARE. The hypothesis's share is its own; every other input's is measured
+        beyond it, on the outcome less its mean under each hypothesis, and scaled to Var(outcome)."""
         rows = []
         if len(outcome) >= 4 * HARMONICS and np.ptp(outcome) > 0:
-            count = len(outcome)
-            null = float(unskew_S1(first_order(outcome[self.null_orders]), HARMONICS, count).max())
-            for column, order in self.orders.items():
-                share = float(unskew_S1(first_order(outcome[order]), HARMONICS, count))
-                rows.append((column, share, null, "RBD-FAST"))
-            for column, (own, shuffled) in self.codes.items():
+            residual, scale = outcome, 1.0
+            if "hypothesis" in self.codes:
+                own, shuffled = self.codes["hypothesis"]
                 share = float(epsilon_squared(own, outcome)[0])
                 null_shares = epsilon_squared(shuffled, np.tile(outcome, NULL_PERMUTATIONS), NULL_PERMUTATIONS)
-                rows.append((column, share, float(null_shares.max()), "correlation ratio"))
+                rows.append(("hypothesis", share, float(null_shares.max()), "correlation ratio"))
+                means = np.bincount(own, weights=outcome) / np.bincount(own)
+                residual = outcome - means[own]
+                scale = float(residual.var() / outcome.var())
+            if np.ptp(residual) > 0:
+                rows += self._parameter_shares(residual, scale)
         frame = pd.DataFrame(rows, columns=["parameter", "share", "null_max", "measure"])
         return frame.assign(driver=(frame["share"] > frame["null_max"]) & (frame["share"] >= MIN_SHARE))
 
-    def drivers(self, outcome: np.ndarray) -> list[Driver]:
-        """The inputs that clearly drive `outcome`, largest share first, at most MAX_DRIVERS."""
+    def _parameter_shares(self, outcome: np.ndarray, scale: float) -> list[tuple[str, float, float, str]]:
+        """Each input but the hypothesis: its share of `outcome` and its shuffled copies' largest, times `scale`."""
+        count = len(outcome)
+        null = scale * float(unskew_S1(first_order(outcome[self.null_orders]), HARMONICS, count).max())
+        rows = []
+        for column, order in self.orders.items():
+            share = float(unskew_S1(first_order(outcome[order]), HARMONICS, count))
+            rows.append((column, scale * share, null, "RBD-FAST"))
+        for column, (own, shuffled) in self.codes.items():
+            if column == "hypothesis":
+                continue
+            share = float(epsilon_squared(own, outcome)[0])
+            null_shares = epsilon_squared(shuffled, np.tile(outcome, NULL_PERMUTATIONS), NULL_PERMUTATIONS)
+            rows.append((column, scale * share, scale * float(null_shares.max()), "correlation ratio"))
+        return rows
+
+    def drivers(self, outcome: np.ndarray) -> dict[str, Any]:
+        """The hypothesis's share if above noise (`hypothesis`), and the parameters that clearly drive
+        `outcome` beyond it (`drivers`), largest share first, at most MAX_DRIVERS."""
         shares = self.shares(outcome)
-        named = shares[shares["driver"]].sort_values("share", ascending=False).head(MAX_DRIVERS)
-        return [Driver(r.parameter, r.share, r.null_max, r.measure) for r in named.itertuples()]
+        named = shares[shares["driver"]].sort_values("share", ascending=False)
+        found = [Driver(r.parameter, r.share, r.null_max, r.measure) for r in named.itertuples()]
+        hypothesis = next((driver for driver in found if driver.parameter == "hypothesis"), None)
+        return {"hypothesis": hypothesis, "drivers": [d for d in found if d is not hypothesis][:MAX_DRIVERS]}
 
 
 def first_order(ordered: np.ndarray) -> np.ndarray:

@@ -78,7 +78,7 @@ def build_report(
     probabilities = summary.probability_table(table, plan.probabilities)
     given = table[table[plan.given].astype(bool)] if plan.given else table.iloc[:0]
     given_label = plan.label(plan.given) if plan.given else ""
-    groups = [_group_view(table, plan, group.column, group.label) for group in plan.groups]
+    groups = [_group_view(table, given, plan, group.column, group.label) for group in plan.groups]
     curves = {
         plan.label(name): summary.cumulative_probability(table, str(catalogue[name].date_column), start, horizon)
         for name in plan.timeline
@@ -285,10 +285,14 @@ def actor_label(scenario: dict[str, Any], actor: str) -> str:
     return scenario["actors"][actor].get("label") or actor.replace("_", " ")
 
 
-def _group_view(table: pd.DataFrame, plan: ReportPlan, column: str, text: str) -> dict[str, Any]:
+def _group_view(table: pd.DataFrame, given: pd.DataFrame, plan: ReportPlan, column: str, text: str) -> dict[str, Any]:
+    """A group's probabilities and means. The given outcomes' means are over the group's replications in
+    which `plan.given` happened, as in the report's Given section: elsewhere they hold zeros, not values."""
     outcome_names = plan.headline
     frame = summary.probabilities_by(table, column, outcome_names)
-    means = summary.means_by(table, column, [*plan.numeric, *plan.given_outcomes])
+    means = summary.means_by(table, column, plan.numeric)
+    given_means = summary.means_by(given, column, plan.given_outcomes) if plan.given_outcomes else pd.DataFrame()
+    given_counts = given[column].astype(str).value_counts() if plan.given_outcomes else pd.Series(dtype=int)
     return {
         "column": column,
         "label": text,
@@ -296,6 +300,10 @@ def _group_view(table: pd.DataFrame, plan: ReportPlan, column: str, text: str) -
         "rows": frame.to_dict("records"),
         "values": [str(value) for value in frame[column]],
         "means": means.to_dict("records"),
+        "given_means": [  # a group in which `given` never happened has no column: a dash
+            {str(value): float("nan") for value in frame[column]} | row for row in given_means.to_dict("records")
+        ],
+        "given_counts": {str(value): int(given_counts.get(str(value), 0)) for value in frame[column]},
     }
 
 
