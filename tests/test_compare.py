@@ -163,6 +163,13 @@ def test_a_weight_only_variant_is_the_reference_re_weighted_and_a_run_against_it
     # about a quarter as wide here (at most a third, at 400 replications while writing this test).
     assert (differences["half_width"] <= differences["independent_half_width"]).all()
     assert (differences["half_width"] / differences["independent_half_width"]).median() < 0.5
+    # Only offensive replications have a force ratio, and the offensive's weight did not change: its
+    # difference is zero though it varies between replications, and the report says why.
+    assert differences.loc["force_ratio", "half_width"] == 0 < differences.loc["force_ratio", "independent_half_width"]
+    section = markdown.split("## more-coercion minus")[1].split("\n## ")[0]
+    force_ratio = next(line for line in section.splitlines() if line.startswith("| force ratio"))
+    assert "no change: only replications of unchanged weight carry it" in force_ratio
+    assert "same in every replication" not in force_ratio
 
 
 def test_the_re_weighted_interval_covers_the_true_difference_95_times_in_100():
@@ -223,3 +230,89 @@ def test_compare_checks_every_input_before_running_anything(troop_comparison, tm
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "not complete" in result.stderr and str(incomplete) in result.stderr
     assert not out.exists()
+
+
+def test_a_re_weighted_difference_of_replications_with_equal_weights_is_exactly_zero():
+    """Rows all under one hypothesis (a given outcome only offensives have) carry equal weights: the
+    difference and its interval are 0, not rounding (it printed "6331914028398708.0x narrower")."""
+    rng = np.random.default_rng(5)
+    table = pd.DataFrame({"attackers_left": rng.normal(90_000, 15_000, 43)})
+    old = {"hypotheses": {"routine": {"weight": 0.55}, "coercion": {"weight": 0.30}, "offensive": {"weight": 0.15}}}
+    weights = comparison.reweighting(np.array(["offensive"] * 43), old, {"routine": 0, "coercion": 0, "offensive": 1})
+    row = comparison.differences(table, table, False, None, weights).iloc[0]
+    assert row["difference"] == 0 and row["half_width"] == 0 and row["narrowing"] == np.inf
+    assert row["independent_half_width"] > 1000
+
+
+def test_a_weight_only_variant_re_weighting_would_make_less_precise_is_compared_on_its_own_run(
+    troop_comparison, tmp_path
+):
+    """intent-offensive (offensive 15% to 100%) re-weights 2,000 baseline replications to an effective
+    ~300: its intervals would be about 2.5 times wider than its own 2,000 paired replications give, so
+    its own run is used (the rule: re-weight only where the median ratio of widths is at most 1; at
+    2.5 this cannot flip by chance). Numeric outcomes some replications lack say what they are given."""
+    reference = troop_comparison / "runs" / "2-baseline"
+    out = tmp_path / "cmp"
+    variant = SCENARIOS / "intent-offensive.yaml"
+    result = wargame("compare", reference, variant, "--runs", 2000, "--seed", 11, "--workers", 2, "--out", out)
+    assert result.returncode == 0, result.stderr
+    markdown = (out / "comparison.md").read_text()
+    declined = re.search(
+        r"re-weighting the reference \(effective sample size ([\d,]+) of 2,000\) would give "
+        r"intervals ([\d.]+) times as wide as its own run does",
+        markdown,
+    )
+    assert declined and float(declined[2]) > 1.5, markdown[:2000]
+    assert "so its own run is used: it ran with the same seed" in markdown
+    differences = pd.read_csv(out / "differences.csv").set_index("outcome")
+    assert "re-weighted" not in set(differences["method"])
+    assert differences.loc["offensive.launched", "method"] == "paired"
+    # attackers_left has a value exactly where an offensive was launched: a given outcome, as force_ratio is.
+    side = pd.read_csv(out / "side_by_side.csv").set_index("outcome")
+    assert side.loc["attackers_left", "given"] == side.loc["force_ratio", "given"] == "offensive.launched"
+    assert side.loc["attackers", "given"] == "where defined"
+    assert "| attacking troops, where it has a value |" in markdown
+    assert "| attackers left when the fighting stops, given Offensive from Belarus: offensive launched |" in markdown
+    # Figures' alt text and tables print the report's numbers, never float noise.
+    assert not re.search(r"\de[+-]\d", markdown)
+
+
+FAILING = """schema_version: 1
+name: {name}
+title: Some replications divide by zero
+start: 2025-01-01
+horizon: 2025-03-01
+hypotheses:
+  only: {{weight: 1, description: the only one, assumption: a test}}
+parameters:
+  gap: {{dist: uniform, low: -1, high: 1, assumption: a test}}
+variables:
+  ratio: {{kind: number, assumption: a test}}
+actors:
+  watch:
+    initial: waiting
+    states:
+      waiting:
+        transitions:
+          compute:
+            at: 3
+            to: done
+            assumption: a test
+            effects: [{{set: {{ratio: "{expression}"}}}}]
+      done: {{}}
+"""
+
+
+def test_a_comparison_of_runs_with_failed_replications_says_how_many_failed(tmp_path):
+    """A run whose replications sometimes raise (gap below -0.97: 1.5% of them) is compared without a
+    traceback, and the report says how many replications failed in each run, as its manifest counts them."""
+    failing, fine = tmp_path / "f.yaml", tmp_path / "ok.yaml"
+    failing.write_text(FAILING.format(name="f", expression="1 / (gap if gap > -0.97 else 0)"))
+    fine.write_text(FAILING.format(name="ok", expression="gap + 2"))
+    out = tmp_path / "cmp"
+    result = wargame("compare", failing, fine, "--runs", 500, "--seed", 2, "--workers", 1, "--out", out)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    failed = json.loads((out / "runs" / "1-f" / "manifest.json").read_text())["failures"]
+    assert failed > 0
+    markdown = (out / "comparison.md").read_text()
+    assert f"**Failed replications**, left out of every estimate below: f {failed}, ok 0 " in markdown

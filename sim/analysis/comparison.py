@@ -30,6 +30,9 @@ REWEIGHTED, PAIRED, INDEPENDENT = "re-weighted", "paired", "independent"
 # between two scenarios (parameters, mechanics, dates, overrides) needs a run of its own.
 _NOT_DRAWN_TOP = {"name", "title", "description", "extends", "as_of", "claims", "questions", "targets", "report"}
 _NOT_DRAWN = {"description", "assumption", "source", "label", "unit"}
+# A half-width below this share of the outcome's largest magnitude is rounding, not simulation error:
+# sums of the same values taken in another order differ in their last bits (1e-16 relative).
+FLOAT_NOISE = 1e-12
 
 
 def weight_change(reference: Mapping[str, Any], variant: Mapping[str, Any]) -> dict[str, float] | None:
@@ -133,6 +136,8 @@ def differences(
             method, primary = (PAIRED, paired_half) if paired_half < independent else (INDEPENDENT, independent)
             if paired_half == independent == 0:
                 method, primary = PAIRED, 0.0
+        noise = FLOAT_NOISE * float(np.nanmax(np.abs(np.concatenate([a, b, [0.0]]))))
+        primary, paired_half, independent = (h if not h <= noise else 0.0 for h in (primary, paired_half, independent))
         narrowing = independent / primary if primary > 0 else (math.inf if independent > 0 else 1.0)
         rows.append(
             {
@@ -159,7 +164,8 @@ def _reweighted(values: np.ndarray, weights: np.ndarray) -> tuple[float, float, 
         return math.nan, math.nan, math.nan
     # Written in r - 1 (r = w / mean(w)) and y - mean(y), so that weights of 1, or an outcome that
     # never varies, give a difference and an interval of exactly 0.
-    excess = w / w.mean() - 1.0
+    # Equal weights (a subset only one hypothesis reaches, say) are a ratio of exactly 1, not its rounding.
+    excess = w / w.mean() - 1.0 if np.ptp(w) > FLOAT_NOISE * w.max() else np.zeros(len(w))
     difference = float(np.dot(excess, y - y.mean())) / len(y)
     mean_w = float(y.mean()) + difference
     influence = excess * (y - mean_w) - difference

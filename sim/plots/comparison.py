@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
 
 from sim.plots.style import MARKERS, colour, label, new_figure
 
@@ -36,7 +37,7 @@ def probabilities_side_by_side(
         )
     axes.set_yticks(y, [name_of(o) for o in rows["outcome"]])
     axes.set_xlim(0, 1)
-    axes.set_xlabel("probability (95% Wilson interval: simulation error only)")
+    axes.set_xlabel("probability\n(95% Wilson interval: simulation error only)")
     axes.set_title("Outcome probabilities by scenario")
     axes.legend(fontsize="small")
     axes.grid(axis="x", alpha=0.3)
@@ -68,6 +69,7 @@ def overlaid_cdfs(
             count = f"re-weighted, effective n={weight[keep].sum() ** 2 / np.square(weight[keep]).sum():,.0f}"
         axes.step(values[keep][order], steps, where="post", color=colour(index), label=f"{name} ({count})")
     axes.set_ylim(0, 1)
+    axes.xaxis.set_major_formatter(StrMethodFormatter("{x:,.10g}"))  # 60,000 troops, not 60000
     axes.set_xlabel(outcome)
     axes.set_ylabel("share of replications at or below")
     title = f"Distribution of {outcome} by scenario" + (f", {over}" if over else "")

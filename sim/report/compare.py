@@ -16,7 +16,7 @@ from sim.forecast import weighted
 from sim.forecast.questions import forecast_table, questions_of
 from sim.plots import comparison as comparison_plots
 from sim.plots import timelines
-from sim.report.build import Report, ReportFigure, render_report
+from sim.report.build import Report, ReportFigure, format_number, render_report
 from sim.report.plan import file_name, report_plan
 from sim.scenario.outcomes import CATEGORY, OutcomeCatalogue
 
@@ -24,6 +24,8 @@ TIMELINE_FIGURES = 3  # dated outcomes drawn per scenario side by side, from the
 # Below this share of replications with the same hypothesis the report says the pairing is lost.
 # Each outcome's paired interval is primary only where it is narrower than the independent one anyway.
 PAIRING_THRESHOLD = 0.9
+# The `given` of a numeric outcome that only some replications have, not only those where `given` happened.
+WHERE_DEFINED = "where defined"
 
 
 @dataclass(frozen=True)
@@ -45,20 +47,45 @@ def build_comparison(runs: Sequence[Compared]) -> tuple[Report, pd.DataFrame, pd
     replications re-weighted (sim/analysis/comparison.py); the others are paired where they can be.
     """
     names = [run.name for run in runs]
-    runs = [runs[0], *(_reweighted(runs[0], run) for run in runs[1:])]
     paired = _paired(runs)
     catalogue = OutcomeCatalogue.from_manifest(runs[0].manifest)
     shared = [c for c in runs[0].table.columns if all(c in run.table.columns for run in runs[1:])]
     plan = report_plan(runs[0].manifest["scenario_as_run"], catalogue, shared)
+    # A numeric outcome that has a value exactly where `given` happened (attackers left: only after an
+    # offensive) is a given outcome whatever `report:` lists; one missing elsewhere is marked WHERE_DEFINED.
+    given_mask = runs[0].table[plan.given].astype(bool).to_numpy() if plan.given else None
+    defined_on_given = [
+        n
+        for n in plan.numeric
+        if given_mask is not None and (runs[0].table[n].notna().to_numpy() == given_mask).all() and given_mask.any()
+    ]
+    plan = dataclasses.replace(
+        plan,
+        numeric=[n for n in plan.numeric if n not in defined_on_given],
+        given_outcomes=[*plan.given_outcomes, *defined_on_given],
+    )
     compared = [*plan.probabilities, *plan.numeric]
+    partial = {n for n in plan.numeric if any(run.table[n].isna().any() for run in runs)}
+    declined: dict[str, dict[str, float]] = {}
+    candidates = []
+    for run in runs[1:]:
+        candidate = _reweighted(runs[0], run)
+        if candidate.weights is not None:
+            ratio = _reweighting_ratio(runs[0], run, candidate, paired[run.name], compared)
+            if ratio > 1:
+                declined[run.name] = {"ratio": ratio, "ess": weighted.kish_ess(candidate.weights)}
+                candidate = run
+        candidates.append(candidate)
+    runs = [runs[0], *candidates]
     # The given outcomes are over the replications where `given` happened, as in the run report.
     # Those differ between scenarios, so their differences are independent samples, never paired
     # (re-weighted ones excepted: the same replications).
     given = [_given(run, plan.given) for run in runs]
     side = pd.concat(
         [
-            comparison.side_by_side([run.table for run in runs], names, compared, [run.weights for run in runs]).assign(
-                given=""
+            _mark(
+                comparison.side_by_side([run.table for run in runs], names, compared, [run.weights for run in runs]),
+                partial,
             ),
             comparison.side_by_side(
                 [g.table for g in given], names, plan.given_outcomes, [g.weights for g in given]
@@ -76,7 +103,7 @@ def build_comparison(runs: Sequence[Compared]) -> tuple[Report, pd.DataFrame, pd
         pairs = paired[run.name] and run.weights is None
         frame = pd.concat(
             [
-                comparison.differences(runs[0].table, run.table, pairs, compared, run.weights).assign(given=""),
+                _mark(comparison.differences(runs[0].table, run.table, pairs, compared, run.weights), partial),
                 comparison.differences(
                     given[0].table, given_run.table, False, plan.given_outcomes, given_run.weights
                 ).assign(given=plan.given or ""),
@@ -84,7 +111,7 @@ def build_comparison(runs: Sequence[Compared]) -> tuple[Report, pd.DataFrame, pd
             ignore_index=True,
         )
         differences[run.name] = frame
-        methods.append(_method(runs[0], run, pairs, frame, branches))
+        methods.append({**_method(runs[0], run, pairs, frame, branches), "declined": declined.get(run.name)})
     long_differences = pd.concat(
         [frame.assign(scenario=name, reference=names[0]) for name, frame in differences.items()], ignore_index=True
     )
@@ -105,7 +132,7 @@ def build_comparison(runs: Sequence[Compared]) -> tuple[Report, pd.DataFrame, pd
             f"Differences to {names[0]}",
             "Interval plot of the difference of each headline outcome to the reference scenario: "
             + "; ".join(
-                f"{name} {plan.label(row.outcome)} {row.difference:+.3g}"
+                f"{name} {plan.label(row.outcome)} {row.difference:+.1%}"
                 for name, frame in differences.items()
                 for row in frame[frame["outcome"].isin(shown)].itertuples()
             ),
@@ -142,7 +169,8 @@ def build_comparison(runs: Sequence[Compared]) -> tuple[Report, pd.DataFrame, pd
                 f"Distribution of {label}" + (f" ({over})" if over else ""),
                 f"Empirical cumulative distributions of {label}{over_text}, one line per scenario; medians "
                 + ", ".join(
-                    f"{name} {_median(values, sample_weights[name]):.3g} ({_count(values, sample_weights[name])})"
+                    f"{name} {format_number(_median(values, sample_weights[name]))} "
+                    f"({_count(values, sample_weights[name])})"
                     for name, values in samples.items()
                 ),
                 comparison_plots.overlaid_cdfs(
@@ -162,6 +190,8 @@ def build_comparison(runs: Sequence[Compared]) -> tuple[Report, pd.DataFrame, pd
         "forecasts": _forecasts(runs),
         "catalogue": catalogue,
         "given_label": given_label,
+        "where_defined": WHERE_DEFINED,
+        "failures": {run.name: int(run.manifest.get("failures") or 0) for run in runs},
     }
     report = render_report("compare", context, figures)
     return report, side, long_differences
@@ -210,6 +240,25 @@ def _method(
     shares = comparison.pairing(reference.table, run.table, branches)
     low = shares["same_hypothesis"] < PAIRING_THRESHOLD
     return {**method, **shares, "kind": comparison.PAIRED, "low": low, "branches": branches}
+
+
+def _mark(frame: pd.DataFrame, partial: set[str]) -> pd.DataFrame:
+    """`given` of each row: WHERE_DEFINED for an outcome some replications lack, else empty."""
+    return frame.assign(given=[WHERE_DEFINED if outcome in partial else "" for outcome in frame["outcome"]])
+
+
+def _reweighting_ratio(
+    reference: Compared, run: Compared, reweighted: Compared, pairs: bool, outcomes: list[str]
+) -> float:
+    """Median over outcomes of the re-weighted half-width over the half-width from `run`'s own
+    replications (paired where they pair): above 1, the variant's own run is the more precise comparison.
+    A heavy re-weighting (a weight raised far above the reference's) has few effective replications."""
+    own = comparison.differences(reference.table, run.table, pairs, outcomes)["half_width"].to_numpy()
+    again = comparison.differences(reference.table, reweighted.table, False, outcomes, reweighted.weights)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = again["half_width"].to_numpy() / own
+    ratios = ratios[np.isfinite(ratios)]
+    return float(np.median(ratios)) if len(ratios) else 0.0
 
 
 def _given(run: Compared, given: str | None) -> Compared:
