@@ -339,8 +339,10 @@ def templates(autoescape: bool) -> Environment:
         finalize=None if autoescape else markdown_safe,
     )
     environment.filters["pct"] = lambda value: "n/a" if pd.isna(value) else f"{value:.1%}"
-    environment.filters["signed_pct"] = lambda value: "n/a" if pd.isna(value) else f"{value:+.1%}"
-    environment.filters["interval"] = lambda pair: "n/a" if pd.isna(pair[0]) else f"{pair[0]:.1%} to {pair[1]:.1%}"
+    environment.filters["signed_pct"] = lambda value: "n/a" if pd.isna(value) else f"{_unsigned_zero(value):+.1%}"
+    environment.filters["interval"] = lambda pair: (
+        "n/a" if pd.isna(pair[0]) else f"{_unsigned_zero(pair[0]):.1%} to {_unsigned_zero(pair[1]):.1%}"
+    )
     environment.filters["num"] = format_number
     environment.filters["share"] = share_percent
     environment.filters["signed_num"] = lambda value: (
@@ -407,6 +409,11 @@ def gap_number(gap: Any, unit: str | None = None) -> str:
         return "n/a"
     shown = "0" if gap == 0 else ("+" if gap > 0 else "") + format_number(gap)
     return f"{shown} {unit}" if unit else shown
+
+
+def _unsigned_zero(share: float) -> float:
+    """A share that prints as 0.0% prints without a sign: "-0.0%" says a direction the number does not have."""
+    return 0.0 if abs(share) < 0.0005 else share
 
 
 def format_number(value: Any) -> str:
