@@ -97,6 +97,7 @@ def test_reports_show_the_numbers_of_the_run(two_runs):
             assert (root / "A" / "plots" / f"{figure}.{suffix}").stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_report_command_writes_the_report_the_run_would_have(two_runs):
     root, _ = two_runs
     result = wargame("report", root / "B")

@@ -96,6 +96,7 @@ def test_difference_figure_keeps_its_title_and_labels_inside():
     assert illegible_text(figure) == []
 
 
+@pytest.mark.slow
 def test_compare_accepts_finished_runs_and_says_when_they_cannot_be_paired(tmp_path):
     runs = []
     for seed, scenario in ((1, BASELINE), (2, SCENARIOS / "troops-belarus-13k.yaml")):
@@ -244,6 +245,7 @@ def test_a_re_weighted_difference_of_replications_with_equal_weights_is_exactly_
     assert row["independent_half_width"] > 1000
 
 
+@pytest.mark.slow
 def test_a_weight_only_variant_re_weighting_would_make_less_precise_is_compared_on_its_own_run(
     troop_comparison, tmp_path
 ):

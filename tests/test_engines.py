@@ -194,6 +194,7 @@ def test_a_chunk_the_vectorised_engine_hands_over_gives_the_reference_s_table_an
     assert "more than 5,000 transitions" in json.loads((tmp_path / "run" / "manifest.json").read_text())["engine_note"]
 
 
+@pytest.mark.slow
 def test_a_run_without_the_event_log_writes_its_tables_and_report(tmp_path):
     result = wargame("run", str(BASELINE), "--runs", "400", "--seed", "3", "--workers", "1", "--no-events",
                      "--out", str(tmp_path / "run"))  # fmt: skip

@@ -296,6 +296,7 @@ def test_forecasts_of_binary_and_numeric_questions(catalogue):
     assert weighted.loc["early", "forecast"] == 0.0 and weighted.loc["troops", "forecast"] == 35
 
 
+@pytest.mark.slow
 def test_run_report_lists_the_forecast_questions(tmp_path):
     result = wargame("run", SCENARIOS / "baseline-questions.yaml", "--runs", 200, "--seed", 1, "--workers", 1,
                      "--out", tmp_path / "run", "--quiet")  # fmt: skip
@@ -306,6 +307,7 @@ def test_run_report_lists_the_forecast_questions(tmp_path):
     assert 'id="questions"' in (tmp_path / "run" / "report.html").read_text()
 
 
+@pytest.mark.slow
 def test_comparison_lists_the_questions_of_each_scenario_that_asks_them(tmp_path):
     result = wargame("compare", BASELINE, SCENARIOS / "baseline-questions.yaml", "--runs", 200, "--seed", 1,
                      "--workers", 1, "--out", tmp_path / "compare", "--quiet")  # fmt: skip

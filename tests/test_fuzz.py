@@ -5,7 +5,7 @@ Each example starts from a real file of scenarios/ and applies a few edits a hos
 user could make (lines deleted, duplicated, moved or re-indented, values replaced by NaN,
 infinities, huge numbers, tags, aliases, unbalanced brackets, random text, a file cut short).
 The budget is fixed and the examples derandomised, so CI sees the same cases every time:
-about 65 in the default suite, six times as many behind the slow marker.
+about 50 in the default suite, six times as many behind the slow marker.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def _fuzz(kind: str, examples: int):
     return check
 
 
-DEFAULT_BUDGET = {"scenario": 30, "variant": 15, "evidence": 8, "resolutions": 8, "experiment": 5}
+DEFAULT_BUDGET = {"scenario": 20, "variant": 12, "evidence": 6, "resolutions": 6, "experiment": 4}
 
 
 @pytest.mark.parametrize("kind", list(FILES))

@@ -893,6 +893,7 @@ def test_nuclear_announcements_are_poisson_with_crisis_and_measures_factors(vari
     assert_poisson_mean([row["nuclear_announcements"] for row in rows], 3.0 / DAYS_PER_MONTH * weighted_days)
 
 
+@pytest.mark.slow
 def test_nuclear_announcement_times_follow_the_crisis_rate(variant):
     """Announcements are placed by inverting the cumulative rate: the share dated in the active
     phase (12-15 September) is the crisis share of the expected count,

@@ -57,6 +57,7 @@ def run_of(tmp_path):
     return run
 
 
+@pytest.mark.slow
 def test_scenario_text_is_escaped_in_html(run_of):
     run_dir = run_of('title: "<script>alert(1)</script> & co"\n')
     html = write_report(run_dir).read_text()
@@ -80,6 +81,7 @@ def test_an_outcome_that_never_happens_has_no_given_rows_and_no_word_in_the_brie
     assert label not in html.split('<section id="briefing">')[1].split("</section>")[0]
 
 
+@pytest.mark.slow
 def test_report_draws_the_paths_through_every_actor(run_of):
     run_dir = run_of("")
     write_report(run_dir)
