@@ -240,3 +240,13 @@ def test_schema_for_piped_into_head_ends_without_a_traceback():
     result = subprocess.run(command, shell=True, cwd=REPO, capture_output=True, text=True)
     assert result.stdout == "{\n"
     assert "Traceback" not in result.stderr, result.stderr
+
+
+def test_a_misspelt_hypothesis_is_named_like_the_one_it_meant(tmp_path, capsys):
+    """`ofensive:` in a variant is a new hypothesis missing its fields; said alone, the fields hide the typo."""
+    variant = tmp_path / "v.yaml"
+    variant.write_text(f"extends: {BASELINE}\nname: v\nhypotheses:\n  ofensive:\n    weight: 0.2\n")
+    assert main(["validate", str(variant)]) == 2
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first.startswith(f"{variant}:4:3: hypotheses.ofensive.")
+    assert first.endswith("required field is missing for a new entry 'ofensive' (did you mean 'offensive'?)")

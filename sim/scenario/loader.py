@@ -7,6 +7,8 @@ swap a mixture for a uniform without leftover fields.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import os
 import re
 from pathlib import Path
@@ -53,10 +55,31 @@ def _validated(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(names_first(problems_from_pydantic(exc, data, positions, Scenario))) from None
+        problems = problems_from_pydantic(exc, data, positions, Scenario)
+        raise ScenarioError(names_first(_misspelt_entries(problems, data))) from None
     scenario._positions = positions
     scenario._files = tuple(str(f) for f in files)
     return scenario, names_first([scenario.located(at, message) for at, message in check_scenario(scenario)])
+
+
+_ENTRY_SECTIONS = ("hypotheses", "parameters", "actors", "levers", "criteria")
+
+
+def _misspelt_entries(problems: list[Problem], data: dict[str, Any]) -> list[Problem]:
+    """A variant's entry that lacks required fields, named like one its base has, is likelier a misspelling
+    (`ofensive:` for `offensive:`) than a new entry: say so, with the did-you-mean, instead of only the
+    fields a new one would need."""
+    said: list[Problem] = []
+    for problem in problems:
+        parts = problem.field.split(".")
+        section = data.get(parts[0]) if len(parts) >= 3 and parts[0] in _ENTRY_SECTIONS else None
+        if isinstance(section, dict) and problem.message == "required field is missing":
+            close = difflib.get_close_matches(parts[1], [k for k in section if k != parts[1]], n=1, cutoff=0.75)
+            if close:
+                message = f"required field is missing for a new entry {parts[1]!r} (did you mean {close[0]!r}?)"
+                problem = dataclasses.replace(problem, message=message)
+        said.append(problem)
+    return said
 
 
 _NAME_PROBLEM = re.compile(r"\bunknown\b|\(did you mean |^no transition, effect or variable reads ")
