@@ -140,7 +140,7 @@ def test_run_report_opens_with_a_briefing_and_every_interval_says_what_it_covers
         )
     assert problems == [] and first == "briefing"
     assert 2 <= len(sentences) <= 5 and "simulation error only" in sentences[1]
-    assert "across the intent hypotheses" in sentences[1]
+    assert "from one intent hypothesis to another" in sentences[1]
     assert "drivers: share of variance" in drivers
     unexplained = [text for text in intervals if not re.search("simulation|Monte Carlo", text)]
     assert intervals and unexplained == []

@@ -4,7 +4,7 @@ branch, which parameters drive them, and which knowledge would move them most (d
 Drivers are first-order variance shares computed from the replications the run already has
 (given data, no new design): RBD-FAST (SALib's estimator, Plischke's ordering) for a numeric
 parameter, the bias-adjusted correlation ratio (epsilon squared) for a categorical one; both
-estimate Var(E[Y | X]) / Var(Y), so they rank on one scale. The intent hypothesis gets its own
+estimate Var(E[Y | X]) / Var(Y), so they rank on one scale. The hypothesis gets its own
 correlation ratio; every parameter is measured beyond it, on Y - E[Y | hypothesis] (as a share
 of Var(Y)), since a parameter drawn differently under each hypothesis would otherwise be named
 for the hypothesis's effect. A share is named only when it beats every one of NULL_PERMUTATIONS
@@ -55,7 +55,7 @@ class OutcomeBrief:
     ci_high: float
     by_hypothesis: list[Split]
     by_branch: list[Split]
-    hypothesis: Driver | None  # the intent hypothesis's own share, when above noise
+    hypothesis: Driver | None  # the hypothesis's own share, when above noise
     drivers: list[Driver]  # parameters, by their share beyond the hypothesis
 
     def spread(self, splits: list[Split]) -> tuple[Split, Split] | None:
@@ -104,7 +104,7 @@ def build_briefing(
     """The briefing of `outcomes` (yes/no columns): only those that vary across `table`'s replications.
 
     `sample` holds the drawn parameters (`param.NAME`) beside the outcomes, for the drivers;
-    `branch`, a category outcome to split by beside the hypothesis (the summit's outcome)."""
+    `branch`, a category outcome to split by beside the hypothesis (the scenario's first other group)."""
     varying = [name for name in outcomes if name in table and 0 < int(table[name].sum()) < int(table[name].count())]
     sample = sample.iloc[:DRIVER_ROWS]
     inputs = Inputs.of(sample[[c for c in sample.columns if c.startswith(PARAMETER_PREFIX) or c == "hypothesis"]])
@@ -147,7 +147,7 @@ def splits(table: pd.DataFrame, column: str, outcome: str) -> list[Split]:
 
 def decided(splits: list[Split]) -> bool:
     """Whether some value of the branch settles the outcome (0% or 100% within it): the branch is then
-    part of the outcome's definition (a ceasefire summit is a ceasefire), and its spread says nothing."""
+    part of the outcome's definition (a branch that is the outcome), and its spread says nothing."""
     return any(split.probability in (0.0, 1.0) for split in splits)
 
 

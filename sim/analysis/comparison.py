@@ -59,7 +59,7 @@ def reweighting(hypotheses: np.ndarray, reference: Mapping[str, Any], variant: M
 
 def pairing(reference: pd.DataFrame, other: pd.DataFrame, branches: Sequence[str]) -> dict[str, float]:
     """Share of replications with the same hypothesis, and with the same hypothesis and the same
-    value of every branch column (category outcomes: how a summit ended, each actor's final state).
+    value of every branch column (category outcomes: category variables, each actor's final state).
 
     Meaningful only for runs that share seed and replication count (replication i against i).
     """

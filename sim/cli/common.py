@@ -46,9 +46,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--precision", type=probability, metavar="H", help="stop once the 95%% interval is at most +/- H"
     )
-    parser.add_argument(
-        "--metric", metavar="OUTCOME", help="the yes/no outcome --precision is about, e.g. offensive.launched"
-    )
+    parser.add_argument("--metric", metavar="OUTCOME", help="the yes/no outcome --precision is about, ACTOR.STATE")
     parser.add_argument(
         "--max-failures",
         type=non_negative_int,

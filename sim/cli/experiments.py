@@ -60,7 +60,7 @@ def register(commands: Any) -> None:
         required=True,
         metavar="A,B,C",
         help="factors: NAME (its percentile in its own distribution), NAME=LOW:HIGH (fixed values), "
-        "or a branch such as hypotheses.offensive=0:0.5",
+        "or a branch such as hypotheses.NAME=0:0.5",
     )
     sensitivity.add_argument(
         "--samples", type=positive_int, default=64, help="base samples (sobol), trajectories (morris), points (lhs)"

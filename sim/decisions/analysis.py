@@ -1,7 +1,7 @@
 """Judge courses of action from their replications: robustness, regret, Pareto front, value of information.
 
 Input is one row per (course, replication) with the replication's hypothesis and whether it
-met each criterion. A *state of the world* is an intent hypothesis. The decision value of a
+met each criterion. A *state of the world* is a hypothesis. The decision value of a
 course in a state is the share of its futures there that meet every criterion; across states
 it is weighted by the hypotheses' prior weights (the scenario's own, not the sample's shares).
 
@@ -9,7 +9,7 @@ it is weighted by the hypotheses' prior weights (the scenario's own, not the sam
 - Robustness: the share of futures meeting every criterion, overall and in the worst state.
 - Expected value of perfect information (EVPI) about the hypothesis: the value of choosing
   the best course in each state, minus the value of the one best course chosen without
-  knowing the state. It is what finding out the intent is worth, in the same units.
+  knowing the state. It is what finding out which hypothesis holds is worth, in the same units.
 
 Intervals are simulation error only (how far more replications could move the number), from
 a paired Poisson bootstrap over replications: every course keeps the same replications in a

@@ -37,7 +37,7 @@ def meets_all(criteria: Mapping[str, Criterion], rows: pd.DataFrame) -> pd.DataF
 
 
 def describe(criterion: Criterion, catalogue: OutcomeCatalogue | None = None) -> str:
-    """A criterion in words, e.g. 'the offensive reaches its objective: no'."""
+    """A criterion in words, e.g. 'the objective is reached: no'."""
     label = catalogue.label(criterion.outcome) if catalogue else criterion.outcome
     if criterion.is_ is not None:
         return f"{label}: {'yes' if criterion.is_ else 'no'}"

@@ -69,7 +69,7 @@ def overlaid_cdfs(
             count = f"re-weighted, effective n={weight[keep].sum() ** 2 / np.square(weight[keep]).sum():,.0f}"
         axes.step(values[keep][order], steps, where="post", color=colour(index), label=f"{name} ({count})")
     axes.set_ylim(0, 1)
-    axes.xaxis.set_major_formatter(StrMethodFormatter("{x:,.10g}"))  # 60,000 troops, not 60000
+    axes.xaxis.set_major_formatter(StrMethodFormatter("{x:,.10g}"))  # 60,000, not 60000
     axes.set_xlabel(outcome)
     axes.set_ylabel("share of replications at or below")
     title = f"Distribution of {outcome} by scenario" + (f", {over}" if over else "")

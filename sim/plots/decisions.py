@@ -55,7 +55,7 @@ def regret(regret_table: pd.DataFrame, short: Mapping[str, str]) -> Figure:
         axes.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize="small", color="black" if v < 60 else "white")
     axes.set_xticks(range(grid.shape[1]), [label(h) for h in grid.columns])
     axes.set_yticks(range(len(grid)), [short[c] for c in grid.index], fontsize="small")
-    axes.set_xlabel("intent hypothesis (the state of the world)")
+    axes.set_xlabel("hypothesis (the state of the world)")
     axes.set_title("Regret: points behind the best course under each hypothesis", fontsize="medium", loc="right")
     figure.colorbar(image, ax=axes, label="regret (points)", shrink=min(1.0, 8 / max(len(grid), 1)) or 1.0)
     return figure

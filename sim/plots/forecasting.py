@@ -25,7 +25,7 @@ def hypothesis_weights(hypotheses: pd.DataFrame) -> Figure:
     axes.set_xticks(x, [label(name) for name in hypotheses["hypothesis"]])
     axes.set_ylim(0, 1)
     axes.set_ylabel("weight (bars: 95% interval)")
-    axes.set_title("Intent hypotheses before and after the evidence")
+    axes.set_title("Hypotheses before and after the evidence")
     axes.legend(frameon=False)
     axes.grid(axis="y", alpha=0.3)
     return figure

@@ -32,7 +32,7 @@ def build_assessment_report(manifest: dict[str, Any], evidence: EvidenceFile, re
         ReportFigure(
             "hypothesis_weights",
             "Hypotheses before and after the evidence",
-            "Paired bars of the prior and posterior weight of each intent hypothesis: "
+            "Paired bars of the prior and posterior weight of each hypothesis: "
             + "; ".join(
                 f"{row.hypothesis} {row.prior_sampled:.1%} before, {row.posterior:.1%} after"
                 for row in hypotheses.itertuples()

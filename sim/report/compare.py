@@ -51,8 +51,8 @@ def build_comparison(runs: Sequence[Compared]) -> tuple[Report, pd.DataFrame, pd
     catalogue = OutcomeCatalogue.from_manifest(runs[0].manifest)
     shared = [c for c in runs[0].table.columns if all(c in run.table.columns for run in runs[1:])]
     plan = report_plan(runs[0].manifest["scenario_as_run"], catalogue, shared)
-    # A numeric outcome that has a value exactly where `given` happened (attackers left: only after an
-    # offensive) is a given outcome whatever `report:` lists; one missing elsewhere is marked WHERE_DEFINED.
+    # A numeric outcome that has a value exactly where `given` happened (one the model sets only once
+    # `given` happened) is a given outcome whatever `report:` lists; one missing elsewhere is marked WHERE_DEFINED.
     given_mask = runs[0].table[plan.given].astype(bool).to_numpy() if plan.given else None
     defined_on_given = [
         n
@@ -93,7 +93,7 @@ def build_comparison(runs: Sequence[Compared]) -> tuple[Report, pd.DataFrame, pd
         ],
         ignore_index=True,
     )
-    # Branches: the category variables a replication draws or decides (how the summit ended), not
+    # Branches: the category variables a replication draws or decides (a variable of kind category), not
     # the actors' final states, which are consequences of everything a variant changes.
     branches = [
         n for n, spec in catalogue.items() if spec.kind == CATEGORY and spec.actor is None and n != "hypothesis"

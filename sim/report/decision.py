@@ -1,4 +1,4 @@
-"""The report of a decision run: which course is robust, where the choice flips, what knowing intent is worth.
+"""The report of a decision run: which course is robust, where the choice flips, what knowing the hypothesis is worth.
 
 Reads the replications of every course (sim/decisions/run.py), judges them
 (sim/decisions/analysis.py), and writes the tables as CSV beside report.html and report.md.
@@ -200,7 +200,9 @@ def briefing(
     weights: dict[str, float],
     manifest: dict[str, Any],
 ) -> list[str]:
-    """Plain sentences an analyst can read aloud: the robust course, where the choice flips, what intent is worth."""
+    """Plain sentences an analyst can read aloud: the robust course, where the choice flips, what knowing the
+    hypothesis is worth."""
+    kind = manifest["scenario_as_run"].get("report", {}).get("hypothesis_label", "hypothesis")
     robust = tables.robustness.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
     best = robust.iloc[0]
     futures = manifest["replications_per_course"]
@@ -222,7 +224,7 @@ def briefing(
         f"Of {len(robust)} courses of action, each run on the same {futures:,} futures, "
         f"'{best.course}' meets every criterion most often: in {best.value:.1%} of futures "
         f"(95% interval {best.value_ci_low:.1%} to {best.value_ci_high:.1%}, simulation error only; the spread of "
-        "futures already carries the uncertainty about intent and parameters)."
+        "futures already carries the uncertainty about the hypotheses and parameters)."
     )
     if best.course != default:
         difference, low, high = tables.difference(best.course, default)
@@ -250,8 +252,8 @@ def briefing(
     states = list(tables.choices["hypothesis"])
     if flips.empty and len(states) > 1:
         sentences.append(
-            "Under every intent hypothesis it is the best course or within simulation error of the best: "
-            "the choice does not hinge on intent."
+            f"Under every {kind} it is the best course or within simulation error of the best: "
+            f"the choice does not hinge on which {kind} holds."
         )
     for hypothesis, row in flips.iterrows():
         behind = regret.set_index("hypothesis").loc[hypothesis]
@@ -270,18 +272,18 @@ def briefing(
         )
     info = tables.information.iloc[0]
     if len(states) == 1:
-        sentences.append("With one intent hypothesis there is nothing to learn about intent: no value of information.")
+        sentences.append(f"With one {kind} there is nothing to learn about which holds: no value of information.")
     elif flips.empty:
         sentences.append(
-            f"Perfect information about intent would be worth {100 * info.evpi:.1f} points (95% interval "
+            f"Perfect information about which {kind} holds would be worth {100 * info.evpi:.1f} points (95% interval "
             f"{100 * info.evpi_ci_low:.1f} to {100 * info.evpi_ci_high:.1f}, simulation error only): within "
             "simulation error of nothing, since no hypothesis changes the choice beyond noise."
         )
     else:
         sentences.append(
-            f"Knowing which intent hypothesis holds would raise the share of futures meeting every criterion from "
+            f"Knowing which {kind} holds would raise the share of futures meeting every criterion from "
             f"{info.value_without_information:.1%} to {info.value_with_perfect_information:.1%}: perfect "
-            f"information about intent is worth {100 * info.evpi:.1f} points (95% interval "
+            f"information about it is worth {100 * info.evpi:.1f} points (95% interval "
             f"{100 * info.evpi_ci_low:.1f} to {100 * info.evpi_ci_high:.1f}, simulation error only)."
         )
     return sentences

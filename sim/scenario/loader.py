@@ -67,7 +67,7 @@ _ENTRY_SECTIONS = ("hypotheses", "parameters", "actors", "levers", "criteria")
 
 def _misspelt_entries(problems: list[Problem], data: dict[str, Any]) -> list[Problem]:
     """A variant's entry that lacks required fields, named like one its base has, is likelier a misspelling
-    (`ofensive:` for `offensive:`) than a new entry: say so, with the did-you-mean, instead of only the
+    (`routne:` for `routine:`) than a new entry: say so, with the did-you-mean, instead of only the
     fields a new one would need."""
     said: list[Problem] = []
     for problem in problems:

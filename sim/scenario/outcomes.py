@@ -79,7 +79,7 @@ def outcome_catalogue(scenario: Scenario, machines: Iterable[Any] = ()) -> Outco
 
     `machines` (compiled per hypothesis) add the states a hypothesis's own mechanics add.
     """
-    specs = [OutcomeSpec("hypothesis", CATEGORY, "intent hypothesis")]
+    specs = [OutcomeSpec("hypothesis", CATEGORY, scenario.report.hypothesis_label)]
     extra_states: dict[str, list[str]] = {}
     for machine in machines:
         for actor_name, states in machine.states.items():

@@ -56,7 +56,7 @@ class CalendarDate(_Frozen):
 
 
 class Hypothesis(_Frozen):
-    """A competing explanation of intent, drawn once per replication with its prior weight.
+    """A competing explanation of what is going on, drawn once per replication with its prior weight.
 
     `overrides` replaces the distribution of any parameter while this hypothesis holds.
     """
@@ -86,7 +86,7 @@ class Question(_Frozen):
 
     text: str = Field(description="the question as an analyst would ask it")
     outcome: OutcomeName = Field(
-        description="the outcome column it is about, e.g. offensive.launched or northern_troops"
+        description="the outcome column it is about: ACTOR.STATE, ACTOR.STATE.date or a variable"
     )
     by: dt.date | None = Field(None, description="deadline of a yes/no question: it happened on or before this date")
     baseline_range: tuple[Number, Number] | None = Field(
@@ -170,7 +170,7 @@ class Option(_Frozen):
 class Lever(_Frozen):
     """A decision of one side, with a few named options (docs/decisions.md)."""
 
-    side: str = Field(description="who decides, e.g. Ukraine, NATO, United States")
+    side: str = Field(description="who decides, e.g. a government or an alliance")
     label: str | None = None
     description: str | None = None
     default: Identifier = Field(description="the option the scenario as written already takes")
@@ -226,6 +226,9 @@ class ReportSettings(_Frozen):
         ("hypothesis",), description="category outcomes or `param.NAME` to break results down by"
     )
     convergence: OutcomeName | None = Field(None, description="the yes/no outcome whose running estimate is drawn")
+    hypothesis_label: str = Field(
+        "hypothesis", description="what reports call one of the scenario's hypotheses, e.g. 'intent hypothesis'"
+    )
 
 
 class Scenario(_Frozen):
