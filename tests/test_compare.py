@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import BASELINE, SCENARIOS, wargame
+from test_engines import dividing_scenario
 from test_report import illegible_text
 
 from sim.analysis import comparison
@@ -279,38 +281,12 @@ def test_a_weight_only_variant_re_weighting_would_make_less_precise_is_compared_
     assert not re.search(r"\de[+-]\d", markdown)
 
 
-FAILING = """schema_version: 1
-name: {name}
-title: Some replications divide by zero
-start: 2025-01-01
-horizon: 2025-03-01
-hypotheses:
-  only: {{weight: 1, description: the only one, assumption: a test}}
-parameters:
-  gap: {{dist: uniform, low: -1, high: 1, assumption: a test}}
-variables:
-  ratio: {{kind: number, assumption: a test}}
-actors:
-  watch:
-    initial: waiting
-    states:
-      waiting:
-        transitions:
-          compute:
-            at: 3
-            to: done
-            assumption: a test
-            effects: [{{set: {{ratio: "{expression}"}}}}]
-      done: {{}}
-"""
-
-
 def test_a_comparison_of_runs_with_failed_replications_says_how_many_failed(tmp_path):
     """A run whose replications sometimes raise (gap below -0.97: 1.5% of them) is compared without a
     traceback, and the report says how many replications failed in each run, as its manifest counts them."""
     failing, fine = tmp_path / "f.yaml", tmp_path / "ok.yaml"
-    failing.write_text(FAILING.format(name="f", expression="1 / (gap if gap > -0.97 else 0)"))
-    fine.write_text(FAILING.format(name="ok", expression="gap + 2"))
+    failing.write_text(textwrap.dedent(dividing_scenario("1 / (gap if gap > -0.97 else 0)", name="f")))
+    fine.write_text(textwrap.dedent(dividing_scenario("gap + 2", name="ok")))
     out = tmp_path / "cmp"
     result = wargame("compare", failing, fine, "--runs", 500, "--seed", 2, "--workers", 1, "--out", out)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr

@@ -182,7 +182,8 @@ def test_baseline_briefing_gives_ranges_with_what_they_cover_drivers_and_the_hyp
     assert "\n\n".join(sentences) in report.markdown.split("## Briefing")[1]  # the report opens with the same
     assert sentences[0].startswith("By 2025-12-31 the model gives Talks: ceasefire agreed ")
     assert "95% intervals of simulation error only" in sentences[1] and "not the uncertainty" in sentences[1]
-    assert "from one intent hypothesis to another" in sentences[1] and "across how the Alaska summit ended" in sentences[1]
+    assert "from one intent hypothesis to another" in sentences[1]
+    assert "across how the Alaska summit ended" in sentences[1]
     assert "by first-order share" in sentences[2] and "the intent hypothesis accounts for" in sentences[2]
     # Parameters drawn differently under each hypothesis are measured beyond it, not credited with its effect.
     assert "preparation under cover" not in sentences[2]
